@@ -1,0 +1,102 @@
+#include "op_test_util.h"
+
+#include <cstring>
+
+#include "core/thread_pool.h"
+#include "ir/graph.h"
+#include "ir/op_registry.h"
+#include "runtime/evaluate_node.h"
+
+namespace edgewm::testing {
+
+std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
+                           const std::vector<Attribute>& attrs, int num_outputs, int opset) {
+  Graph g;
+  Node n;
+  n.name = "test_" + op_type;
+  n.op_type = op_type;
+  n.opset = opset;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].dtype() == DType::kUndefined) {
+      n.inputs.push_back(kNoValue);
+      continue;
+    }
+    n.inputs.push_back(g.add_constant("in" + std::to_string(i), Tensor::copy_of(inputs[i].view())));
+  }
+  for (int i = 0; i < num_outputs; ++i) {
+    Value v;
+    v.name = "out" + std::to_string(i);
+    n.outputs.push_back(g.add_value(v));
+  }
+  for (const Attribute& a : attrs) n.attrs.set(a);
+  const OpSchema* s = OpRegistry::global().find(op_type);
+  if (!s) throw Error(ErrorKind::kUnsupported, "op not registered: " + op_type);
+  InferContext ictx(g, n);
+  s->infer(ictx);
+  std::vector<Tensor> outs;
+  // Ops such as Shape produce their result during inference.
+  bool all_const = true;
+  for (ValueId v : n.outputs) all_const &= g.value(v).is_constant();
+  if (all_const) {
+    for (ValueId v : n.outputs) outs.push_back(Tensor::copy_of(g.value(v).constant));
+    return outs;
+  }
+  ThreadPool pool(2);
+  return evaluate_node(g, n, pool);
+}
+
+Tensor make_f32(const Shape& s, const std::vector<float>& v) {
+  Tensor t(DType::kF32, s);
+  if (static_cast<int64_t>(v.size()) != t.numel()) throw Error(ErrorKind::kInternal, "make_f32 size mismatch");
+  std::memcpy(t.data(), v.data(), v.size() * 4);
+  return t;
+}
+
+Tensor make_i64(const Shape& s, const std::vector<int64_t>& v) {
+  Tensor t(DType::kI64, s);
+  if (static_cast<int64_t>(v.size()) != t.numel()) throw Error(ErrorKind::kInternal, "make_i64 size mismatch");
+  std::memcpy(t.data(), v.data(), v.size() * 8);
+  return t;
+}
+
+Attribute attr_int(const std::string& name, int64_t v) {
+  Attribute a;
+  a.name = name;
+  a.kind = Attribute::Kind::kInt;
+  a.i = v;
+  return a;
+}
+Attribute attr_float(const std::string& name, float v) {
+  Attribute a;
+  a.name = name;
+  a.kind = Attribute::Kind::kFloat;
+  a.f = v;
+  return a;
+}
+Attribute attr_string(const std::string& name, const std::string& v) {
+  Attribute a;
+  a.name = name;
+  a.kind = Attribute::Kind::kString;
+  a.s = v;
+  return a;
+}
+Attribute attr_ints(const std::string& name, const std::vector<int64_t>& v) {
+  Attribute a;
+  a.name = name;
+  a.kind = Attribute::Kind::kInts;
+  a.ints = v;
+  return a;
+}
+Attribute attr_floats(const std::string& name, const std::vector<float>& v) {
+  Attribute a;
+  a.name = name;
+  a.kind = Attribute::Kind::kFloats;
+  a.floats = v;
+  return a;
+}
+std::vector<float> to_vector(const Tensor& t) {
+  const float* p = t.as<float>();
+  return std::vector<float>(p, p + t.numel());
+}
+
+}  // namespace edgewm::testing

@@ -1,0 +1,26 @@
+#pragma once
+// Runs a single op on constant inputs through the registry's shape inference and its selected
+// kernel: the harness for per-op unit tests with hand-computed expectations.
+#include <string>
+#include <vector>
+
+#include "edgewm/tensor.h"
+#include "ir/attribute.h"
+
+namespace edgewm::testing {
+
+// `inputs` may contain default-constructed Tensors for omitted optional inputs.
+std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
+                           const std::vector<Attribute>& attrs = {}, int num_outputs = 1, int opset = 17);
+
+// Builders.
+Tensor make_f32(const Shape& s, const std::vector<float>& v);
+Tensor make_i64(const Shape& s, const std::vector<int64_t>& v);
+Attribute attr_int(const std::string& name, int64_t v);
+Attribute attr_float(const std::string& name, float v);
+Attribute attr_string(const std::string& name, const std::string& v);
+Attribute attr_ints(const std::string& name, const std::vector<int64_t>& v);
+Attribute attr_floats(const std::string& name, const std::vector<float>& v);
+std::vector<float> to_vector(const Tensor& t);  // f32 contents
+
+}  // namespace edgewm::testing
