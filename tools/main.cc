@@ -1,1 +1,27 @@
-int main() { return 0; }
+// edgewm: compile, inspect and run diffusion world models on edge devices.
+#include <cstdio>
+
+#include "cli.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"edgewm: run generative world models on edge devices.\n"
+               "Compile an ONNX model to a compact .ewm file, inspect it, run it, and check it against "
+               "ONNX backend test cases."};
+  app.require_subcommand(1);
+  edgewm::cli::add_compile_command(app);
+  edgewm::cli::add_inspect_command(app);
+  edgewm::cli::add_run_command(app);
+  edgewm::cli::add_onnx_test_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const edgewm::Error& e) {
+    std::fprintf(stderr, "edgewm: error (%s): %s\n", edgewm::error_kind_name(e.kind()), e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "edgewm: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -22,6 +22,12 @@ class Error : public std::runtime_error {
   ErrorKind kind() const { return kind_; }
   // For kNeedsConstant: the value whose contents shape inference needed.
   const std::string& subject() const { return subject_; }
+  // The same error with context in front ("model.onnx: node 'x' (Conv, opset 17): ...").
+  Error prefixed(const std::string& prefix) const {
+    Error e(kind_, prefix + ": " + what());
+    e.subject_ = subject_;
+    return e;
+  }
   Error& with_subject(std::string s) {
     subject_ = std::move(s);
     return *this;

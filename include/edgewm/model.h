@@ -1,0 +1,51 @@
+#pragma once
+// A compiled model (.ewm), mapped read-only: weights are used in place, never copied.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edgewm/tensor.h"
+
+namespace edgewm {
+
+namespace detail {
+struct ModelData;
+}
+
+struct LoadOptions {
+  // Hash the weights on load (several GB/s). Off: a load touches only header and metadata.
+  bool verify_weights = true;
+};
+
+struct TensorInfo {
+  std::string name;
+  DType dtype = DType::kUndefined;
+  Shape shape;
+};
+
+class Model {
+ public:
+  static std::shared_ptr<const Model> load(const std::string& path, const LoadOptions& options = {});
+  // From an in-memory image (e.g. produced by the compiler without touching disk).
+  static std::shared_ptr<const Model> from_bytes(std::vector<uint8_t> bytes, const LoadOptions& options = {},
+                                                 const std::string& what = "<memory>");
+  ~Model();
+
+  const std::vector<TensorInfo>& inputs() const;
+  const std::vector<TensorInfo>& outputs() const;
+  const std::map<std::string, std::string>& metadata() const;
+  uint64_t file_bytes() const;
+  uint64_t weight_bytes() const;
+  int64_t arena_bytes() const;
+  int num_nodes() const;
+
+  const detail::ModelData& data() const { return *d_; }
+
+ private:
+  Model();
+  std::unique_ptr<detail::ModelData> d_;
+};
+
+}  // namespace edgewm

@@ -1,0 +1,58 @@
+#pragma once
+// Runs a model: one arena planned at compile time, kernels chosen once, nothing allocated per run.
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edgewm/model.h"
+#include "edgewm/tensor.h"
+
+namespace edgewm {
+
+struct SessionOptions {
+  int threads = 0;            // 0: one per physical core
+  bool check_inputs = true;   // reject NaN/Inf in float inputs with an error naming the input
+};
+
+struct NodeKernel {
+  std::string node, op_type, kernel;
+};
+
+class Session {
+ public:
+  explicit Session(std::shared_ptr<const Model> model, const SessionOptions& options = {});
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Inputs in the model's input order. Returns views of the outputs, valid until the next run.
+  // Throws kInvalidArgument naming the input on a wrong count, dtype, shape or non-finite value.
+  std::span<const TensorView> run(std::span<const TensorView> inputs);
+  std::span<const TensorView> run(std::initializer_list<TensorView> inputs) {
+    return run(std::span<const TensorView>(inputs.begin(), inputs.size()));
+  }
+
+  // Index of a named input or output; -1 if absent.
+  int input_index(std::string_view name) const;
+  int output_index(std::string_view name) const;
+  const Model& model() const { return *model_; }
+  int threads() const;
+  // The kernel picked for every node, in execution order.
+  std::vector<NodeKernel> kernels() const;
+
+  // Called after every node with its index and elapsed nanoseconds (profiling); empty = off.
+  using NodeObserver = std::function<void(size_t node, int64_t ns)>;
+  void set_node_observer(NodeObserver observer);
+
+ private:
+  struct Impl;
+  std::shared_ptr<const Model> model_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace edgewm

@@ -1,0 +1,35 @@
+#pragma once
+// The offline toolchain: ONNX -> import -> infer + fold -> memory plan -> .ewm image.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "ir/memory_plan.h"
+#include "ir/shape_inference.h"
+#include "onnx/importer.h"
+
+namespace edgewm {
+
+struct CompileOptions {
+  ImportOptions import;
+  bool fold_constants = true;
+  std::map<std::string, std::string> metadata;  // extra key/values stored in the model
+};
+
+struct CompiledModel {
+  Graph graph;
+  MemoryPlan plan;
+  std::map<std::string, std::string> metadata;
+  int imported_nodes = 0;
+  InferStats stats;
+  int64_t peak_live_bytes = 0;  // lower bound for the arena, to judge the plan
+
+  std::vector<uint8_t> serialize() const;
+};
+
+CompiledModel compile_onnx_file(const std::string& path, const CompileOptions& options = {});
+CompiledModel compile_imported(ImportedModel imported, const CompileOptions& options = {});
+
+}  // namespace edgewm

@@ -1,0 +1,220 @@
+#include "format/ewm_reader.h"
+
+#include <cstring>
+#include <limits>
+
+#include "format/byte_io.h"
+#include "format/hash.h"
+#include "ir/op_registry.h"
+#include "ir/shape_inference.h"
+
+namespace edgewm {
+
+namespace {
+
+// Larger dims or byte counts than this can only come from a corrupted file.
+constexpr int64_t kMaxBytes = int64_t{1} << 40;
+
+Shape get_shape(ByteReader& r) {
+  uint8_t rank = r.get<uint8_t>();
+  if (rank > Shape::kMaxRank) r.fail("rank " + std::to_string(rank) + " exceeds " + std::to_string(Shape::kMaxRank));
+  Shape s;
+  int64_t numel = 1;
+  for (int i = 0; i < rank; ++i) {
+    int64_t d = r.get<int64_t>();
+    if (d < 0 || d > kMaxBytes || (d > 0 && numel > kMaxBytes / d)) r.fail("dimension " + std::to_string(d) + " is invalid");
+    numel *= d;
+    s.push_back(d);
+  }
+  return s;
+}
+
+DType get_dtype(ByteReader& r) {
+  uint8_t raw = r.get<uint8_t>();
+  if (!dtype_is_valid(raw)) r.fail("invalid dtype code " + std::to_string(raw));
+  return static_cast<DType>(raw);
+}
+
+Attribute get_attribute(ByteReader& r) {
+  Attribute a;
+  a.name = r.get_string();
+  uint8_t kind = r.get<uint8_t>();
+  if (kind < 1 || kind > 7) r.fail("attribute '" + a.name + "' has invalid kind " + std::to_string(kind));
+  a.kind = static_cast<Attribute::Kind>(kind);
+  switch (a.kind) {
+    case Attribute::Kind::kInt: a.i = r.get<int64_t>(); break;
+    case Attribute::Kind::kFloat: a.f = r.get<float>(); break;
+    case Attribute::Kind::kString: a.s = r.get_string(); break;
+    case Attribute::Kind::kInts: {
+      uint32_t n = r.get_count(8);
+      for (uint32_t i = 0; i < n; ++i) a.ints.push_back(r.get<int64_t>());
+      break;
+    }
+    case Attribute::Kind::kFloats: {
+      uint32_t n = r.get_count(4);
+      for (uint32_t i = 0; i < n; ++i) a.floats.push_back(r.get<float>());
+      break;
+    }
+    case Attribute::Kind::kStrings: {
+      uint32_t n = r.get_count(4);
+      for (uint32_t i = 0; i < n; ++i) a.strings.push_back(r.get_string());
+      break;
+    }
+    case Attribute::Kind::kTensor: {
+      DType t = get_dtype(r);
+      Shape s = get_shape(r);
+      uint64_t nbytes = r.get<uint64_t>();
+      if (nbytes != static_cast<uint64_t>(s.numel()) * dtype_size(t)) r.fail("attribute '" + a.name + "' tensor size mismatch");
+      const uint8_t* p = r.get_bytes(nbytes);
+      a.tensor = std::make_shared<Tensor>(t, s);
+      if (nbytes) std::memcpy(a.tensor->data(), p, nbytes);
+      break;
+    }
+  }
+  return a;
+}
+
+ValueId get_value_id(ByteReader& r, size_t num_values, bool allow_none) {
+  int32_t id = r.get<int32_t>();
+  if (id == kNoValue && allow_none) return id;
+  if (id < 0 || static_cast<size_t>(id) >= num_values) r.fail("value id " + std::to_string(id) + " out of range");
+  return id;
+}
+
+void check_range(const ByteReader& r, int64_t offset, int64_t bytes, int64_t limit, const std::string& what) {
+  if (offset < 0 || bytes < 0 || offset > limit || bytes > limit - offset)
+    r.fail(what + " [" + std::to_string(offset) + ", +" + std::to_string(bytes) + ") lies outside [0, " +
+           std::to_string(limit) + ")");
+}
+
+// Every value is defined once, before it is read: no kernel ever sees uninitialised memory.
+void check_dataflow(const ByteReader& r, const Graph& g) {
+  std::vector<bool> defined(g.values.size(), false);
+  for (size_t i = 0; i < g.values.size(); ++i) defined[i] = g.values[i].is_constant();
+  for (ValueId v : g.inputs) {
+    if (defined[static_cast<size_t>(v)]) r.fail("graph input '" + g.value(v).name + "' is defined twice");
+    defined[static_cast<size_t>(v)] = true;
+  }
+  for (const Node& n : g.nodes) {
+    for (ValueId v : n.inputs)
+      if (v != kNoValue && !defined[static_cast<size_t>(v)])
+        r.fail(Graph::where(n) + " reads '" + g.value(v).name + "' before it is defined");
+    for (ValueId v : n.outputs) {
+      if (v == kNoValue) continue;
+      if (defined[static_cast<size_t>(v)]) r.fail(Graph::where(n) + " redefines '" + g.value(v).name + "'");
+      defined[static_cast<size_t>(v)] = true;
+    }
+  }
+  for (ValueId v : g.outputs)
+    if (!defined[static_cast<size_t>(v)]) r.fail("graph output '" + g.value(v).name + "' is never defined");
+}
+
+}  // namespace
+
+ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const std::string& what) {
+  auto fail = [&](const std::string& msg) -> void { throw Error(ErrorKind::kInvalidModel, what + ": " + msg); };
+  ParsedModel m;
+  if (size < ewm::kHeaderBytes) fail("file is " + std::to_string(size) + " bytes, too short for an edgewm model");
+  std::memcpy(&m.header, base, sizeof(ewm::Header));
+  const ewm::Header& h = m.header;
+  if (std::memcmp(h.magic, ewm::kMagic, 8) != 0) fail("not an edgewm model (bad magic); compile ONNX with `edgewm compile`");
+  if (h.version != ewm::kFormatVersion)
+    fail("format version " + std::to_string(h.version) + " is not supported (this build reads version " +
+         std::to_string(ewm::kFormatVersion) + "); recompile the model");
+  if (hash64(&h, offsetof(ewm::Header, header_hash)) != h.header_hash) fail("header checksum mismatch (corrupted file)");
+  if (h.header_bytes != ewm::kHeaderBytes) fail("unexpected header size");
+  if (h.file_bytes != size)
+    fail("file is " + std::to_string(size) + " bytes but its header says " + std::to_string(h.file_bytes) +
+         (size < h.file_bytes ? " (truncated)" : " (trailing bytes)"));
+  if (h.meta_offset < ewm::kHeaderBytes || h.meta_offset > size || h.meta_bytes > size - h.meta_offset)
+    fail("metadata section lies outside the file");
+  if (h.data_offset % ewm::kDataAlignment || h.data_offset < h.meta_offset + h.meta_bytes || h.data_offset > size ||
+      h.data_bytes > size - h.data_offset)
+    fail("data section lies outside the file or is misaligned");
+  if (hash64(base + h.meta_offset, h.meta_bytes) != h.meta_hash) fail("metadata checksum mismatch (corrupted file)");
+  if (verify_data && hash64(base + h.data_offset, h.data_bytes) != h.data_hash)
+    fail("weights checksum mismatch (corrupted file)");
+
+  ByteReader r(base + h.meta_offset, h.meta_bytes, what);
+  uint32_t nmeta = r.get_count(8);
+  for (uint32_t i = 0; i < nmeta; ++i) {
+    std::string k = r.get_string();
+    m.metadata[k] = r.get_string();
+  }
+  Graph& g = m.graph;
+  uint32_t nvalues = r.get_count(4 + 1 + 1 + 1 + 8);
+  g.values.resize(nvalues);
+  m.plan.value_offsets.resize(nvalues);
+  const uint8_t* data = base + h.data_offset;
+  for (uint32_t i = 0; i < nvalues; ++i) {
+    Value& v = g.values[i];
+    v.name = r.get_string();
+    v.dtype = get_dtype(r);
+    v.shape = get_shape(r);
+    v.shape_known = true;
+    if (static_cast<int64_t>(v.nbytes()) > kMaxBytes) r.fail("value '" + v.name + "' is too large");
+    uint8_t is_const = r.get<uint8_t>();
+    if (is_const > 1) r.fail("value '" + v.name + "' has an invalid constant flag");
+    if (is_const) {
+      uint64_t off = r.get<uint64_t>(), nbytes = r.get<uint64_t>();
+      if (nbytes != v.nbytes()) r.fail("constant '" + v.name + "' has " + std::to_string(nbytes) + " bytes, its shape needs " + std::to_string(v.nbytes()));
+      if (off % ewm::kDataAlignment) r.fail("constant '" + v.name + "' is misaligned");
+      check_range(r, static_cast<int64_t>(off), static_cast<int64_t>(nbytes), static_cast<int64_t>(h.data_bytes), "constant '" + v.name + "'");
+      v.constant = TensorView{const_cast<uint8_t*>(data + off), v.dtype, v.shape};
+    }
+    m.plan.value_offsets[i] = r.get<int64_t>();
+  }
+  uint32_t nnodes = r.get_count(4 * 3 + 4 * 4 + 16);
+  g.nodes.resize(nnodes);
+  m.plan.scratch_offsets.resize(nnodes);
+  m.plan.scratch_bytes.resize(nnodes);
+  for (uint32_t k = 0; k < nnodes; ++k) {
+    Node& n = g.nodes[k];
+    n.name = r.get_string();
+    n.op_type = r.get_string();
+    n.domain = r.get_string();
+    n.opset = static_cast<int>(r.get<uint32_t>());
+    uint32_t nin = r.get_count(4);
+    for (uint32_t i = 0; i < nin; ++i) n.inputs.push_back(get_value_id(r, nvalues, true));
+    uint32_t nout = r.get_count(4);
+    for (uint32_t i = 0; i < nout; ++i) n.outputs.push_back(get_value_id(r, nvalues, true));
+    uint32_t nattr = r.get_count(5);
+    for (uint32_t i = 0; i < nattr; ++i) n.attrs.set(get_attribute(r));
+    m.plan.scratch_offsets[k] = r.get<int64_t>();
+    m.plan.scratch_bytes[k] = r.get<int64_t>();
+    if (!OpRegistry::global().find(n.op_type, n.domain))
+      r.fail(Graph::where(n) + ": op is not supported by this runtime");
+  }
+  uint32_t nin = r.get_count(4);
+  for (uint32_t i = 0; i < nin; ++i) g.inputs.push_back(get_value_id(r, nvalues, false));
+  uint32_t nout = r.get_count(4);
+  for (uint32_t i = 0; i < nout; ++i) g.outputs.push_back(get_value_id(r, nvalues, false));
+  m.plan.arena_bytes = r.get<int64_t>();
+  if (r.remaining() != 0) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the metadata");
+  if (m.plan.arena_bytes < 0 || m.plan.arena_bytes > kMaxBytes) r.fail("invalid arena size");
+
+  // Every runtime value and scratch slice must lie inside the arena.
+  auto check_value = [&](ValueId v) {
+    if (v == kNoValue || g.value(v).is_constant()) return;
+    check_range(r, m.plan.value_offsets[static_cast<size_t>(v)], static_cast<int64_t>(g.value(v).nbytes()),
+                m.plan.arena_bytes, "arena slot of '" + g.value(v).name + "'");
+  };
+  for (ValueId v : g.inputs) check_value(v);
+  for (ValueId v : g.outputs) check_value(v);
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    for (ValueId v : g.nodes[k].inputs) check_value(v);
+    for (ValueId v : g.nodes[k].outputs) check_value(v);
+    if (m.plan.scratch_offsets[k] >= 0 || m.plan.scratch_bytes[k] != 0)
+      check_range(r, m.plan.scratch_offsets[k], m.plan.scratch_bytes[k], m.plan.arena_bytes,
+                  "scratch of " + Graph::where(g.nodes[k]));
+  }
+  check_dataflow(r, g);
+  try {
+    verify_shapes(g);
+  } catch (const Error& e) {
+    throw e.prefixed(what);
+  }
+  return m;
+}
+
+}  // namespace edgewm

@@ -1,0 +1,141 @@
+#include "format/ewm_writer.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "format/byte_io.h"
+#include "format/ewm_format.h"
+#include "format/hash.h"
+
+namespace edgewm {
+
+namespace {
+
+uint64_t align_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
+
+void put_shape(ByteWriter& w, const Shape& s) {
+  w.put<uint8_t>(static_cast<uint8_t>(s.rank()));
+  for (int64_t d : s.dims()) w.put<int64_t>(d);
+}
+
+void put_attribute(ByteWriter& w, const Attribute& a) {
+  w.put_string(a.name);
+  w.put<uint8_t>(static_cast<uint8_t>(a.kind));
+  switch (a.kind) {
+    case Attribute::Kind::kInt: w.put<int64_t>(a.i); break;
+    case Attribute::Kind::kFloat: w.put<float>(a.f); break;
+    case Attribute::Kind::kString: w.put_string(a.s); break;
+    case Attribute::Kind::kInts:
+      w.put<uint32_t>(static_cast<uint32_t>(a.ints.size()));
+      for (int64_t v : a.ints) w.put<int64_t>(v);
+      break;
+    case Attribute::Kind::kFloats:
+      w.put<uint32_t>(static_cast<uint32_t>(a.floats.size()));
+      for (float v : a.floats) w.put<float>(v);
+      break;
+    case Attribute::Kind::kStrings:
+      w.put<uint32_t>(static_cast<uint32_t>(a.strings.size()));
+      for (const auto& s : a.strings) w.put_string(s);
+      break;
+    case Attribute::Kind::kTensor:
+      w.put<uint8_t>(static_cast<uint8_t>(a.tensor->dtype()));
+      put_shape(w, a.tensor->shape());
+      w.put<uint64_t>(a.tensor->nbytes());
+      w.put_bytes(a.tensor->data(), a.tensor->nbytes());
+      break;
+  }
+}
+
+}  // namespace
+
+std::vector<uint8_t> serialize_ewm(const Graph& g, const MemoryPlan& plan,
+                                   const std::map<std::string, std::string>& metadata) {
+  // Lay out constants first: their offsets go into the metadata.
+  std::vector<uint64_t> const_offset(g.values.size(), 0);
+  uint64_t data_bytes = 0;
+  for (size_t i = 0; i < g.values.size(); ++i) {
+    if (!g.values[i].is_constant()) continue;
+    const_offset[i] = data_bytes;
+    data_bytes = align_up(data_bytes + g.values[i].nbytes(), ewm::kDataAlignment);
+  }
+
+  ByteWriter w;
+  w.put<uint32_t>(static_cast<uint32_t>(metadata.size()));
+  for (const auto& [k, v] : metadata) {
+    w.put_string(k);
+    w.put_string(v);
+  }
+  w.put<uint32_t>(static_cast<uint32_t>(g.values.size()));
+  for (size_t i = 0; i < g.values.size(); ++i) {
+    const Value& v = g.values[i];
+    w.put_string(v.name);
+    w.put<uint8_t>(static_cast<uint8_t>(v.dtype));
+    put_shape(w, v.shape);
+    w.put<uint8_t>(v.is_constant() ? 1 : 0);
+    if (v.is_constant()) {
+      w.put<uint64_t>(const_offset[i]);
+      w.put<uint64_t>(v.nbytes());
+    }
+    w.put<int64_t>(plan.value_offsets.at(i));
+  }
+  w.put<uint32_t>(static_cast<uint32_t>(g.nodes.size()));
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const Node& n = g.nodes[k];
+    w.put_string(n.name);
+    w.put_string(n.op_type);
+    w.put_string(n.domain);
+    w.put<uint32_t>(static_cast<uint32_t>(n.opset));
+    w.put<uint32_t>(static_cast<uint32_t>(n.inputs.size()));
+    for (ValueId v : n.inputs) w.put<int32_t>(v);
+    w.put<uint32_t>(static_cast<uint32_t>(n.outputs.size()));
+    for (ValueId v : n.outputs) w.put<int32_t>(v);
+    w.put<uint32_t>(static_cast<uint32_t>(n.attrs.all().size()));
+    for (const Attribute& a : n.attrs.all()) put_attribute(w, a);
+    w.put<int64_t>(plan.scratch_offsets.at(k));
+    w.put<int64_t>(plan.scratch_bytes.at(k));
+  }
+  w.put<uint32_t>(static_cast<uint32_t>(g.inputs.size()));
+  for (ValueId v : g.inputs) w.put<int32_t>(v);
+  w.put<uint32_t>(static_cast<uint32_t>(g.outputs.size()));
+  for (ValueId v : g.outputs) w.put<int32_t>(v);
+  w.put<int64_t>(plan.arena_bytes);
+  const std::vector<uint8_t>& meta = w.bytes();
+
+  ewm::Header h{};
+  std::memcpy(h.magic, ewm::kMagic, 8);
+  h.version = ewm::kFormatVersion;
+  h.header_bytes = ewm::kHeaderBytes;
+  h.meta_offset = ewm::kHeaderBytes;
+  h.meta_bytes = meta.size();
+  h.data_offset = align_up(h.meta_offset + h.meta_bytes, ewm::kDataAlignment);
+  h.data_bytes = data_bytes;
+  h.file_bytes = h.data_offset + data_bytes;
+
+  std::vector<uint8_t> file(h.file_bytes, 0);
+  std::memcpy(file.data() + h.meta_offset, meta.data(), meta.size());
+  for (size_t i = 0; i < g.values.size(); ++i) {
+    const Value& v = g.values[i];
+    if (v.is_constant() && v.nbytes()) std::memcpy(file.data() + h.data_offset + const_offset[i], v.constant.data, v.nbytes());
+  }
+  h.meta_hash = hash64(file.data() + h.meta_offset, h.meta_bytes);
+  h.data_hash = hash64(file.data() + h.data_offset, h.data_bytes);
+  h.header_hash = hash64(&h, offsetof(ewm::Header, header_hash));
+  std::memcpy(file.data(), &h, sizeof(h));
+  return file;
+}
+
+void write_ewm_file(const std::string& path, const std::vector<uint8_t>& bytes) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw Error(ErrorKind::kIo, "cannot write " + tmp);
+    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!f) throw Error(ErrorKind::kIo, "short write to " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw Error(ErrorKind::kIo, "cannot rename " + tmp + " to " + path + ": " + ec.message());
+}
+
+}  // namespace edgewm

@@ -1,0 +1,312 @@
+#include "onnx/importer.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include "ir/op_registry.h"
+#include "onnx/tensor_proto.h"
+
+namespace edgewm {
+
+namespace {
+
+Attribute convert_attribute(const onnx::AttributeProto& a, const std::string& base_dir, const std::string& where) {
+  Attribute out;
+  out.name = a.name();
+  const std::string what = where + ": attribute '" + a.name() + "'";
+  switch (a.type()) {
+    case onnx::AttributeProto::INT: out.kind = Attribute::Kind::kInt; out.i = a.i(); break;
+    case onnx::AttributeProto::FLOAT: out.kind = Attribute::Kind::kFloat; out.f = a.f(); break;
+    case onnx::AttributeProto::STRING: out.kind = Attribute::Kind::kString; out.s = a.s(); break;
+    case onnx::AttributeProto::INTS:
+      out.kind = Attribute::Kind::kInts;
+      out.ints.assign(a.ints().begin(), a.ints().end());
+      break;
+    case onnx::AttributeProto::FLOATS:
+      out.kind = Attribute::Kind::kFloats;
+      out.floats.assign(a.floats().begin(), a.floats().end());
+      break;
+    case onnx::AttributeProto::STRINGS:
+      out.kind = Attribute::Kind::kStrings;
+      out.strings.assign(a.strings().begin(), a.strings().end());
+      break;
+    case onnx::AttributeProto::TENSOR:
+      out.kind = Attribute::Kind::kTensor;
+      out.tensor = std::make_shared<Tensor>(tensor_from_proto(a.t(), base_dir, what));
+      break;
+    case onnx::AttributeProto::UNDEFINED:
+      // Old exporters leave the type unset; infer it from the one field that is set.
+      if (a.has_i()) { out.kind = Attribute::Kind::kInt; out.i = a.i(); break; }
+      if (a.has_f()) { out.kind = Attribute::Kind::kFloat; out.f = a.f(); break; }
+      if (a.has_s()) { out.kind = Attribute::Kind::kString; out.s = a.s(); break; }
+      if (a.ints_size()) { out.kind = Attribute::Kind::kInts; out.ints.assign(a.ints().begin(), a.ints().end()); break; }
+      if (a.floats_size()) {
+        out.kind = Attribute::Kind::kFloats;
+        out.floats.assign(a.floats().begin(), a.floats().end());
+        break;
+      }
+      throw Error(ErrorKind::kInvalidModel, what + " has no type");
+    default:
+      throw Error(ErrorKind::kUnsupported,
+                  what + " of type " + onnx::AttributeProto::AttributeType_Name(a.type()) +
+                      " is not supported (subgraphs and sparse tensors are not)");
+  }
+  return out;
+}
+
+// A Constant node's value as a tensor.
+Tensor constant_node_value(const onnx::NodeProto& n, const std::string& base_dir, const std::string& where) {
+  for (const auto& a : n.attribute()) {
+    const std::string what = where + ": attribute '" + a.name() + "'";
+    if (a.name() == "value") return tensor_from_proto(a.t(), base_dir, what);
+    if (a.name() == "value_float") {
+      Tensor t(DType::kF32, Shape{});
+      *t.as<float>() = a.f();
+      return t;
+    }
+    if (a.name() == "value_int") {
+      Tensor t(DType::kI64, Shape{});
+      *t.as<int64_t>() = a.i();
+      return t;
+    }
+    if (a.name() == "value_floats") {
+      Tensor t(DType::kF32, Shape{a.floats_size()});
+      std::copy(a.floats().begin(), a.floats().end(), t.as<float>());
+      return t;
+    }
+    if (a.name() == "value_ints") {
+      Tensor t(DType::kI64, Shape{a.ints_size()});
+      std::copy(a.ints().begin(), a.ints().end(), t.as<int64_t>());
+      return t;
+    }
+    throw Error(ErrorKind::kUnsupported, what + " is not supported (sparse or string constants)");
+  }
+  throw Error(ErrorKind::kInvalidModel, where + ": Constant has no value");
+}
+
+class Importer {
+ public:
+  Importer(const onnx::ModelProto& m, const std::string& base_dir, const ImportOptions& opt)
+      : model_(m), base_dir_(base_dir), opt_(opt) {}
+
+  ImportedModel run() {
+    ImportedModel out;
+    read_opsets(out.metadata);
+    if (!model_.has_graph()) throw Error(ErrorKind::kInvalidModel, "model has no graph");
+    const onnx::GraphProto& g = model_.graph();
+    Graph& graph = out.graph;
+    graph_ = &graph;
+
+    for (const auto& init : g.initializer()) {
+      if (ids_.count(init.name())) throw Error(ErrorKind::kInvalidModel, "initializer '" + init.name() + "' defined twice");
+      ids_[init.name()] = graph.add_constant(init.name(), tensor_from_proto(init, base_dir_, "initializer '" + init.name() + "'"));
+    }
+    if (g.sparse_initializer_size())
+      throw Error(ErrorKind::kUnsupported, "sparse initializers are not supported");
+
+    std::set<std::string> seen_inputs;
+    for (const auto& in : g.input()) {
+      if (ids_.count(in.name())) continue;  // IR < 4 lists initializers as inputs too
+      seen_inputs.insert(in.name());
+      add_graph_input(in);
+    }
+    for (const auto& [name, shape] : opt_.input_shapes)
+      if (!seen_inputs.count(name)) throw Error(ErrorKind::kInvalidArgument, "--input-shape names '" + name + "', which is not a model input");
+    for (const auto& [name, t] : opt_.input_values)
+      if (!seen_inputs.count(name)) throw Error(ErrorKind::kInvalidArgument, "--input-value names '" + name + "', which is not a model input");
+
+    std::vector<std::string> unsupported;
+    for (int i = 0; i < g.node_size(); ++i) add_node(g.node(i), i, unsupported);
+    if (!unsupported.empty()) {
+      std::string msg = std::to_string(unsupported.size()) + " unsupported op(s): ";
+      for (size_t i = 0; i < unsupported.size(); ++i) msg += (i ? "; " : "") + unsupported[i];
+      throw Error(ErrorKind::kUnsupported, msg);
+    }
+    for (const auto& o : g.output()) {
+      auto it = ids_.find(o.name());
+      if (it == ids_.end()) throw Error(ErrorKind::kInvalidModel, "graph output '" + o.name() + "' is never produced");
+      graph.outputs.push_back(it->second);
+    }
+    graph.topological_sort();
+    out.metadata["producer"] = model_.producer_name() + (model_.producer_version().empty() ? "" : " " + model_.producer_version());
+    out.metadata["onnx_ir_version"] = std::to_string(model_.ir_version());
+    if (!g.name().empty()) out.metadata["graph_name"] = g.name();
+    for (const auto& p : model_.metadata_props()) out.metadata["onnx." + p.key()] = p.value();
+    return out;
+  }
+
+ private:
+  void read_opsets(std::map<std::string, std::string>& meta) {
+    for (const auto& o : model_.opset_import()) {
+      std::string d = o.domain() == "ai.onnx" ? "" : o.domain();
+      opsets_[d] = static_cast<int>(o.version());
+      meta["opset" + (d.empty() ? std::string() : "." + d)] = std::to_string(o.version());
+    }
+    // Very old models (IR < 3) have no opset_import and imply opset 1. A model may also use only
+    // other domains; its default-domain nodes are then reported when met.
+    if (!opsets_.count("") && model_.ir_version() < 3) opsets_[""] = 1;
+  }
+
+  void add_graph_input(const onnx::ValueInfoProto& in) {
+    Value v;
+    v.name = in.name();
+    const auto& type = in.type();
+    if (!type.has_tensor_type())
+      throw Error(ErrorKind::kUnsupported, "input '" + in.name() + "' is not a tensor (sequences/maps are not supported)");
+    v.dtype = dtype_from_onnx(type.tensor_type().elem_type());
+    if (v.dtype == DType::kUndefined)
+      throw Error(ErrorKind::kUnsupported, "input '" + in.name() + "' has unsupported element type " +
+                                               std::to_string(type.tensor_type().elem_type()));
+    auto shape_it = opt_.input_shapes.find(in.name());
+    if (shape_it != opt_.input_shapes.end()) {
+      v.shape = shape_it->second;
+      if (type.tensor_type().has_shape() && type.tensor_type().shape().dim_size() != v.shape.rank())
+        throw Error(ErrorKind::kInvalidArgument, "input '" + in.name() + "' has rank " +
+                                                     std::to_string(type.tensor_type().shape().dim_size()) +
+                                                     ", the given shape " + v.shape.str() + " does not");
+    } else if (!type.tensor_type().has_shape()) {
+      throw Error(ErrorKind::kInvalidArgument, "input '" + in.name() + "' has no shape in the model; give one with --input-shape " + in.name() + "=...");
+    } else {
+      const auto& dims = type.tensor_type().shape().dim();
+      for (int d = 0; d < dims.size(); ++d) {
+        if (dims[d].has_dim_value() && dims[d].dim_value() >= 0) {
+          v.shape.push_back(dims[d].dim_value());
+        } else if (d == 0) {
+          v.shape.push_back(opt_.default_batch);
+        } else {
+          std::string sym = dims[d].has_dim_param() ? "'" + dims[d].dim_param() + "'" : "unknown";
+          throw Error(ErrorKind::kInvalidArgument, "input '" + in.name() + "' dim " + std::to_string(d) + " is " + sym +
+                                                       "; fix it with --input-shape " + in.name() + "=...");
+        }
+      }
+    }
+    v.shape_known = true;
+    auto value_it = opt_.input_values.find(in.name());
+    if (value_it != opt_.input_values.end()) {
+      const Tensor& t = value_it->second;
+      if (t.dtype() != v.dtype || t.shape() != v.shape)
+        throw Error(ErrorKind::kInvalidArgument, "value for input '" + in.name() + "' is " + describe(t.view()) +
+                                                     ", the model expects " + dtype_name(v.dtype) + "[" + v.shape.str() + "]");
+      ids_[in.name()] = graph_->add_constant(in.name(), Tensor::copy_of(t.view()));
+      return;
+    }
+    ValueId id = graph_->add_value(v);
+    ids_[in.name()] = id;
+    graph_->inputs.push_back(id);
+  }
+
+  ValueId output_value(const std::string& name, const std::string& where) {
+    if (ids_.count(name)) throw Error(ErrorKind::kInvalidModel, where + ": output '" + name + "' is already defined");
+    Value v;
+    v.name = name;
+    ValueId id = graph_->add_value(v);
+    ids_[name] = id;
+    return id;
+  }
+
+  void add_node(const onnx::NodeProto& p, int index, std::vector<std::string>& unsupported) {
+    Node n;
+    n.name = p.name().empty() ? p.op_type() + "_" + std::to_string(index) : p.name();
+    n.op_type = p.op_type();
+    n.domain = p.domain() == "ai.onnx" ? "" : p.domain();
+    auto opset_it = opsets_.find(n.domain);
+    if (opset_it == opsets_.end())
+      throw Error(ErrorKind::kInvalidModel, "node '" + n.name + "' uses domain '" + n.domain + "', which the model does not import");
+    n.opset = opset_it->second;
+    const std::string where = Graph::where(n);
+
+    if (n.domain.empty() && n.op_type == "Constant") {
+      if (p.output_size() != 1) throw Error(ErrorKind::kInvalidModel, where + ": needs exactly one output");
+      ValueId id = output_value(p.output(0), where);
+      graph_->set_constant(id, constant_node_value(p, base_dir_, where));
+      return;
+    }
+    if (!OpRegistry::global().find(n.op_type, n.domain)) {
+      unsupported.push_back("op '" + (n.domain.empty() ? "" : n.domain + ".") + n.op_type + "' (" + where + ")");
+      return;
+    }
+    for (const auto& name : p.input()) {
+      if (name.empty()) {
+        n.inputs.push_back(kNoValue);
+        continue;
+      }
+      auto it = ids_.find(name);
+      if (it == ids_.end()) {
+        // Defined later (unsorted graph): create the value now, its producer claims it.
+        ValueId id = graph_->add_value(Value{name});
+        ids_[name] = id;
+        pending_.insert(name);
+        n.inputs.push_back(id);
+      } else {
+        n.inputs.push_back(it->second);
+      }
+    }
+    for (const auto& name : p.output()) {
+      if (name.empty()) {
+        n.outputs.push_back(kNoValue);
+      } else if (pending_.erase(name)) {
+        n.outputs.push_back(ids_[name]);
+      } else {
+        n.outputs.push_back(output_value(name, where));
+      }
+    }
+    for (const auto& a : p.attribute()) n.attrs.set(convert_attribute(a, base_dir_, where));
+    graph_->nodes.push_back(std::move(n));
+  }
+
+  const onnx::ModelProto& model_;
+  std::string base_dir_;
+  const ImportOptions& opt_;
+  Graph* graph_ = nullptr;
+  std::unordered_map<std::string, int> opsets_;
+  std::unordered_map<std::string, ValueId> ids_;
+  std::set<std::string> pending_;
+};
+
+}  // namespace
+
+ImportedModel import_onnx_bytes(const std::string& bytes, const std::string& base_dir, const ImportOptions& options,
+                                const std::string& what) {
+  onnx::ModelProto m;
+  if (!m.ParseFromString(bytes)) throw Error(ErrorKind::kInvalidModel, what + ": not a valid ONNX model (protobuf parse failed)");
+  return Importer(m, base_dir, options).run();
+}
+
+std::vector<std::string> onnx_input_names(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(ErrorKind::kIo, "cannot open " + path);
+  onnx::ModelProto m;
+  if (!m.ParseFromIstream(&f)) throw Error(ErrorKind::kInvalidModel, path + ": not a valid ONNX model (protobuf parse failed)");
+  std::set<std::string> inits;
+  for (const auto& i : m.graph().initializer()) inits.insert(i.name());
+  std::vector<std::string> names;
+  for (const auto& in : m.graph().input()) {
+    if (inits.count(in.name())) continue;
+    if (!in.type().has_tensor_type())
+      throw Error(ErrorKind::kUnsupported, path + ": input '" + in.name() +
+                                               "' is not a tensor (sequences, maps and optionals are not supported)");
+    names.push_back(in.name());
+  }
+  return names;
+}
+
+ImportedModel import_onnx_file(const std::string& path, const ImportOptions& options) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(ErrorKind::kIo, "cannot open " + path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto base = std::filesystem::path(path).parent_path().string();
+  try {
+    return import_onnx_bytes(ss.str(), base, options, path);
+  } catch (const Error& e) {
+    if (std::string(e.what()).rfind(path, 0) == 0) throw;
+    throw e.prefixed(path);
+  }
+}
+
+}  // namespace edgewm

@@ -1,0 +1,208 @@
+#include "onnx/tensor_proto.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace edgewm {
+
+namespace {
+
+// Element types whose values ONNX stores in int32_data when not in raw_data.
+template <class T> void copy_int32_field(const onnx::TensorProto& p, Tensor& t) {
+  T* out = static_cast<T*>(t.data());
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    int32_t v = p.int32_data(static_cast<int>(i));
+    if constexpr (std::is_same_v<T, uint16_t>) {
+      out[i] = static_cast<uint16_t>(v);  // f16 bits, or u16
+    } else {
+      out[i] = static_cast<T>(v);
+    }
+  }
+}
+
+std::string read_external(const onnx::TensorProto& p, const std::string& base_dir, const std::string& what,
+                          size_t expected) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& kv : p.external_data()) {
+    if (kv.key() == "location") location = kv.value();
+    else if (kv.key() == "offset") offset = std::stoll(kv.value());
+    else if (kv.key() == "length") length = std::stoll(kv.value());
+  }
+  if (location.empty()) throw Error(ErrorKind::kInvalidModel, what + ": external data without a location");
+  namespace fs = std::filesystem;
+  fs::path path = fs::path(base_dir) / location;
+  // The location must stay inside the model's folder: a model file must not read arbitrary files.
+  fs::path canon_base = fs::weakly_canonical(fs::path(base_dir.empty() ? "." : base_dir));
+  fs::path canon = fs::weakly_canonical(path);
+  auto rel = canon.lexically_relative(canon_base);
+  if (rel.empty() || *rel.begin() == "..")
+    throw Error(ErrorKind::kInvalidModel, what + ": external data location '" + location + "' leaves the model folder");
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(ErrorKind::kIo, what + ": cannot open external data file " + path.string());
+  f.seekg(0, std::ios::end);
+  int64_t file_size = f.tellg();
+  if (length < 0) length = file_size - offset;
+  if (offset < 0 || offset + length > file_size)
+    throw Error(ErrorKind::kInvalidModel, what + ": external data range [" + std::to_string(offset) + ", " +
+                                              std::to_string(offset + length) + ") is outside " + path.string() +
+                                              " (" + std::to_string(file_size) + " bytes)");
+  if (static_cast<size_t>(length) != expected)
+    throw Error(ErrorKind::kInvalidModel, what + ": external data has " + std::to_string(length) +
+                                              " bytes, the tensor needs " + std::to_string(expected));
+  std::string bytes(static_cast<size_t>(length), '\0');
+  f.seekg(offset);
+  f.read(bytes.data(), length);
+  if (!f) throw Error(ErrorKind::kIo, what + ": short read from " + path.string());
+  return bytes;
+}
+
+}  // namespace
+
+DType dtype_from_onnx(int t) {
+  switch (t) {
+    case onnx::TensorProto::FLOAT: return DType::kF32;
+    case onnx::TensorProto::FLOAT16: return DType::kF16;
+    case onnx::TensorProto::DOUBLE: return DType::kF64;
+    case onnx::TensorProto::INT8: return DType::kI8;
+    case onnx::TensorProto::UINT8: return DType::kU8;
+    case onnx::TensorProto::INT16: return DType::kI16;
+    case onnx::TensorProto::UINT16: return DType::kU16;
+    case onnx::TensorProto::INT32: return DType::kI32;
+    case onnx::TensorProto::UINT32: return DType::kU32;
+    case onnx::TensorProto::INT64: return DType::kI64;
+    case onnx::TensorProto::UINT64: return DType::kU64;
+    case onnx::TensorProto::BOOL: return DType::kBool;
+    default: return DType::kUndefined;
+  }
+}
+
+int dtype_to_onnx(DType t) {
+  switch (t) {
+    case DType::kF32: return onnx::TensorProto::FLOAT;
+    case DType::kF16: return onnx::TensorProto::FLOAT16;
+    case DType::kF64: return onnx::TensorProto::DOUBLE;
+    case DType::kI8: return onnx::TensorProto::INT8;
+    case DType::kU8: return onnx::TensorProto::UINT8;
+    case DType::kI16: return onnx::TensorProto::INT16;
+    case DType::kU16: return onnx::TensorProto::UINT16;
+    case DType::kI32: return onnx::TensorProto::INT32;
+    case DType::kU32: return onnx::TensorProto::UINT32;
+    case DType::kI64: return onnx::TensorProto::INT64;
+    case DType::kU64: return onnx::TensorProto::UINT64;
+    case DType::kBool: return onnx::TensorProto::BOOL;
+    default: return onnx::TensorProto::UNDEFINED;
+  }
+}
+
+Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir, const std::string& what) {
+  DType dtype = dtype_from_onnx(p.data_type());
+  if (dtype == DType::kUndefined)
+    throw Error(ErrorKind::kUnsupported, what + ": tensor element type " +
+                                             onnx::TensorProto::DataType_Name(
+                                                 static_cast<onnx::TensorProto::DataType>(p.data_type())) +
+                                             " (" + std::to_string(p.data_type()) + ") is not supported");
+  if (p.has_segment()) throw Error(ErrorKind::kUnsupported, what + ": segmented tensors are not supported");
+  Shape shape;
+  for (int64_t d : p.dims()) {
+    if (d < 0) throw Error(ErrorKind::kInvalidModel, what + ": negative dimension " + std::to_string(d));
+    shape.push_back(d);
+  }
+  // Check sizes against the data actually present before allocating: a corrupt header must
+  // not turn into a multi-terabyte allocation.
+  int64_t count = 1;
+  for (int64_t d : shape.dims()) {
+    if (d > 0 && count > (int64_t{1} << 40) / d)
+      throw Error(ErrorKind::kInvalidModel, what + ": shape " + shape.str() + " is implausibly large");
+    count *= d;
+  }
+  const size_t n = static_cast<size_t>(count);
+  const size_t nbytes = n * dtype_size(dtype);
+  auto check_count = [&](int have) {
+    if (static_cast<size_t>(have) != n)
+      throw Error(ErrorKind::kInvalidModel, what + ": has " + std::to_string(have) + " values for shape " +
+                                                shape.str());
+  };
+  if (p.data_location() != onnx::TensorProto::EXTERNAL && p.has_raw_data() && p.raw_data().size() != nbytes)
+    throw Error(ErrorKind::kInvalidModel, what + ": raw_data has " + std::to_string(p.raw_data().size()) +
+                                              " bytes, shape " + shape.str() + " of " + dtype_name(dtype) +
+                                              " needs " + std::to_string(nbytes));
+  int field_count = -1;
+  switch (dtype) {
+    case DType::kF32: field_count = p.float_data_size(); break;
+    case DType::kF64: field_count = p.double_data_size(); break;
+    case DType::kI64: field_count = p.int64_data_size(); break;
+    case DType::kU32: case DType::kU64: field_count = p.uint64_data_size(); break;
+    default: field_count = p.int32_data_size(); break;
+  }
+  if (p.data_location() != onnx::TensorProto::EXTERNAL && !p.has_raw_data()) check_count(field_count);
+  Tensor t(dtype, shape);
+  if (p.data_location() == onnx::TensorProto::EXTERNAL) {
+    std::string bytes = read_external(p, base_dir, what, nbytes);
+    std::memcpy(t.data(), bytes.data(), nbytes);
+  } else if (p.has_raw_data()) {
+    std::memcpy(t.data(), p.raw_data().data(), nbytes);
+  } else {
+    switch (dtype) {
+      case DType::kF32:
+        std::memcpy(t.data(), p.float_data().data(), nbytes);
+        break;
+      case DType::kF64:
+        std::memcpy(t.data(), p.double_data().data(), nbytes);
+        break;
+      case DType::kI64:
+        std::memcpy(t.data(), p.int64_data().data(), nbytes);
+        break;
+      case DType::kU32:
+      case DType::kU64: {
+        for (size_t i = 0; i < n; ++i) {
+          if (dtype == DType::kU32) static_cast<uint32_t*>(t.data())[i] = static_cast<uint32_t>(p.uint64_data(i));
+          else static_cast<uint64_t*>(t.data())[i] = p.uint64_data(i);
+        }
+        break;
+      }
+      case DType::kI32: copy_int32_field<int32_t>(p, t); break;
+      case DType::kI16: copy_int32_field<int16_t>(p, t); break;
+      case DType::kU16:
+      case DType::kF16: copy_int32_field<uint16_t>(p, t); break;
+      case DType::kI8: copy_int32_field<int8_t>(p, t); break;
+      case DType::kU8: copy_int32_field<uint8_t>(p, t); break;
+      case DType::kBool: copy_int32_field<bool>(p, t); break;
+      default: throw Error(ErrorKind::kInternal, what + ": unhandled dtype");
+    }
+  }
+  if (dtype == DType::kBool) {  // normalise: any non-zero byte is true
+    auto* b = static_cast<uint8_t*>(t.data());
+    for (size_t i = 0; i < n; ++i) b[i] = b[i] ? 1 : 0;
+  }
+  return t;
+}
+
+void tensor_to_proto(const TensorView& t, const std::string& name, onnx::TensorProto* p) {
+  p->Clear();
+  p->set_name(name);
+  p->set_data_type(dtype_to_onnx(t.dtype));
+  for (int64_t d : t.shape.dims()) p->add_dims(d);
+  p->set_raw_data(t.data, t.nbytes());
+}
+
+Tensor load_tensor_pb(const std::string& path, std::string* name) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(ErrorKind::kIo, "cannot open " + path);
+  onnx::TensorProto p;
+  if (!p.ParseFromIstream(&f)) throw Error(ErrorKind::kInvalidArgument, path + ": not a serialized onnx TensorProto");
+  if (name) *name = p.name();
+  return tensor_from_proto(p, std::filesystem::path(path).parent_path().string(), path);
+}
+
+void save_tensor_pb(const TensorView& t, const std::string& name, const std::string& path) {
+  onnx::TensorProto p;
+  tensor_to_proto(t, name, &p);
+  std::ofstream f(path, std::ios::binary);
+  if (!f || !p.SerializeToOstream(&f)) throw Error(ErrorKind::kIo, "cannot write " + path);
+}
+
+}  // namespace edgewm

@@ -1,0 +1,166 @@
+#include "edgewm/session.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "core/thread_pool.h"
+#include "ir/op_registry.h"
+#include "runtime/model_data.h"
+
+namespace edgewm {
+
+struct Session::Impl {
+  const Graph* graph = nullptr;
+  std::unique_ptr<ThreadPool> pool;
+  std::unique_ptr<uint8_t, decltype(&std::free)> arena{nullptr, &std::free};
+  std::vector<TensorView> views;          // one per value
+  std::vector<TensorView> node_io;        // per node: its inputs then its outputs
+  std::vector<KernelContext> contexts;    // per node
+  std::vector<const KernelDef*> kernels;  // per node
+  std::vector<TensorView> outputs;        // graph outputs
+  NodeObserver observer;
+  bool check_inputs = true;
+};
+
+namespace {
+
+bool all_finite(const TensorView& t) {
+  auto scan = [&](auto* p) {
+    for (int64_t i = 0; i < t.numel(); ++i)
+      if (!std::isfinite(static_cast<double>(p[i]))) return false;
+    return true;
+  };
+  if (t.dtype == DType::kF32) return scan(static_cast<const float*>(t.data));
+  if (t.dtype == DType::kF64) return scan(static_cast<const double*>(t.data));
+  if (t.dtype == DType::kF16) {
+    auto* p = static_cast<const uint16_t*>(t.data);
+    for (int64_t i = 0; i < t.numel(); ++i)
+      if ((p[i] & 0x7c00) == 0x7c00) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options)
+    : model_(std::move(model)), impl_(std::make_unique<Impl>()) {
+  if (!model_) throw Error(ErrorKind::kInvalidArgument, "Session needs a model");
+  const ParsedModel& pm = model_->data().parsed;
+  const Graph& g = pm.graph;
+  Impl& s = *impl_;
+  s.graph = &g;
+  s.check_inputs = options.check_inputs;
+  s.pool = std::make_unique<ThreadPool>(options.threads);
+
+  size_t arena_bytes = static_cast<size_t>(pm.plan.arena_bytes) + MemoryPlan::kAlignment;
+  s.arena.reset(static_cast<uint8_t*>(std::aligned_alloc(MemoryPlan::kAlignment,
+                                                         (arena_bytes + 63) / 64 * 64)));
+  if (!s.arena) throw Error(ErrorKind::kInternal, "cannot allocate the " + std::to_string(arena_bytes) + "-byte arena");
+  std::memset(s.arena.get(), 0, arena_bytes);
+
+  s.views.resize(g.values.size());
+  for (size_t i = 0; i < g.values.size(); ++i) {
+    const Value& v = g.values[i];
+    if (v.is_constant()) {
+      s.views[i] = v.constant;
+    } else if (pm.plan.value_offsets[i] >= 0) {
+      s.views[i] = TensorView{s.arena.get() + pm.plan.value_offsets[i], v.dtype, v.shape};
+    }
+  }
+  size_t io_count = 0;
+  for (const Node& n : g.nodes) io_count += n.inputs.size() + n.outputs.size();
+  s.node_io.resize(io_count);  // never resized again: contexts keep spans into it
+  s.contexts.resize(g.nodes.size());
+  s.kernels.resize(g.nodes.size());
+  size_t at = 0;
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const Node& n = g.nodes[k];
+    const KernelDef& kd = OpRegistry::global().select(n, g);
+    if (kd.scratch && static_cast<int64_t>(kd.scratch(n, g)) > pm.plan.scratch_bytes[k])
+      throw Error(ErrorKind::kInvalidModel, Graph::where(n) + ": kernel '" + kd.name +
+                                                "' needs more scratch than the model planned; recompile the model");
+    s.kernels[k] = &kd;
+    KernelContext& c = s.contexts[k];
+    c.node = &n;
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      s.node_io[at + i] = n.inputs[i] == kNoValue ? TensorView{} : s.views[static_cast<size_t>(n.inputs[i])];
+    c.inputs = std::span<const TensorView>(s.node_io.data() + at, n.inputs.size());
+    at += n.inputs.size();
+    for (size_t i = 0; i < n.outputs.size(); ++i)
+      s.node_io[at + i] = n.outputs[i] == kNoValue ? TensorView{} : s.views[static_cast<size_t>(n.outputs[i])];
+    c.outputs = std::span<const TensorView>(s.node_io.data() + at, n.outputs.size());
+    at += n.outputs.size();
+    c.pool = s.pool.get();
+    if (pm.plan.scratch_offsets[k] >= 0) {
+      c.scratch = s.arena.get() + pm.plan.scratch_offsets[k];
+      c.scratch_bytes = static_cast<size_t>(pm.plan.scratch_bytes[k]);
+    }
+  }
+  for (ValueId id : g.outputs) s.outputs.push_back(s.views[static_cast<size_t>(id)]);
+}
+
+Session::~Session() = default;
+
+std::span<const TensorView> Session::run(std::span<const TensorView> inputs) {
+  Impl& s = *impl_;
+  const Graph& g = *s.graph;
+  if (inputs.size() != g.inputs.size())
+    throw Error(ErrorKind::kInvalidArgument, "model takes " + std::to_string(g.inputs.size()) + " input(s), got " +
+                                                 std::to_string(inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value& v = g.value(g.inputs[i]);
+    const TensorView& in = inputs[i];
+    if (in.dtype != v.dtype || in.shape != v.shape)
+      throw Error(ErrorKind::kInvalidArgument, "input '" + v.name + "' must be " + dtype_name(v.dtype) + "[" +
+                                                   v.shape.str() + "], got " + describe(in));
+    if (in.data == nullptr && in.nbytes() > 0)
+      throw Error(ErrorKind::kInvalidArgument, "input '" + v.name + "' has no data");
+    if (s.check_inputs && !all_finite(in))
+      throw Error(ErrorKind::kInvalidArgument, "input '" + v.name + "' contains NaN or Inf");
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorView& dst = s.views[static_cast<size_t>(g.inputs[i])];
+    if (dst.data != inputs[i].data && inputs[i].nbytes()) std::memcpy(dst.data, inputs[i].data, inputs[i].nbytes());
+  }
+  for (size_t k = 0; k < s.contexts.size(); ++k) {
+    if (!s.observer) {
+      s.kernels[k]->fn(s.contexts[k]);
+      continue;
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    s.kernels[k]->fn(s.contexts[k]);
+    auto t1 = std::chrono::steady_clock::now();
+    s.observer(k, std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+  }
+  return s.outputs;
+}
+
+int Session::input_index(std::string_view name) const {
+  const auto& ins = model_->inputs();
+  for (size_t i = 0; i < ins.size(); ++i)
+    if (ins[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+int Session::output_index(std::string_view name) const {
+  const auto& outs = model_->outputs();
+  for (size_t i = 0; i < outs.size(); ++i)
+    if (outs[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+int Session::threads() const { return impl_->pool->size(); }
+
+std::vector<NodeKernel> Session::kernels() const {
+  std::vector<NodeKernel> out;
+  const Graph& g = *impl_->graph;
+  for (size_t k = 0; k < g.nodes.size(); ++k)
+    out.push_back({g.nodes[k].name, g.nodes[k].op_type, impl_->kernels[k]->name});
+  return out;
+}
+
+void Session::set_node_observer(NodeObserver observer) { impl_->observer = std::move(observer); }
+
+}  // namespace edgewm

@@ -1,0 +1,87 @@
+#include "cli.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "io/npy.h"
+#include "onnx/tensor_proto.h"
+
+namespace edgewm::cli {
+
+Shape parse_shape(const std::string& text) {
+  Shape s;
+  if (text.empty() || text == "scalar") return s;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find_first_of("x,", start);
+    std::string part = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    try {
+      size_t used = 0;
+      long long d = std::stoll(part, &used);
+      if (used != part.size() || d < 0) throw std::invalid_argument("bad");
+      s.push_back(d);
+    } catch (const std::exception&) {
+      throw Error(ErrorKind::kInvalidArgument, "bad shape '" + text + "' (expected e.g. 1x3x32x32)");
+    }
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return s;
+}
+
+std::pair<std::string, std::string> split_assignment(const std::string& text, const std::string& flag) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+    throw Error(ErrorKind::kInvalidArgument, flag + " expects name=value, got '" + text + "'");
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+Tensor load_tensor_file(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  if (ext == ".npy") return load_npy(path);
+  if (ext == ".pb") return load_tensor_pb(path);
+  throw Error(ErrorKind::kInvalidArgument, path + ": unknown tensor file type (use .npy or .pb)");
+}
+
+void CompileFlags::add_to(CLI::App& app) {
+  app.add_option("--input-shape", input_shapes,
+                 "Fix an input's shape, e.g. --input-shape sample=1x3x32x32 (default: the model's static "
+                 "dims, batch 1)");
+  app.add_option("--input-value", input_values,
+                 "Freeze an input to a constant from a .npy/.pb file, e.g. a shape tensor");
+  app.add_flag("--no-fold", no_fold, "Do not fold constant subgraphs (debugging)");
+}
+
+CompileOptions CompileFlags::options() const {
+  CompileOptions o;
+  for (const auto& s : input_shapes) {
+    auto [name, shape] = split_assignment(s, "--input-shape");
+    o.import.input_shapes[name] = parse_shape(shape);
+  }
+  for (const auto& s : input_values) {
+    auto [name, file] = split_assignment(s, "--input-value");
+    o.import.input_values[name] = load_tensor_file(file);
+  }
+  o.fold_constants = !no_fold;
+  return o;
+}
+
+std::shared_ptr<const Model> open_model(const std::string& path, const CompileFlags& flags) {
+  if (std::filesystem::path(path).extension() == ".ewm") return Model::load(path);
+  CompiledModel m = compile_onnx_file(path, flags.options());
+  return Model::from_bytes(m.serialize(), {}, path);
+}
+
+std::string format_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 3) {
+    bytes /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.2f %s", bytes, units[u]);
+  return buf;
+}
+
+}  // namespace edgewm::cli

@@ -1,0 +1,44 @@
+#pragma once
+// Pieces shared by the `edgewm` subcommands.
+#include <CLI/CLI.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/compile.h"
+#include "edgewm/model.h"
+#include "edgewm/tensor.h"
+
+namespace edgewm::cli {
+
+// "1x3x32x32" -> Shape; "scalar" or "" -> rank 0.
+Shape parse_shape(const std::string& text);
+// "name=VALUE" -> {name, VALUE}; throws naming the flag.
+std::pair<std::string, std::string> split_assignment(const std::string& text, const std::string& flag);
+// A tensor from .npy or .pb (ONNX TensorProto), by extension.
+Tensor load_tensor_file(const std::string& path);
+
+// Flags every command that may compile an ONNX model on the fly accepts.
+struct CompileFlags {
+  std::vector<std::string> input_shapes;  // name=1x3x32x32
+  std::vector<std::string> input_values;  // name=file.npy|.pb
+  bool no_fold = false;
+  void add_to(CLI::App& app);
+  CompileOptions options() const;
+};
+
+// Opens a model: .ewm is mapped; anything else is compiled from ONNX in memory.
+std::shared_ptr<const Model> open_model(const std::string& path, const CompileFlags& flags);
+
+// Human-readable sizes: "1.5 MiB".
+std::string format_bytes(double bytes);
+
+// Subcommand registration.
+void add_compile_command(CLI::App& app);
+void add_inspect_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+void add_onnx_test_command(CLI::App& app);
+
+}  // namespace edgewm::cli

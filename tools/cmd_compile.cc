@@ -1,0 +1,56 @@
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "cli.h"
+#include "format/ewm_writer.h"
+
+namespace edgewm::cli {
+
+void add_compile_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("compile", "Compile an ONNX model into an .ewm model file");
+  struct Args {
+    std::string input, output;
+    std::vector<std::string> meta;
+    CompileFlags flags;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("model", args->input, "ONNX model (.onnx); external-data files are read from its folder")
+      ->required();
+  cmd->add_option("-o,--output", args->output, "Output .ewm file (default: the model's name with .ewm)");
+  cmd->add_option("--meta", args->meta, "Store key=value in the model's metadata (repeatable)");
+  args->flags.add_to(*cmd);
+  cmd->callback([args] {
+    auto t0 = std::chrono::steady_clock::now();
+    CompileOptions options = args->flags.options();
+    for (const auto& kv : args->meta) {
+      auto [k, v] = split_assignment(kv, "--meta");
+      options.metadata[k] = v;
+    }
+    CompiledModel m = compile_onnx_file(args->input, options);
+    std::vector<uint8_t> bytes = m.serialize();
+    std::string out = args->output.empty()
+                          ? std::filesystem::path(args->input).replace_extension(".ewm").string()
+                          : args->output;
+    write_ewm_file(out, bytes);
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    int64_t weights = 0;
+    for (const Value& v : m.graph.values)
+      if (v.is_constant()) weights += static_cast<int64_t>(v.nbytes());
+    std::printf("compiled %s -> %s in %.0f ms\n", args->input.c_str(), out.c_str(), ms);
+    std::printf("  nodes: %d imported, %d folded at compile time, %zu to run\n", m.imported_nodes,
+                m.stats.folded_nodes, m.graph.nodes.size());
+    std::printf("  arena: %s (lower bound: %s live at once)\n", format_bytes(static_cast<double>(m.plan.arena_bytes)).c_str(),
+                format_bytes(static_cast<double>(m.peak_live_bytes)).c_str());
+    std::printf("  weights: %s, file: %s\n", format_bytes(static_cast<double>(weights)).c_str(),
+                format_bytes(static_cast<double>(bytes.size())).c_str());
+    for (ValueId id : m.graph.inputs)
+      std::printf("  input  %s: %s[%s]\n", m.graph.value(id).name.c_str(), dtype_name(m.graph.value(id).dtype),
+                  m.graph.value(id).shape.str().c_str());
+    for (ValueId id : m.graph.outputs)
+      std::printf("  output %s: %s[%s]\n", m.graph.value(id).name.c_str(), dtype_name(m.graph.value(id).dtype),
+                  m.graph.value(id).shape.str().c_str());
+  });
+}
+
+}  // namespace edgewm::cli

@@ -1,0 +1,88 @@
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "ir/op_registry.h"
+#include "runtime/cost_model.h"
+#include "runtime/model_data.h"
+
+namespace edgewm::cli {
+
+namespace {
+
+struct NodeRow {
+  std::string name, op, kernel, out;
+  int64_t macs = 0;
+};
+
+}  // namespace
+
+void add_inspect_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("inspect", "Show a model: inputs, outputs, ops, parameters, MACs, arena, kernels");
+  struct Args {
+    std::string model;
+    bool json = false, nodes = true;
+    CompileFlags flags;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("model", args->model, ".ewm model, or an ONNX model to compile in memory")->required();
+  cmd->add_flag("--json", args->json, "Print JSON instead of tables");
+  cmd->add_flag("!--no-nodes", args->nodes, "Omit the per-node table");
+  args->flags.add_to(*cmd);
+  cmd->callback([args] {
+    auto model = open_model(args->model, args->flags);
+    const ParsedModel& pm = model->data().parsed;
+    const Graph& g = pm.graph;
+    int64_t params = 0, total_macs = 0;
+    for (const Value& v : g.values)
+      if (v.is_constant() && dtype_is_float(v.dtype)) params += v.shape.numel();
+    std::vector<NodeRow> rows;
+    std::map<std::string, std::pair<int, int64_t>> by_op;  // count, macs
+    for (const Node& n : g.nodes) {
+      NodeRow r{n.name, n.op_type, OpRegistry::global().select(n, g).name, "", node_macs(n, g)};
+      if (!n.outputs.empty() && n.outputs[0] != kNoValue)
+        r.out = std::string(dtype_name(g.value(n.outputs[0]).dtype)) + "[" + g.value(n.outputs[0]).shape.str() + "]";
+      total_macs += r.macs;
+      by_op[n.op_type].first++;
+      by_op[n.op_type].second += r.macs;
+      rows.push_back(r);
+    }
+    if (args->json) {
+      nlohmann::json j;
+      j["file_bytes"] = model->file_bytes();
+      j["weight_bytes"] = model->weight_bytes();
+      j["arena_bytes"] = model->arena_bytes();
+      j["parameters"] = params;
+      j["macs"] = total_macs;
+      j["metadata"] = model->metadata();
+      for (const auto& t : model->inputs()) j["inputs"].push_back({{"name", t.name}, {"dtype", dtype_name(t.dtype)}, {"shape", std::vector<int64_t>(t.shape.dims().begin(), t.shape.dims().end())}});
+      for (const auto& t : model->outputs()) j["outputs"].push_back({{"name", t.name}, {"dtype", dtype_name(t.dtype)}, {"shape", std::vector<int64_t>(t.shape.dims().begin(), t.shape.dims().end())}});
+      for (const auto& [op, cm] : by_op) j["ops"][op] = {{"count", cm.first}, {"macs", cm.second}};
+      if (args->nodes)
+        for (const auto& r : rows) j["nodes"].push_back({{"name", r.name}, {"op", r.op}, {"kernel", r.kernel}, {"output", r.out}, {"macs", r.macs}});
+      std::printf("%s\n", j.dump(2).c_str());
+      return;
+    }
+    std::printf("model %s\n", args->model.c_str());
+    std::printf("  file %s, weights %s, arena %s\n", format_bytes(static_cast<double>(model->file_bytes())).c_str(),
+                format_bytes(static_cast<double>(model->weight_bytes())).c_str(),
+                format_bytes(static_cast<double>(model->arena_bytes())).c_str());
+    std::printf("  %lld parameters, %.3f GMAC per run, %zu nodes\n", static_cast<long long>(params), total_macs / 1e9,
+                g.nodes.size());
+    for (const auto& [k, v] : model->metadata()) std::printf("  meta %s = %s\n", k.c_str(), v.c_str());
+    for (const auto& t : model->inputs())
+      std::printf("  input  %s: %s[%s]\n", t.name.c_str(), dtype_name(t.dtype), t.shape.str().c_str());
+    for (const auto& t : model->outputs())
+      std::printf("  output %s: %s[%s]\n", t.name.c_str(), dtype_name(t.dtype), t.shape.str().c_str());
+    std::printf("\n  %-24s %6s %12s\n", "op", "count", "MMAC");
+    for (const auto& [op, cm] : by_op) std::printf("  %-24s %6d %12.2f\n", op.c_str(), cm.first, cm.second / 1e6);
+    if (!args->nodes) return;
+    std::printf("\n  %-4s %-40s %-20s %-10s %-24s %10s\n", "#", "node", "op", "kernel", "output", "MMAC");
+    for (size_t i = 0; i < rows.size(); ++i)
+      std::printf("  %-4zu %-40s %-20s %-10s %-24s %10.2f\n", i, rows[i].name.substr(0, 40).c_str(), rows[i].op.c_str(),
+                  rows[i].kernel.c_str(), rows[i].out.c_str(), rows[i].macs / 1e6);
+  });
+}
+
+}  // namespace edgewm::cli
