@@ -259,6 +259,7 @@ void add_onnx_test_command(CLI::App& app) {
     std::vector<std::string> dirs;
     TestOptions opt;
     bool no_isolate = false, quiet = false;
+    int min_pass = 0;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("dirs", args->dirs, "Case folders, or folders containing case folders")->required();
@@ -268,6 +269,7 @@ void add_onnx_test_command(CLI::App& app) {
   cmd->add_option("-j,--jobs", args->opt.jobs, "Cases run at once (default 1)");
   cmd->add_option("--timeout", args->opt.timeout_s, "Seconds before a case counts as hung (default 120)");
   cmd->add_flag("--no-isolate", args->no_isolate, "Run cases in this process (a crash ends the run)");
+  cmd->add_option("--min-pass", args->min_pass, "Also fail when fewer cases pass (guards against silent SKIPs)");
   cmd->add_flag("-q,--quiet", args->quiet, "Print only FAIL lines and the summary");
   cmd->callback([args] {
     std::vector<fs::path> cases;
@@ -294,7 +296,9 @@ void add_onnx_test_command(CLI::App& app) {
       run_isolated(cases, args->opt, report);
     }
     std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
-    if (failed) throw CLI::RuntimeError(1);
+    if (passed < args->min_pass)
+      std::printf("only %d cases passed, fewer than --min-pass %d\n", passed, args->min_pass);
+    if (failed || passed < args->min_pass) throw CLI::RuntimeError(1);
   });
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -5,6 +6,7 @@
 
 #include "cli.h"
 #include "edgewm/session.h"
+#include "io/compare.h"
 #include "io/npy.h"
 #include "onnx/tensor_proto.h"
 
@@ -33,8 +35,10 @@ void add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Run a model on inputs from .npy/.pb files and save its outputs");
   struct Args {
     std::string model, output_dir, format = "npy";
-    std::vector<std::string> inputs;
-    int threads = 0;
+    std::vector<std::string> inputs, expects;
+    std::string test_data;
+    int threads = 0, repeat = 1;
+    Tolerance tol;
     CompileFlags flags;
   };
   auto args = std::make_shared<Args>();
@@ -43,10 +47,21 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--output-dir", args->output_dir, "Write each output as DIR/<name>.npy (or .pb)");
   cmd->add_option("--format", args->format, "Output file format")->check(CLI::IsMember({"npy", "pb"}));
   cmd->add_option("-t,--threads", args->threads, "Threads (default: physical cores)");
+  cmd->add_option("--expect", args->expects, "name=file.npy|file.pb: compare that output with a reference; "
+                                              "exit non-zero if it differs");
+  cmd->add_option("--test-data", args->test_data,
+                  "An ONNX test_data_set folder: input_K.pb feed the inputs in order, output_K.pb are expected");
+  cmd->add_option("--rtol", args->tol.rtol, "Relative tolerance for --expect (default 1e-3)");
+  cmd->add_option("--atol", args->tol.atol, "Absolute tolerance for --expect (default 1e-4)");
+  cmd->add_option("--repeat", args->repeat, "Run N times and report min/median/max latency")->check(CLI::PositiveNumber);
   args->flags.add_to(*cmd);
   cmd->callback([args] {
+    auto t_load = std::chrono::steady_clock::now();
     auto model = open_model(args->model, args->flags);
+    double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_load).count();
     Session session(model, SessionOptions{args->threads});
+    std::printf("loaded %s in %.3f ms (%s)\n", args->model.c_str(), load_ms,
+                std::filesystem::path(args->model).extension() == ".ewm" ? "mapped" : "compiled from ONNX");
     std::vector<Tensor> tensors(model->inputs().size());
     std::vector<bool> given(tensors.size(), false);
     for (const auto& s : args->inputs) {
@@ -60,6 +75,25 @@ void add_run_command(CLI::App& app) {
       tensors[static_cast<size_t>(idx)] = load_tensor_file(file);
       given[static_cast<size_t>(idx)] = true;
     }
+    std::vector<std::pair<size_t, std::string>> expected_files;  // output index, file
+    if (!args->test_data.empty()) {
+      for (size_t k = 0; k < tensors.size(); ++k) {
+        auto f = std::filesystem::path(args->test_data) / ("input_" + std::to_string(k) + ".pb");
+        if (given[k] || !std::filesystem::exists(f)) continue;
+        tensors[k] = load_tensor_file(f.string());
+        given[k] = true;
+      }
+      for (size_t k = 0; k < model->outputs().size(); ++k) {
+        auto f = std::filesystem::path(args->test_data) / ("output_" + std::to_string(k) + ".pb");
+        if (std::filesystem::exists(f)) expected_files.emplace_back(k, f.string());
+      }
+    }
+    for (const auto& e : args->expects) {
+      auto [name, file] = split_assignment(e, "--expect");
+      int idx = session.output_index(name);
+      if (idx < 0) throw Error(ErrorKind::kInvalidArgument, "--expect: model has no output '" + name + "'");
+      expected_files.emplace_back(static_cast<size_t>(idx), file);
+    }
     for (size_t i = 0; i < given.size(); ++i)
       if (!given[i])
         throw Error(ErrorKind::kInvalidArgument, "missing --input " + model->inputs()[i].name + "=FILE (" +
@@ -67,10 +101,23 @@ void add_run_command(CLI::App& app) {
                                                      model->inputs()[i].shape.str() + "])");
     std::vector<TensorView> views;
     for (const auto& t : tensors) views.push_back(t.view());
-    auto t0 = std::chrono::steady_clock::now();
-    auto outs = session.run(views);
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("ran %s in %.2f ms (%d threads)\n", args->model.c_str(), ms, session.threads());
+    std::vector<double> ms;
+    std::span<const TensorView> outs;
+    for (int r = 0; r < args->repeat; ++r) {
+      auto t0 = std::chrono::steady_clock::now();
+      outs = session.run(views);
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    if (ms.size() == 1) {
+      std::printf("ran in %.2f ms (%d threads)\n", ms[0], session.threads());
+    } else {
+      // The first run touches the weights' pages; report it apart from the steady state.
+      double first = ms[0];
+      std::vector<double> steady(ms.begin() + 1, ms.end());
+      std::sort(steady.begin(), steady.end());
+      std::printf("ran %zu times (%d threads): first %.2f ms; then min %.2f, median %.2f, max %.2f ms\n", ms.size(),
+                  session.threads(), first, steady.front(), steady[steady.size() / 2], steady.back());
+    }
     if (!args->output_dir.empty()) std::filesystem::create_directories(args->output_dir);
     for (size_t i = 0; i < outs.size(); ++i) {
       const std::string& name = model->outputs()[i].name;
@@ -84,6 +131,16 @@ void add_run_command(CLI::App& app) {
       if (args->format == "npy") save_npy(outs[i], path.string());
       else save_tensor_pb(outs[i], name, path.string());
     }
+    bool all_ok = true;
+    for (const auto& [idx, file] : expected_files) {
+      const std::string& name = model->outputs()[idx].name;
+      Tensor want = load_tensor_file(file);
+      Comparison c = compare_tensors(outs[idx], want.view(), args->tol);
+      std::printf("  %s %s vs %s: max abs err %.3g, max rel err %.3g%s%s\n", c.ok ? "MATCH" : "MISMATCH", name.c_str(),
+                  file.c_str(), c.max_abs_error, c.max_rel_error, c.ok ? "" : ": ", c.reason.c_str());
+      all_ok &= c.ok;
+    }
+    if (!all_ok) throw CLI::RuntimeError(1);
   });
 }
 

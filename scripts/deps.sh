@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages edgewm builds and tests with, when any is missing.
+# Run as root (or with sudo available); otherwise prints the command to run.
+set -euo pipefail
+
+PACKAGES=(
+  cmake make g++                              # toolchain
+  libprotobuf-dev protobuf-compiler libonnx-dev  # compiler side: ONNX import
+  libonnx-testdata                             # ONNX conformance cases for `make test`
+  libgtest-dev libgmock-dev libbenchmark-dev   # tests and micro-benchmarks
+  libcli11-dev nlohmann-json3-dev libxxhash-dev  # command line, JSON reports, model checksums
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "edgewm: installing missing packages: ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=""
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+  SUDO="sudo"
+else
+  echo "edgewm: run as root: apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

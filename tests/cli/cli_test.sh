@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `edgewm` command line: what a user sees on success and on bad input.
+set -u
+EDGEWM=$1
+DATA=${2:-/usr/share/libonnx-testdata/data}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0 passes=0
+
+check() {  # check NAME EXPECTED_STATUS PATTERN -- command...
+  local name=$1 want=$2 pattern=$3
+  shift 4
+  local out status
+  out=$("$@" 2>&1)
+  status=$?
+  if [ "$status" -ne "$want" ] || ! grep -qE -- "$pattern" <<<"$out"; then
+    echo "FAIL $name: status $status (want $want), output:"
+    sed 's/^/    /' <<<"$out" | head -20
+    fails=$((fails + 1))
+  else
+    passes=$((passes + 1))
+  fi
+}
+
+RELU=$DATA/node/test_relu
+check "compile" 0 "compiled .* -> $TMP/relu.ewm" -- "$EDGEWM" compile "$RELU/model.onnx" -o "$TMP/relu.ewm"
+check "inspect json" 0 '"arena_bytes"' -- "$EDGEWM" inspect "$TMP/relu.ewm" --json
+check "inspect names kernel" 0 "Relu +ref" -- "$EDGEWM" inspect "$TMP/relu.ewm"
+check "run matches fixture" 0 "MATCH y" -- "$EDGEWM" run "$TMP/relu.ewm" --test-data "$RELU/test_data_set_0"
+check "run writes npy" 0 "ran in" -- "$EDGEWM" run "$TMP/relu.ewm" -i "x=$RELU/test_data_set_0/input_0.pb" --output-dir "$TMP/out"
+[ -f "$TMP/out/y.npy" ] && passes=$((passes + 1)) || { echo "FAIL run did not write y.npy"; fails=$((fails + 1)); }
+check "run on ONNX directly" 0 "compiled from ONNX" -- "$EDGEWM" run "$RELU/model.onnx" --test-data "$RELU/test_data_set_0"
+
+check "missing input is named" 1 "missing --input x=FILE \(f32\[3x4x5\]\)" -- "$EDGEWM" run "$TMP/relu.ewm"
+check "unknown input is named" 1 "no input 'nope'; its inputs are: x" -- "$EDGEWM" run "$TMP/relu.ewm" -i "nope=$RELU/test_data_set_0/input_0.pb"
+check "wrong input shape" 1 "input 'x' must be f32\[3x4x5\]" -- "$EDGEWM" run "$TMP/relu.ewm" -i "x=$DATA/node/test_abs/test_data_set_0/input_0.pb" --input-shape x=1
+head -c 100 "$TMP/relu.ewm" >"$TMP/truncated.ewm"
+check "truncated model" 1 "invalid model.*truncated" -- "$EDGEWM" inspect "$TMP/truncated.ewm"
+echo "hello" >"$TMP/text.ewm"
+check "not a model" 1 "too short|not an edgewm model" -- "$EDGEWM" inspect "$TMP/text.ewm"
+check "missing file" 1 "cannot open" -- "$EDGEWM" inspect "$TMP/nope.ewm"
+check "garbage onnx" 1 "not a valid ONNX model" -- "$EDGEWM" compile "$TMP/text.ewm" -o "$TMP/x.ewm"
+check "unsupported op named" 1 "unsupported.*op 'Loop'" -- "$EDGEWM" compile "$DATA/node/test_range_float_type_positive_delta_expanded/model.onnx"
+check "bad shape flag" 1 "bad shape '1xq'" -- "$EDGEWM" compile "$RELU/model.onnx" --input-shape x=1xq
+
+check "onnx-test summary line" 0 "^2 passed, 0 failed, 0 skipped$" -- "$EDGEWM" onnx-test "$RELU" "$DATA/node/test_abs"
+check "onnx-test skip names op" 0 "^SKIP .*Loop" -- "$EDGEWM" onnx-test "$DATA/node/test_range_float_type_positive_delta_expanded"
+check "onnx-test min-pass" 1 "fewer than --min-pass 5" -- "$EDGEWM" onnx-test "$RELU" --min-pass 5
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]

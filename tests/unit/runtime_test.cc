@@ -1,0 +1,156 @@
+// Session input validation, memory planning invariants, .npy I/O.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "compiler/compile.h"
+#include "edgewm/session.h"
+#include "io/npy.h"
+#include "onnx_builder.h"
+#include "op_test_util.h"
+#include "passes/plan_memory.h"
+
+namespace edgewm {
+namespace {
+
+using testing::make_f32;
+using testing::OnnxBuilder;
+
+std::shared_ptr<const Model> relu_model() {
+  OnnxBuilder b;
+  b.input("x", {2, 2}).output("y");
+  b.node("Relu", {"x"}, {"y"});
+  return Model::from_bytes(compile_imported(import_onnx_bytes(b.bytes(), ".")).serialize());
+}
+
+std::string run_error(Session& s, const std::vector<TensorView>& ins) {
+  try {
+    s.run(ins);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Session, RejectsWrongInputsByName) {
+  Session s(relu_model());
+  Tensor ok = make_f32(Shape{2, 2}, {-1, 2, -3, 4});
+  Tensor wrong_shape(DType::kF32, Shape{4});
+  Tensor wrong_type(DType::kF64, Shape{2, 2});
+  Tensor nan = make_f32(Shape{2, 2}, {0, NAN, 0, 0});
+  EXPECT_NE(run_error(s, {}).find("takes 1 input(s), got 0"), std::string::npos);
+  EXPECT_NE(run_error(s, {wrong_shape.view()}).find("input 'x' must be f32[2x2], got f32[4]"), std::string::npos);
+  EXPECT_NE(run_error(s, {wrong_type.view()}).find("got f64[2x2]"), std::string::npos);
+  EXPECT_NE(run_error(s, {nan.view()}).find("input 'x' contains NaN"), std::string::npos);
+  auto out = s.run({ok.view()});
+  EXPECT_EQ(static_cast<const float*>(out[0].data)[1], 2.f);
+  EXPECT_EQ(static_cast<const float*>(out[0].data)[0], 0.f);
+}
+
+// Random DAGs of Relu/Add: values alive at the same step must never share arena bytes.
+TEST(MemoryPlan, LiveValuesNeverOverlapAndMemoryIsReused) {
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 50; ++trial) {
+    OnnxBuilder b;
+    b.input("v0", {1, 8 + static_cast<int64_t>(rng() % 64)});
+    int64_t width = 0;
+    std::vector<std::string> names = {"v0"};
+    int n = 5 + static_cast<int>(rng() % 30);
+    for (int i = 1; i <= n; ++i) {
+      std::string out = "v" + std::to_string(i);
+      const std::string& a = names[rng() % names.size()];
+      if (rng() % 2) b.node("Relu", {a}, {out});
+      else b.node("Add", {a, names[rng() % names.size()]}, {out});
+      names.push_back(out);
+    }
+    b.output(names.back());
+    CompiledModel m = compile_imported(import_onnx_bytes(b.bytes(), "."));
+    const Graph& g = m.graph;
+    std::vector<ValueId> root = storage_roots(g);
+    // Lifetimes by step, as the planner defines them.
+    std::vector<int> first(g.values.size(), 1 << 30), last(g.values.size(), -2);
+    auto touch = [&](ValueId v, int step) {
+      ValueId r = root[static_cast<size_t>(v)];
+      first[r] = std::min(first[r], step);
+      last[r] = std::max(last[r], step);
+    };
+    for (ValueId v : g.inputs) touch(v, -1);
+    for (size_t k = 0; k < g.nodes.size(); ++k) {
+      for (ValueId v : g.nodes[k].inputs) touch(v, static_cast<int>(k));
+      for (ValueId v : g.nodes[k].outputs) touch(v, static_cast<int>(k));
+    }
+    for (ValueId v : g.outputs) touch(v, static_cast<int>(g.nodes.size()));
+    for (size_t a = 0; a < g.values.size(); ++a) {
+      if (root[a] != static_cast<ValueId>(a) || last[a] < -1) continue;
+      for (size_t c = a + 1; c < g.values.size(); ++c) {
+        if (root[c] != static_cast<ValueId>(c) || last[c] < -1) continue;
+        bool live_together = first[a] <= last[c] && first[c] <= last[a];
+        int64_t oa = m.plan.value_offsets[a], oc = m.plan.value_offsets[c];
+        bool overlap = oa < oc + static_cast<int64_t>(g.values[c].nbytes()) && oc < oa + static_cast<int64_t>(g.values[a].nbytes());
+        EXPECT_FALSE(live_together && overlap) << "values " << a << " and " << c << " in trial " << trial;
+      }
+    }
+    EXPECT_GE(m.plan.arena_bytes, m.peak_live_bytes);
+    width += m.plan.arena_bytes;
+    int64_t naive = 0;
+    for (const Value& v : g.values) naive += (static_cast<int64_t>(v.nbytes()) + 63) / 64 * 64;
+    if (g.nodes.size() > 10) EXPECT_LT(m.plan.arena_bytes, naive);  // reuse happened
+  }
+}
+
+TEST(Npy, RoundTripsAndRejectsWhatItCannotRead) {
+  auto path = (std::filesystem::temp_directory_path() / "edgewm_test.npy").string();
+  Tensor t = make_f32(Shape{2, 3}, {1, 2, 3, 4, 5, 6});
+  save_npy(t.view(), path);
+  Tensor back = load_npy(path);
+  EXPECT_EQ(back.shape(), (Shape{2, 3}));
+  EXPECT_EQ(testing::to_vector(back), testing::to_vector(t));
+  // Header as NumPy writes it for a Fortran-ordered array.
+  {
+    std::ofstream f(path, std::ios::binary);
+    std::string header = "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }";
+    header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+    header += '\n';
+    f.write("\x93NUMPY\x01\x00", 8);
+    uint16_t len = static_cast<uint16_t>(header.size());
+    f.write(reinterpret_cast<const char*>(&len), 2);
+    f << header;
+  }
+  EXPECT_THROW(load_npy(path), Error);
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << "not numpy";
+  }
+  EXPECT_THROW(load_npy(path), Error);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace edgewm
+
+#include "runtime/latency_stats.h"
+
+namespace edgewm {
+namespace {
+
+TEST(LatencyStats, PercentilesMatchNumpyLinearInterpolation) {
+  // numpy.percentile([4, 1, 3, 2], [50, 90, 99]) == [2.5, 3.7, 3.97]
+  std::vector<double> s = {4, 1, 3, 2};
+  EXPECT_DOUBLE_EQ(percentile(s, 50), 2.5);
+  EXPECT_NEAR(percentile(s, 90), 3.7, 1e-12);
+  EXPECT_NEAR(percentile(s, 99), 3.97, 1e-12);
+  LatencyStats st = summarize(s);
+  EXPECT_EQ(st.count, 4);
+  EXPECT_EQ(st.min, 1);
+  EXPECT_EQ(st.max, 4);
+  EXPECT_DOUBLE_EQ(st.mean, 2.5);
+  EXPECT_EQ(summarize({5}).p99, 5);
+  EXPECT_EQ(summarize({}).count, 0);
+}
+
+}  // namespace
+}  // namespace edgewm
