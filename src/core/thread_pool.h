@@ -29,7 +29,8 @@ class ThreadPool {
       fn(int64_t{0}, n);
       return;
     }
-    run_chunks(n, grain, [](void* f, int64_t b, int64_t e) { (*static_cast<F*>(f))(b, e); }, &fn);
+    using Fn = std::remove_reference_t<F>;
+    run_chunks(n, grain, [](void* f, int64_t b, int64_t e) { (*static_cast<Fn*>(f))(b, e); }, const_cast<void*>(static_cast<const void*>(&fn)));
   }
 
   static int physical_cores();

@@ -142,7 +142,9 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir
   Tensor t(dtype, shape);
   if (p.data_location() == onnx::TensorProto::EXTERNAL) {
     std::string bytes = read_external(p, base_dir, what, nbytes);
-    std::memcpy(t.data(), bytes.data(), nbytes);
+    if (nbytes) std::memcpy(t.data(), bytes.data(), nbytes);
+  } else if (nbytes == 0) {
+    // Empty tensor: nothing to copy (and repeated fields may have no buffer at all).
   } else if (p.has_raw_data()) {
     std::memcpy(t.data(), p.raw_data().data(), nbytes);
   } else {
