@@ -258,7 +258,7 @@ void add_onnx_test_command(CLI::App& app) {
   struct Args {
     std::vector<std::string> dirs;
     TestOptions opt;
-    bool no_isolate = false, quiet = false;
+    bool no_isolate = false, quiet = false, strict = false;
     int min_pass = 0;
   };
   auto args = std::make_shared<Args>();
@@ -270,18 +270,24 @@ void add_onnx_test_command(CLI::App& app) {
   cmd->add_option("--timeout", args->opt.timeout_s, "Seconds before a case counts as hung (default 120)");
   cmd->add_flag("--no-isolate", args->no_isolate, "Run cases in this process (a crash ends the run)");
   cmd->add_option("--min-pass", args->min_pass, "Also fail when fewer cases pass (guards against silent SKIPs)");
+  cmd->add_flag("--strict", args->strict, "Count SKIP as failure (for models that must run in full)");
   cmd->add_flag("-q,--quiet", args->quiet, "Print only FAIL lines and the summary");
   cmd->callback([args] {
     std::vector<fs::path> cases;
+    std::vector<std::string> names;  // as the user named the folder, plus the path below it
     for (const auto& d : args->dirs) {
       if (!fs::exists(d)) throw Error(ErrorKind::kIo, "no such folder: " + d);
       size_t before = cases.size();
       collect_cases(fs::path(d), 3, cases);
       if (cases.size() == before) throw Error(ErrorKind::kInvalidArgument, d + " contains no model.onnx test case");
+      for (size_t i = before; i < cases.size(); ++i) {
+        fs::path rel = fs::relative(cases[i], fs::path(d));
+        names.push_back(rel == "." ? d : (fs::path(d) / rel).string());
+      }
     }
     int passed = 0, failed = 0, skipped = 0;
     auto report = [&](size_t i, const CaseResult& r) {
-      std::string name = cases[i].parent_path().filename().string() + "/" + cases[i].filename().string();
+      const std::string& name = names[i];
       if (r.status == Status::kPass) ++passed;
       if (r.status == Status::kFail) ++failed;
       if (r.status == Status::kSkip) ++skipped;
@@ -298,7 +304,7 @@ void add_onnx_test_command(CLI::App& app) {
     std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
     if (passed < args->min_pass)
       std::printf("only %d cases passed, fewer than --min-pass %d\n", passed, args->min_pass);
-    if (failed || passed < args->min_pass) throw CLI::RuntimeError(1);
+    if (failed || passed < args->min_pass || (args->strict && skipped)) throw CLI::RuntimeError(1);
   });
 }
 

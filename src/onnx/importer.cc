@@ -120,11 +120,16 @@ class Importer {
     for (const auto& [name, t] : opt_.input_values)
       if (!seen_inputs.count(name)) throw Error(ErrorKind::kInvalidArgument, "--input-value names '" + name + "', which is not a model input");
 
-    std::vector<std::string> unsupported;
-    for (int i = 0; i < g.node_size(); ++i) add_node(g.node(i), i, unsupported);
-    if (!unsupported.empty()) {
-      std::string msg = std::to_string(unsupported.size()) + " unsupported op(s): ";
-      for (size_t i = 0; i < unsupported.size(); ++i) msg += (i ? "; " : "") + unsupported[i];
+    for (int i = 0; i < g.node_size(); ++i) add_node(g.node(i), i);
+    if (!unsupported_.empty()) {
+      // One entry per op type, naming its first node: a whole model's worth of nodes would bury it.
+      std::string msg = std::to_string(unsupported_.size()) + " unsupported op(s): ";
+      bool first = true;
+      for (const auto& [op, u] : unsupported_) {
+        msg += (first ? "" : "; ") + std::string("op '") + op + "' (" + u.first_where +
+               (u.count > 1 ? " and " + std::to_string(u.count - 1) + " more" : "") + ")";
+        first = false;
+      }
       throw Error(ErrorKind::kUnsupported, msg);
     }
     for (const auto& o : g.output()) {
@@ -209,7 +214,7 @@ class Importer {
     return id;
   }
 
-  void add_node(const onnx::NodeProto& p, int index, std::vector<std::string>& unsupported) {
+  void add_node(const onnx::NodeProto& p, int index) {
     Node n;
     n.name = p.name().empty() ? p.op_type() + "_" + std::to_string(index) : p.name();
     n.op_type = p.op_type();
@@ -227,7 +232,8 @@ class Importer {
       return;
     }
     if (!OpRegistry::global().find(n.op_type, n.domain)) {
-      unsupported.push_back("op '" + (n.domain.empty() ? "" : n.domain + ".") + n.op_type + "' (" + where + ")");
+      auto& u = unsupported_[(n.domain.empty() ? "" : n.domain + ".") + n.op_type];
+      if (u.count++ == 0) u.first_where = where;
       return;
     }
     for (const auto& name : p.input()) {
@@ -266,6 +272,11 @@ class Importer {
   std::unordered_map<std::string, int> opsets_;
   std::unordered_map<std::string, ValueId> ids_;
   std::set<std::string> pending_;
+  struct Unsupported {
+    int count = 0;
+    std::string first_where;
+  };
+  std::map<std::string, Unsupported> unsupported_;  // by op type, sorted for stable messages
 };
 
 }  // namespace

@@ -34,11 +34,12 @@ TEST(Importer, UnsupportedOpsAreListedWithNodeAndOpset) {
   OnnxBuilder b(17);
   b.input("x", {1, 4}).output("y");
   b.node("FancyOp", {"x"}, {"t"}, "first");
-  b.node("OtherOp", {"t"}, {"y"}, "second");
+  b.node("OtherOp", {"t"}, {"u"}, "second");
+  b.node("FancyOp", {"u"}, {"y"}, "third");
   std::string msg;
   EXPECT_EQ(kind_of([&] { compile_bytes(b); }, &msg), ErrorKind::kUnsupported);
   EXPECT_NE(msg.find("2 unsupported op(s)"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("'FancyOp' (node 'first' (FancyOp, opset 17))"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("op 'FancyOp' (node 'first' (FancyOp, opset 17) and 1 more)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("'OtherOp'"), std::string::npos) << msg;
 }
 
