@@ -173,26 +173,9 @@ void conv_kernel(const KernelContext& ctx) {
 
 // ---------------------------------------------------------------------------- ConvTranspose
 
-struct ConvTGeom {
-  int nd = 0;
-  int64_t in[kMaxSpatial] = {}, out[kMaxSpatial] = {}, kernel[kMaxSpatial] = {};
-  int64_t stride[kMaxSpatial] = {}, dilation[kMaxSpatial] = {}, pad_begin[kMaxSpatial] = {};
-  int64_t in_size() const {
-    int64_t n = 1;
-    for (int d = 0; d < nd; ++d) n *= in[d];
-    return n;
-  }
-  int64_t out_size() const {
-    int64_t n = 1;
-    for (int d = 0; d < nd; ++d) n *= out[d];
-    return n;
-  }
-  int64_t kernel_size() const {
-    int64_t n = 1;
-    for (int d = 0; d < nd; ++d) n *= kernel[d];
-    return n;
-  }
-};
+// ConvTranspose reuses the sliding-window geometry: `in` is the small input, `out` the large
+// output (pad_end is unused).
+using ConvTGeom = Window;
 
 // ONNX ConvTranspose output size and leading pads. Returns "" or the problem (*unsupported:
 // a valid model whose semantics the ONNX documents disagree on).
