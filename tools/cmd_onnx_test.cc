@@ -104,10 +104,23 @@ CaseResult run_data_set(const fs::path& model_path, const fs::path& data_dir, co
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::kNeedsConstant) throw;
       auto it = std::find(input_names.begin(), input_names.end(), e.subject());
-      if (it == input_names.end() || co.import.input_values.count(e.subject())) throw;
-      size_t idx = static_cast<size_t>(it - input_names.begin());
-      co.import.input_values[e.subject()] = Tensor::copy_of(by_input[idx]->view());
-      co.import.input_shapes.erase(e.subject());
+      std::vector<size_t> freeze;
+      if (it != input_names.end()) {
+        freeze.push_back(static_cast<size_t>(it - input_names.begin()));
+      } else {
+        // A shape computed from inputs: freeze every integer input (the shape-like ones).
+        for (size_t i = 0; i < input_names.size(); ++i)
+          if (!dtype_is_float(by_input[i]->dtype())) freeze.push_back(i);
+      }
+      bool progress = false;
+      for (size_t idx : freeze) {
+        if (co.import.input_values.count(input_names[idx])) continue;
+        co.import.input_values[input_names[idx]] = Tensor::copy_of(by_input[idx]->view());
+        co.import.input_shapes.erase(input_names[idx]);
+        progress = true;
+      }
+      // What is left depends on run-time data: a dynamic shape, which static planning excludes.
+      if (!progress) throw Error(ErrorKind::kUnsupported, std::string("data-dependent shape: ") + e.what());
     }
   }
   auto model = Model::from_bytes(compiled->serialize(), {}, model_path.string());

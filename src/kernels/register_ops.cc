@@ -1,13 +1,15 @@
 #include "kernels/register_ops.h"
 
 #include "ir/op_registry.h"
+#include "kernels/ref/ops.h"
 
 namespace edgewm {
 
 void register_all_ops(OpRegistry& r) {
-  register_elementwise_ops(r);
-  register_reduction_ops(r);
-  register_shape_ops(r);
+  register_unary_ops(r);
+  register_binary_ops(r);
+  register_movement_ops(r);
+  register_reduce_ops(r);
   register_nn_ops(r);
 }
 

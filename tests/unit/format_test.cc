@@ -66,7 +66,7 @@ TEST(EwmFormat, WeightsAreAlignedAndUsedInPlace) {
   std::memcpy(&h, bytes.data(), sizeof h);
   EXPECT_EQ(h.data_offset % 64, 0u);
   auto m = Model::from_bytes(bytes);
-  EXPECT_EQ(m->weight_bytes(), 64u);  // the 6-float bias, padded to 64 bytes
+  EXPECT_EQ(m->weight_bytes(), 128u);  // the 6-float bias and Reshape's 2 dims, each padded to 64 bytes
 }
 
 std::string load_error(const std::vector<uint8_t>& bytes, bool verify = true) {
