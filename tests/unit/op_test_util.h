@@ -13,6 +13,14 @@ namespace edgewm::testing {
 std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
                            const std::vector<Attribute>& attrs = {}, int num_outputs = 1, int opset = 17);
 
+// run_op takes a vector of move-only Tensors: in(x, w, b) copies the arguments in
+// (a default-constructed Tensor stands for an omitted optional input).
+template <class... Ts> std::vector<Tensor> in(const Ts&... ts) {
+  std::vector<Tensor> v;
+  (v.push_back(ts.dtype() == DType::kUndefined ? Tensor() : Tensor::copy_of(ts.view())), ...);
+  return v;
+}
+
 // Builders.
 Tensor make_f32(const Shape& s, const std::vector<float>& v);
 Tensor make_i64(const Shape& s, const std::vector<int64_t>& v);

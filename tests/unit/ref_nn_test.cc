@@ -20,6 +20,7 @@ using testing::attr_ints;
 using testing::attr_string;
 using testing::make_f32;
 using testing::make_i64;
+using testing::in;
 using testing::run_op;
 using testing::to_vector;
 
@@ -48,13 +49,6 @@ Tensor make_f64(const Shape& s, const std::vector<double>& v) {
   return t;
 }
 std::vector<double> to_f64(const Tensor& t) { return std::vector<double>(t.as<double>(), t.as<double>() + t.numel()); }
-
-// run_op takes a vector of move-only Tensors: copy the arguments in.
-template <class... Ts> std::vector<Tensor> in(const Ts&... ts) {
-  std::vector<Tensor> v;
-  (v.push_back(ts.dtype() == DType::kUndefined ? Tensor() : Tensor::copy_of(ts.view())), ...);
-  return v;
-}
 
 ErrorKind error_of(const std::function<void()>& f) {
   try {
