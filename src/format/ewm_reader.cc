@@ -1,5 +1,6 @@
 #include "format/ewm_reader.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -196,8 +197,11 @@ ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const 
   // Every runtime value and scratch slice must lie inside the arena.
   auto check_value = [&](ValueId v) {
     if (v == kNoValue || g.value(v).is_constant()) return;
-    check_range(r, m.plan.value_offsets[static_cast<size_t>(v)], static_cast<int64_t>(g.value(v).nbytes()),
-                m.plan.arena_bytes, "arena slot of '" + g.value(v).name + "'");
+    const int64_t off = m.plan.value_offsets[static_cast<size_t>(v)];
+    check_range(r, off, static_cast<int64_t>(g.value(v).nbytes()), m.plan.arena_bytes,
+                "arena slot of '" + g.value(v).name + "'");
+    // Kernels may use aligned vector loads; the planner only ever produces aligned offsets.
+    if (off % MemoryPlan::kAlignment) r.fail("arena slot of '" + g.value(v).name + "' is misaligned");
   };
   for (ValueId v : g.inputs) check_value(v);
   for (ValueId v : g.outputs) check_value(v);
@@ -205,8 +209,11 @@ ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const 
     for (ValueId v : g.nodes[k].inputs) check_value(v);
     for (ValueId v : g.nodes[k].outputs) check_value(v);
     if (m.plan.scratch_offsets[k] >= 0 || m.plan.scratch_bytes[k] != 0)
+    {
       check_range(r, m.plan.scratch_offsets[k], m.plan.scratch_bytes[k], m.plan.arena_bytes,
                   "scratch of " + Graph::where(g.nodes[k]));
+      if (m.plan.scratch_offsets[k] % MemoryPlan::kAlignment) r.fail("scratch of " + Graph::where(g.nodes[k]) + " is misaligned");
+    }
   }
   check_dataflow(r, g);
   try {
@@ -214,6 +221,21 @@ ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const 
   } catch (const Error& e) {
     throw e.prefixed(what);
   }
+  // With shapes trusted: scratch may not exceed what the op's kernels can ask for, and no plan
+  // needs more than every runtime value and scratch side by side. Anything larger is corruption
+  // and must not become a huge allocation.
+  auto align = [](int64_t x) { return (x + MemoryPlan::kAlignment - 1) / MemoryPlan::kAlignment * MemoryPlan::kAlignment; };
+  int64_t naive = 0;
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    if (m.plan.scratch_bytes[k] > align(node_scratch_bytes(g.nodes[k], g)))
+      r.fail("scratch of " + Graph::where(g.nodes[k]) + " is larger than its kernels can use");
+    naive += std::max<int64_t>(m.plan.scratch_bytes[k], 0);
+  }
+  for (const Value& v : g.values)
+    if (!v.is_constant()) naive += align(static_cast<int64_t>(v.nbytes()));
+  if (m.plan.arena_bytes > naive)
+    r.fail("arena of " + std::to_string(m.plan.arena_bytes) + " bytes exceeds what the graph can use (" +
+           std::to_string(naive) + ")");
   return m;
 }
 
