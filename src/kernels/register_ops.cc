@@ -1,7 +1,6 @@
 #include "kernels/register_ops.h"
 
 #include "ir/op_registry.h"
-#include "kernels/ref/ops.h"
 
 namespace edgewm {
 

@@ -6,8 +6,9 @@ class OpRegistry;
 void register_all_ops(OpRegistry& r);
 
 // Reference kernels, one family per file under kernels/ref/.
-void register_elementwise_ops(OpRegistry& r);  // unary, binary (broadcast), variadic, Where, Clip, Cast, activations
-void register_reduction_ops(OpRegistry& r);    // Reduce*, ArgMax/ArgMin, Softmax, LogSoftmax, Hardmax, CumSum
-void register_shape_ops(OpRegistry& r);        // Shape, Reshape, Transpose, Concat, Split, Slice, Gather, Pad...
-void register_nn_ops(OpRegistry& r);           // Conv, ConvTranspose, pools, norms, Gemm, MatMul, Einsum, Resize
+void register_unary_ops(OpRegistry& r);     // unary.cc: math and activations
+void register_binary_ops(OpRegistry& r);    // binary.cc: broadcast arithmetic/comparison/logic, variadic, Where, Expand, Clip, Cast
+void register_movement_ops(OpRegistry& r);  // movement.cc: Shape, Reshape, Transpose, Concat, Split, Slice, Gather, Pad...
+void register_reduce_ops(OpRegistry& r);    // reduce.cc: Reduce*, ArgMax/ArgMin, Softmax/LogSoftmax/Hardmax, CumSum
+void register_nn_ops(OpRegistry& r);        // nn*.cc: Conv, ConvTranspose, pools, norms, Gemm, MatMul, Einsum, Resize
 }  // namespace edgewm

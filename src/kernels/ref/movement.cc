@@ -7,7 +7,7 @@
 #include "core/thread_pool.h"
 #include "ir/op_registry.h"
 #include "kernels/ref/dispatch.h"
-#include "kernels/ref/ops.h"
+#include "kernels/register_ops.h"
 
 namespace edgewm {
 

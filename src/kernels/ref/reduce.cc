@@ -6,7 +6,7 @@
 
 #include "ir/op_registry.h"
 #include "kernels/ref/dispatch.h"
-#include "kernels/ref/ops.h"
+#include "kernels/register_ops.h"
 
 namespace edgewm {
 

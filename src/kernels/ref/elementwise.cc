@@ -1,8 +1,0 @@
-#include "ir/op_registry.h"
-#include "kernels/register_ops.h"
-
-namespace edgewm {
-
-void register_elementwise_ops(OpRegistry& r) {}
-
-}  // namespace edgewm
