@@ -41,5 +41,6 @@ void add_inspect_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_onnx_test_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_ops_command(CLI::App& app);
 
 }  // namespace edgewm::cli

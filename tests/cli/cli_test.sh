@@ -45,6 +45,7 @@ check "bad shape flag" 1 "bad shape '1xq'" -- "$EDGEWM" compile "$RELU/model.onn
 
 check "onnx-test summary line" 0 "^2 passed, 0 failed, 0 skipped$" -- "$EDGEWM" onnx-test "$RELU" "$DATA/node/test_abs"
 check "onnx-test skip names op" 0 "^SKIP .*Loop" -- "$EDGEWM" onnx-test "$DATA/node/test_range_float_type_positive_delta_expanded"
+check "ops lists Conv" 0 "^Conv +ref" -- "$EDGEWM" ops
 check "onnx-test min-pass" 1 "fewer than --min-pass 5" -- "$EDGEWM" onnx-test "$RELU" --min-pass 5
 
 echo "$passes passed, $fails failed"
