@@ -42,5 +42,6 @@ void add_run_command(CLI::App& app);
 void add_onnx_test_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_ops_command(CLI::App& app);
+void add_profile_command(CLI::App& app);
 
 }  // namespace edgewm::cli

@@ -9,6 +9,8 @@
 #include "cli.h"
 #include "edgewm/session.h"
 #include "runtime/cost_model.h"
+#include "runtime/cpu_peak.h"
+#include "core/thread_pool.h"
 #include "runtime/latency_stats.h"
 #include "runtime/model_data.h"
 
@@ -49,16 +51,39 @@ void add_bench_command(CLI::App& app) {
   struct Args {
     std::string model;
     int threads = 0, runs = 50, warmup = 5, loads = 50;
-    bool json = false;
+    bool json = false, peak = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("model", args->model, "Compiled .ewm model")->required()->check(CLI::ExistingFile);
+  cmd->add_option("model", args->model, "Compiled .ewm model (optional with --peak)")->check(CLI::ExistingFile);
+  cmd->add_flag("--peak", args->peak,
+                "Measure this machine's FP32 FMA and INT8 dot-product peak (every ISA it has, 1..N threads) "
+                "and report the model's compute as % of the FP32 peak");
   cmd->add_option("-t,--threads", args->threads, "Threads (default: physical cores)");
   cmd->add_option("--runs", args->runs, "Timed runs (default 50)")->check(CLI::PositiveNumber);
   cmd->add_option("--warmup", args->warmup, "Untimed runs first (default 5)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--loads", args->loads, "Timed model loads (default 50)")->check(CLI::PositiveNumber);
   cmd->add_flag("--json", args->json, "Print JSON");
   cmd->callback([args] {
+    if (args->model.empty() && !args->peak) throw Error(ErrorKind::kInvalidArgument, "bench needs a model (or --peak)");
+    std::vector<PeakResult> peak;
+    if (args->peak) {
+      int max_threads = args->threads > 0 ? args->threads : ThreadPool::physical_cores();
+      peak = measure_peak(max_threads);
+      if (!args->json) {
+        std::printf("peak of this machine (%d physical cores)\n  %-10s %-12s %7s %12s\n", ThreadPool::physical_cores(),
+                    "kind", "isa", "threads", "G(FL)OP/s");
+        for (const auto& p : peak)
+          std::printf("  %-10s %-12s %7d %12.1f\n", p.kind.c_str(), p.isa.c_str(), p.threads, p.gops);
+      }
+      if (args->model.empty()) {
+        if (args->json) {
+          nlohmann::json j = nlohmann::json::array();
+          for (const auto& p : peak) j.push_back({{"kind", p.kind}, {"isa", p.isa}, {"threads", p.threads}, {"gops", p.gops}});
+          std::printf("%s\n", nlohmann::json{{"peak", j}}.dump(2).c_str());
+        }
+        return;
+      }
+    }
     // T_load: map + validate (+ hash the weights), then session setup. The first load may read
     // the file from disk; later ones find it in the page cache, as a device that keeps it would.
     std::vector<double> load_verified, load_fast, session_setup;
@@ -112,6 +137,12 @@ void add_bench_command(CLI::App& app) {
                           {"load_ms_per_mb_verified", lv.median / mb},
                           {"gflops", gflops},
                           {"peak_rss_bytes", static_cast<int64_t>(ru.ru_maxrss) * 1024}};
+      if (!peak.empty()) {
+        double p = best_fp32_gflops(peak, session.threads());
+        j["fp32_peak_gflops"] = p;
+        j["percent_of_fp32_peak"] = p > 0 ? 100 * gflops / p : 0;
+        for (const auto& pr : peak) j["peak"].push_back({{"kind", pr.kind}, {"isa", pr.isa}, {"threads", pr.threads}, {"gops", pr.gops}});
+      }
       std::printf("%s\n", j.dump(2).c_str());
       return;
     }
@@ -127,6 +158,11 @@ void add_bench_command(CLI::App& app) {
                 format_bytes(static_cast<double>(model->arena_bytes())).c_str(),
                 format_bytes(static_cast<double>(model->weight_bytes())).c_str(),
                 format_bytes(static_cast<double>(ru.ru_maxrss) * 1024).c_str());
+    if (!peak.empty()) {
+      double p = best_fp32_gflops(peak, session.threads());
+      std::printf("  %.1f%% of this machine's FP32 peak at %d threads (%.1f GFLOP/s)\n", p > 0 ? 100 * gflops / p : 0,
+                  session.threads(), p);
+    }
   });
 }
 

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   edgewm::cli::add_onnx_test_command(app);
   edgewm::cli::add_bench_command(app);
   edgewm::cli::add_ops_command(app);
+  edgewm::cli::add_profile_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

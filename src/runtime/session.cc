@@ -132,7 +132,8 @@ std::span<const TensorView> Session::run(std::span<const TensorView> inputs) {
     auto t0 = std::chrono::steady_clock::now();
     s.kernels[k]->fn(s.contexts[k]);
     auto t1 = std::chrono::steady_clock::now();
-    s.observer(k, std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+    s.observer(k, std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count(),
+               std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
   }
   return s.outputs;
 }

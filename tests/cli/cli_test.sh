@@ -43,6 +43,12 @@ check "garbage onnx" 1 "not a valid ONNX model" -- "$EDGEWM" compile "$TMP/text.
 check "unsupported op named" 1 "unsupported.*op 'Loop'" -- "$EDGEWM" compile "$DATA/node/test_range_float_type_positive_delta_expanded/model.onnx"
 check "bad shape flag" 1 "bad shape '1xq'" -- "$EDGEWM" compile "$RELU/model.onnx" --input-shape x=1xq
 
+check "bench json" 0 '"t_compute_ms"' -- "$EDGEWM" bench "$TMP/relu.ewm" --runs 3 --loads 2 --warmup 1 --json
+check "bench json parses" 0 "median ok" -- python3 -c "import json,subprocess,sys; j=json.loads(subprocess.check_output([sys.argv[1],'bench',sys.argv[2],'--runs','3','--loads','2','--json'])); assert j['t_compute_ms']['median']>0 and j['t_load_verified_ms']['count']==2 and j['macs']==0; print('median ok')" "$EDGEWM" "$TMP/relu.ewm"
+check "bench peak json" 0 "peak ok" -- python3 -c "import json,subprocess,sys; j=json.loads(subprocess.check_output([sys.argv[1],'bench','--peak','--threads','1','--json'])); k={(p['kind'],p['isa']) for p in j['peak']}; assert ('fp32-fma','scalar') in k and all(p['gops']>0 for p in j['peak']); print('peak ok')" "$EDGEWM"
+check "bench needs a model" 1 "needs a model" -- "$EDGEWM" bench
+check "profile table" 0 "Relu +1 " -- "$EDGEWM" profile "$TMP/relu.ewm" --runs 3
+check "profile trace" 0 "trace ok" -- bash -c "'$EDGEWM' profile '$TMP/relu.ewm' --runs 2 --trace '$TMP/t.json' >/dev/null && python3 -c \"import json; e=json.load(open('$TMP/t.json'))['traceEvents']; assert e[0]['ph']=='X' and e[0]['cat']=='Relu' and e[0]['args']['kernel']=='ref'; print('trace ok')\""
 check "onnx-test summary line" 0 "^2 passed, 0 failed, 0 skipped$" -- "$EDGEWM" onnx-test "$RELU" "$DATA/node/test_abs"
 check "onnx-test skip names op" 0 "^SKIP .*Loop" -- "$EDGEWM" onnx-test "$DATA/node/test_range_float_type_positive_delta_expanded"
 check "ops lists Conv" 0 "^Conv +ref" -- "$EDGEWM" ops
