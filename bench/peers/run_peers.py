@@ -1,0 +1,342 @@
+"""edgewm side by side with other runtimes on the same ONNX model, machine, threads and input.
+
+    bench/peers/setup.sh
+    bench/peers/.venv/bin/python bench/peers/run_peers.py models/seed_unet --threads 1 2
+
+Runs are alternated: each round runs every peer for a few iterations and keeps that round's
+median, so slow drift on a shared machine hits every peer alike; the reported figure is the
+median over rounds. A peer that cannot run the model is reported with the reason.
+Writes bench/results/<name>.{md,json,png}.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import glob
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def load_inputs(case_dir: str) -> dict[str, np.ndarray]:
+    model = onnx.load(os.path.join(case_dir, "model.onnx"), load_external_data=False)
+    inits = {i.name for i in model.graph.initializer}
+    names = [i.name for i in model.graph.input if i.name not in inits]
+    files = sorted(glob.glob(os.path.join(case_dir, "test_data_set_0", "input_*.pb")),
+                   key=lambda p: int(p.rsplit("_", 1)[1].split(".")[0]))
+    return {n: numpy_helper.to_array(onnx.load_tensor(f)) for n, f in zip(names, files)}
+
+
+class Peer:
+    name = "peer"
+
+    def prepare(self, case_dir: str, inputs: dict, threads: int) -> None: ...
+
+    def run(self, n: int) -> list[float]:
+        """n timed runs; returns milliseconds."""
+        out = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            self.once()
+            out.append((time.perf_counter() - t0) * 1e3)
+        return out
+
+    def once(self) -> None: ...
+
+    def output(self):
+        """The first output of one run as a NumPy array (None: not checked)."""
+        return None
+
+
+class Edgewm(Peer):
+    name = "edgewm"
+
+    def __init__(self, binary: str):
+        self.binary = binary
+
+    def prepare(self, case_dir, inputs, threads):
+        self.threads = threads
+        self.ewm = os.path.join(tempfile.mkdtemp(), "model.ewm")
+        subprocess.run([self.binary, "compile", os.path.join(case_dir, "model.onnx"), "-o", self.ewm], check=True,
+                       capture_output=True)
+
+    def run(self, n):
+        # One process per round; its own warm-up keeps process start-up out of the figure.
+        out = subprocess.run([self.binary, "bench", self.ewm, "--threads", str(self.threads), "--runs", str(n),
+                              "--warmup", "2", "--loads", "1", "--json"], check=True, capture_output=True, text=True)
+        return [json.loads(out.stdout)["t_compute_ms"]["median"]] * n
+
+
+class OnnxRuntime(Peer):
+    name = "onnxruntime"
+
+    def prepare(self, case_dir, inputs, threads):
+        import onnxruntime as ort
+        so = ort.SessionOptions()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        self.sess = ort.InferenceSession(os.path.join(case_dir, "model.onnx"), so, providers=["CPUExecutionProvider"])
+        self.inputs = inputs
+
+    def once(self):
+        self.sess.run(None, self.inputs)
+
+    def output(self):
+        return self.sess.run(None, self.inputs)[0]
+
+
+class OpenVino(Peer):
+    name = "openvino"
+
+    def prepare(self, case_dir, inputs, threads):
+        import openvino as ov
+        core = ov.Core()
+        model = core.read_model(os.path.join(case_dir, "model.onnx"))
+        self.compiled = core.compile_model(model, "CPU", {"PERFORMANCE_HINT": "LATENCY",
+                                                           "INFERENCE_NUM_THREADS": threads})
+        self.request = self.compiled.create_infer_request()
+        self.inputs = inputs
+
+    def once(self):
+        self.request.infer(self.inputs)
+
+    def output(self):
+        return np.array(self.request.infer(self.inputs)[self.compiled.output(0)])
+
+
+def torch_module(case_dir: str):
+    """The PyTorch definition behind a fixture, rebuilt with the same seeded weights."""
+    sys.path.insert(0, os.path.join(ROOT, "train"))
+    from fixtures import seed_unet  # noqa: E402
+    name = os.path.basename(os.path.normpath(case_dir))
+    if name == "seed_unet":
+        return seed_unet.build(seed_unet.FULL_CONFIG, seed=2)
+    if name.startswith("seed_unet_small"):
+        return seed_unet.build(seed_unet.SMALL_CONFIG, seed=1)
+    raise RuntimeError(f"no PyTorch definition registered for {name}")
+
+
+class TorchEager(Peer):
+    name = "pytorch-eager"
+    compile = False
+
+    def prepare(self, case_dir, inputs, threads):
+        import torch
+        torch.set_num_threads(threads)
+        self.torch = torch
+        self.module = torch_module(case_dir).eval()
+        if self.compile:
+            self.module = torch.compile(self.module)
+        self.args = [torch.from_numpy(v) for v in inputs.values()]
+        with torch.no_grad():
+            self.module(*self.args)  # compiles when torch.compile is on
+
+    def once(self):
+        with self.torch.no_grad():
+            self.module(*self.args)
+
+    def output(self):
+        with self.torch.no_grad():
+            return self.module(*self.args).numpy()
+
+
+class TorchCompile(TorchEager):
+    name = "pytorch-compile"
+    compile = True
+
+
+class Ncnn(Peer):
+    """ncnn through pnnx's ONNX conversion."""
+    name = "ncnn"
+
+    def prepare(self, case_dir, inputs, threads):
+        import ncnn
+        import pnnx
+        work = tempfile.mkdtemp()
+        src = os.path.join(work, "model.onnx")
+        os.symlink(os.path.abspath(os.path.join(case_dir, "model.onnx")), src)
+        shapes = [list(v.shape) for v in inputs.values()]
+        types = ["f32" if v.dtype == np.float32 else "i64" for v in inputs.values()]
+        # fp16=False: compare FP32 with FP32.
+        pnnx.convert(src, input_shapes=shapes, input_types=types, fp16=False)
+        param = glob.glob(os.path.join(work, "*.ncnn.param"))
+        if not param:
+            raise RuntimeError("pnnx produced no ncnn model")
+        self.net = ncnn.Net()
+        self.net.opt.num_threads = threads
+        if self.net.load_param(param[0]) != 0 or self.net.load_model(param[0].replace(".param", ".bin")) != 0:
+            with open(param[0]) as f:
+                layers = {line.split()[0] for line in f.read().splitlines()[2:] if line.strip()}
+            odd = sorted(l for l in layers if "." in l)  # pnnx leaves torch ops it could not lower, e.g. Tensor.to
+            raise RuntimeError("ncnn cannot load the pnnx-converted graph" +
+                               (f" (layers ncnn lacks: {', '.join(odd)})" if odd else ""))
+        self.ncnn = ncnn
+        self.inputs = [ncnn.Mat(v.squeeze(0).astype(np.float32)).clone() for v in inputs.values()]
+        self.in_names = self.net.input_names()
+        self.out_names = self.net.output_names()
+        if len(self.in_names) != len(self.inputs):
+            raise RuntimeError(f"converted model takes {len(self.in_names)} inputs, the ONNX model {len(self.inputs)}")
+
+    def once(self):
+        ex = self.net.create_extractor()
+        for name, m in zip(self.in_names, self.inputs):
+            ex.input(name, m)
+        ex.extract(self.out_names[0])
+
+
+class Mnn(Peer):
+    name = "mnn"
+
+    def prepare(self, case_dir, inputs, threads):
+        import MNN
+        work = tempfile.mkdtemp()
+        out = os.path.join(work, "model.mnn")
+        conv = os.path.join(os.path.dirname(sys.executable), "mnnconvert")
+        r = subprocess.run([conv, "-f", "ONNX", "--modelFile", os.path.join(case_dir, "model.onnx"), "--MNNModel", out,
+                            "--bizCode", "edgewm"], capture_output=True, text=True)
+        if r.returncode or not os.path.exists(out):
+            raise RuntimeError("mnnconvert failed: " + (r.stdout + r.stderr).strip().splitlines()[-1][:200])
+        config = {"numThread": threads, "precision": "high", "backend": "CPU"}
+        rt = MNN.nn.create_runtime_manager((config,))
+        self.net = MNN.nn.load_module_from_file(out, list(inputs), [], runtime_manager=rt)
+        # MNN has no int64 tensors: integer inputs go in as int32.
+        self.inputs = [MNN.expr.const(v if v.dtype == np.float32 else v.astype(np.int32), list(v.shape), MNN.expr.NCHW,
+                                      MNN.expr.float if v.dtype == np.float32 else MNN.expr.int) for v in inputs.values()]
+
+    def once(self):
+        self.net.forward(self.inputs)
+
+    def output(self):
+        out = self.net.forward(self.inputs)
+        out = out[0] if isinstance(out, (list, tuple)) else out
+        return np.array(out.read())
+
+
+def machine() -> dict:
+    info = {"platform": platform.platform()}
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in lscpu.splitlines():
+            k, _, v = line.partition(":")
+            if k.strip() in ("Model name", "CPU(s)", "Core(s) per socket", "Thread(s) per core", "Flags"):
+                info[k.strip()] = v.strip()
+    except OSError:
+        pass
+    try:
+        info["commit"] = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                                        text=True).stdout.strip()
+    except OSError:
+        pass
+    info["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return info
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("case", help="an ONNX test-case folder (model.onnx + test_data_set_0)")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--runs", type=int, default=5, help="runs per peer per round")
+    ap.add_argument("--edgewm", default=os.path.join(ROOT, "build", "edgewm"))
+    ap.add_argument("--peers", nargs="+", default=["edgewm", "onnxruntime", "openvino", "pytorch-eager",
+                                                   "pytorch-compile", "ncnn", "mnn"])
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
+    ap.add_argument("--name", default=None, help="result file name (default: the case folder's name)")
+    args = ap.parse_args()
+
+    inputs = load_inputs(args.case)
+    expected = numpy_helper.to_array(onnx.load_tensor(os.path.join(args.case, "test_data_set_0", "output_0.pb")))
+    classes = {c.name: c for c in (OnnxRuntime, OpenVino, TorchEager, TorchCompile, Ncnn, Mnn)}
+    results = []
+    for threads in args.threads:
+        peers, errors = [], {}
+        for name in args.peers:
+            peer = Edgewm(args.edgewm) if name == "edgewm" else classes[name]()
+            try:
+                peer.prepare(args.case, inputs, threads)
+                peer.run(2)  # warm-up
+                out = peer.output()
+                if out is not None:  # a fast wrong answer is no result
+                    peer.max_abs_err = float(np.max(np.abs(out.reshape(expected.shape) - expected)))
+                peers.append(peer)
+            except Exception as e:  # a peer that cannot run the model is a result, not a crash
+                errors[name] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1][:240] if str(e).strip() else ''}"
+                traceback.print_exc(limit=1)
+        samples = {p.name: [] for p in peers}
+        for _ in range(args.rounds):
+            for p in peers:
+                samples[p.name].append(statistics.median(p.run(args.runs)))
+        base = statistics.median(samples["edgewm"]) if "edgewm" in samples else None
+        for name in args.peers:
+            row = {"peer": name, "threads": threads}
+            if name in samples:
+                med = statistics.median(samples[name])
+                row.update(median_ms=med, min_ms=min(samples[name]), ratio_to_edgewm=(med / base if base else None))
+                err = next((getattr(p, "max_abs_err", None) for p in peers if p.name == name), None)
+                if err is not None:
+                    row["max_abs_err_vs_pytorch"] = err
+            else:
+                row["error"] = errors.get(name, "not run")
+            results.append(row)
+            print(json.dumps(row))
+
+    name = args.name or os.path.basename(os.path.normpath(args.case))
+    os.makedirs(args.out, exist_ok=True)
+    report = {"case": os.path.relpath(args.case, ROOT), "machine": machine(), "rounds": args.rounds,
+              "runs_per_round": args.runs, "results": results}
+    with open(os.path.join(args.out, f"{name}.json"), "w") as f:
+        json.dump(report, f, indent=1)
+    m = report["machine"]
+    lines = [f"# {name}: edgewm and peers, FP32, batch 1",
+             "",
+             f"Machine: {m.get('Model name', '?')}, {m.get('CPU(s)', '?')} CPUs; {m.get('date')}; commit {m.get('commit')}.",
+             f"Median over {args.rounds} alternating rounds of {args.runs} runs. Ratio = peer / edgewm "
+             "(above 1: edgewm is faster).",
+             "",
+             "Output check: max abs error of the peer's output against the PyTorch output recorded in the "
+             "fixture (edgewm's is checked by `make test`).",
+             "",
+             "| threads | peer | median ms | ratio peer/edgewm | max abs err | note |",
+             "|---|---|---|---|---|---|"]
+    for r in results:
+        if "median_ms" in r:
+            ratio = f"{r['ratio_to_edgewm']:.2f}" if r.get("ratio_to_edgewm") else ""
+            err = f"{r['max_abs_err_vs_pytorch']:.1e}" if "max_abs_err_vs_pytorch" in r else ""
+            lines.append(f"| {r['threads']} | {r['peer']} | {r['median_ms']:.2f} | {ratio} | {err} | |")
+        else:
+            lines.append(f"| {r['threads']} | {r['peer']} | — | — | — | cannot run: {r['error'].replace('|', '/')} |")
+    with open(os.path.join(args.out, f"{name}.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        ok = [r for r in results if "median_ms" in r]
+        fig, ax = plt.subplots(figsize=(8, 4))
+        labels = [f"{r['peer']}\n{r['threads']}t" for r in ok]
+        ax.bar(range(len(ok)), [r["median_ms"] for r in ok],
+               color=["tab:orange" if r["peer"] == "edgewm" else "tab:blue" for r in ok])
+        ax.set_xticks(range(len(ok)), labels, fontsize=7)
+        ax.set_ylabel("median ms per run (lower is better)")
+        ax.set_title(f"{name}, FP32, batch 1 — {m.get('Model name', '')}")
+        fig.tight_layout()
+        fig.savefig(os.path.join(args.out, f"{name}.png"), dpi=110)
+    except ImportError:
+        pass
+
+
+if __name__ == "__main__":
+    main()
