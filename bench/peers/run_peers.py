@@ -244,6 +244,24 @@ def machine() -> dict:
     return info
 
 
+def plot(report: dict, path: str, name: str) -> None:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    ok = [r for r in report["results"] if "median_ms" in r]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    ax.bar(range(len(ok)), [r["median_ms"] for r in ok],
+           color=["tab:orange" if r["peer"] == "edgewm" else "tab:blue" for r in ok])
+    ax.set_xticks(range(len(ok)), [f"{r['peer']} ({r['threads']}t)" for r in ok], rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("median ms per run (lower is better)")
+    ax.set_title(f"{name}, FP32, batch 1 — {report['machine'].get('Model name', '')}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("case", help="an ONNX test-case folder (model.onnx + test_data_set_0)")
@@ -320,22 +338,7 @@ def main():
             lines.append(f"| {r['threads']} | {r['peer']} | — | — | — | cannot run: {r['error'].replace('|', '/')} |")
     with open(os.path.join(args.out, f"{name}.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        ok = [r for r in results if "median_ms" in r]
-        fig, ax = plt.subplots(figsize=(8, 4))
-        labels = [f"{r['peer']}\n{r['threads']}t" for r in ok]
-        ax.bar(range(len(ok)), [r["median_ms"] for r in ok],
-               color=["tab:orange" if r["peer"] == "edgewm" else "tab:blue" for r in ok])
-        ax.set_xticks(range(len(ok)), labels, fontsize=7)
-        ax.set_ylabel("median ms per run (lower is better)")
-        ax.set_title(f"{name}, FP32, batch 1 — {m.get('Model name', '')}")
-        fig.tight_layout()
-        fig.savefig(os.path.join(args.out, f"{name}.png"), dpi=110)
-    except ImportError:
-        pass
+    plot(report, os.path.join(args.out, f"{name}.png"), name)
 
 
 if __name__ == "__main__":
