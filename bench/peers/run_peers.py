@@ -120,12 +120,22 @@ class OpenVino(Peer):
 def torch_module(case_dir: str):
     """The PyTorch definition behind a fixture, rebuilt with the same seeded weights."""
     sys.path.insert(0, os.path.join(ROOT, "train"))
-    from fixtures import seed_unet  # noqa: E402
+    from fixtures import common, diamond, mobilenet, seed_unet, vae_decoder  # noqa: E402
+    import torch
     name = os.path.basename(os.path.normpath(case_dir))
     if name == "seed_unet":
         return seed_unet.build(seed_unet.FULL_CONFIG, seed=2)
     if name.startswith("seed_unet_small"):
         return seed_unet.build(seed_unet.SMALL_CONFIG, seed=1)
+    # The seeds train/fixtures uses for each family.
+    families = {"diamond_mini": (diamond.DiamondDenoiser, 3), "mobilenet_mini": (mobilenet.MobileNetMini, 5),
+                "vae_decoder_mini": (vae_decoder.VaeDecoder, 4)}
+    for prefix, (cls, seed) in families.items():
+        if name.startswith(prefix):
+            torch.manual_seed(seed)
+            m = cls()
+            common.seeded_reinit(m, seed)
+            return m
     raise RuntimeError(f"no PyTorch definition registered for {name}")
 
 
@@ -171,7 +181,10 @@ class Ncnn(Peer):
         shapes = [list(v.shape) for v in inputs.values()]
         types = ["f32" if v.dtype == np.float32 else "i64" for v in inputs.values()]
         # fp16=False: compare FP32 with FP32.
-        pnnx.convert(src, input_shapes=shapes, input_types=types, fp16=False)
+        try:
+            pnnx.convert(src, input_shapes=shapes, input_types=types, fp16=False)
+        except Exception as e:
+            raise RuntimeError(f"pnnx could not convert the ONNX model ({type(e).__name__})") from e
         param = glob.glob(os.path.join(work, "*.ncnn.param"))
         if not param:
             raise RuntimeError("pnnx produced no ncnn model")
@@ -187,14 +200,20 @@ class Ncnn(Peer):
         self.inputs = [ncnn.Mat(v.squeeze(0).astype(np.float32)).clone() for v in inputs.values()]
         self.in_names = self.net.input_names()
         self.out_names = self.net.output_names()
+        self.out_mat = None
         if len(self.in_names) != len(self.inputs):
             raise RuntimeError(f"converted model takes {len(self.in_names)} inputs, the ONNX model {len(self.inputs)}")
 
-    def once(self):
+    def once(self, copy=False):
         ex = self.net.create_extractor()
         for name, m in zip(self.in_names, self.inputs):
             ex.input(name, m)
-        ex.extract(self.out_names[0])
+        out = ex.extract(self.out_names[0])[1]
+        # The Mat's memory belongs to the extractor: copy before it goes away.
+        return np.array(out, copy=True) if copy else None
+
+    def output(self):
+        return self.once(copy=True)[None]  # ncnn drops the batch dim
 
 
 class Mnn(Peer):
