@@ -352,7 +352,8 @@ def main():
         if "median_ms" in r:
             ratio = f"{r['ratio_to_edgewm']:.2f}" if r.get("ratio_to_edgewm") else ""
             err = f"{r['max_abs_err_vs_pytorch']:.1e}" if "max_abs_err_vs_pytorch" in r else ""
-            lines.append(f"| {r['threads']} | {r['peer']} | {r['median_ms']:.2f} | {ratio} | {err} | |")
+            note = "output differs from PyTorch: not a correct run" if r.get("max_abs_err_vs_pytorch", 0) > 1e-2 else ""
+            lines.append(f"| {r['threads']} | {r['peer']} | {r['median_ms']:.2f} | {ratio} | {err} | {note} |")
         else:
             lines.append(f"| {r['threads']} | {r['peer']} | — | — | — | cannot run: {r['error'].replace('|', '/')} |")
     with open(os.path.join(args.out, f"{name}.md"), "w") as f:
