@@ -170,10 +170,20 @@ class Importer {
     auto shape_it = opt_.input_shapes.find(in.name());
     if (shape_it != opt_.input_shapes.end()) {
       v.shape = shape_it->second;
-      if (type.tensor_type().has_shape() && type.tensor_type().shape().dim_size() != v.shape.rank())
-        throw Error(ErrorKind::kInvalidArgument, "input '" + in.name() + "' has rank " +
-                                                     std::to_string(type.tensor_type().shape().dim_size()) +
-                                                     ", the given shape " + v.shape.str() + " does not");
+      if (type.tensor_type().has_shape()) {
+        const auto& dims = type.tensor_type().shape().dim();
+        if (dims.size() != v.shape.rank())
+          throw Error(ErrorKind::kInvalidArgument, "input '" + in.name() + "' has rank " + std::to_string(dims.size()) +
+                                                       ", the given shape " + v.shape.str() + " does not");
+        // A static dim was baked into the exported graph (Reshape constants...): changing it
+        // would give wrong answers, not errors.
+        for (int d = 0; d < dims.size(); ++d)
+          if (dims[d].has_dim_value() && dims[d].dim_value() != v.shape[d])
+            throw Error(ErrorKind::kInvalidArgument,
+                        "input '" + in.name() + "' dim " + std::to_string(d) + " is fixed at " +
+                            std::to_string(dims[d].dim_value()) + " in the model, the given shape " + v.shape.str() +
+                            " changes it; re-export with that axis dynamic (torch.onnx.export dynamic_axes/dynamic_shapes)");
+      }
     } else if (!type.tensor_type().has_shape()) {
       throw Error(ErrorKind::kInvalidArgument, "input '" + in.name() + "' has no shape in the model; give one with --input-shape " + in.name() + "=...");
     } else {

@@ -59,6 +59,10 @@ TEST(Importer, SymbolicBatchDefaultsToOneAndOtherDimsNeedAShape) {
   ImportOptions opt;
   opt.input_shapes["x"] = Shape{2, 5};
   EXPECT_EQ(compile_bytes(c, opt).graph.value(0).shape, (Shape{2, 5}));
+  // Static dims may not be overridden: exporters bake them into Reshape constants.
+  opt.input_shapes["x"] = Shape{4, 5};
+  EXPECT_EQ(kind_of([&] { compile_bytes(c, opt); }, &msg), ErrorKind::kInvalidArgument);
+  EXPECT_NE(msg.find("dim 0 is fixed at 2"), std::string::npos) << msg;
 }
 
 TEST(Importer, BadInitializerNamesTheTensor) {
