@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch  # noqa: E402
 
-from fixtures import diamond, mobilenet, seed_unet, vae_decoder  # noqa: E402
+from fixtures import common, diamond, mobilenet, seed_unet, vae_decoder  # noqa: E402
 
 FAMILIES = {
     "seed_unet_small": seed_unet.export_small,
@@ -33,18 +33,25 @@ def main():
     summaries, failures = [], []
     for name in args.only or FAMILIES:
         try:
-            summaries += FAMILIES[name](root)
+            summaries += [s for s in FAMILIES[name](root) if s is not None]
         except Exception as e:  # one exporter failing must not hide the others' results
             traceback.print_exc()
             failures.append(f"{name}: {type(e).__name__}: {e}")
     path = os.path.join(root, args.summary)
-    old = []
-    if args.only and os.path.exists(path):
-        old = [s for s in json.load(open(path)) if s["dir"] not in {x["dir"] for x in summaries}]
     for s in summaries:
         s["dir"] = os.path.relpath(s["dir"], root)
+    old = []
+    if args.only and os.path.exists(path):  # keep the other families' entries, replace these
+        rebuilt = {s["dir"] for s in summaries} | {os.path.relpath(d, root) for d, _ in common.SKIPPED}
+        old = [s for s in json.load(open(path)) if s["dir"] not in rebuilt]
     with open(path, "w") as f:
         json.dump(sorted(old + summaries, key=lambda s: s["dir"]), f, indent=1)
+        f.write("\n")
+    print(f"\nop types, all fixtures in {args.summary}: "
+          + ", ".join(sorted({op for s in old + summaries for op in s["ops"]})))
+    if common.SKIPPED:
+        print("SKIPPED (dynamo exporter failed; directory removed):\n  "
+              + "\n  ".join(f"{os.path.relpath(d, root)}: {err}" for d, err in common.SKIPPED))
     if failures:
         print("FAILED:\n  " + "\n  ".join(failures))
         sys.exit(1)
