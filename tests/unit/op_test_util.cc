@@ -48,14 +48,14 @@ std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>
 Tensor make_f32(const Shape& s, const std::vector<float>& v) {
   Tensor t(DType::kF32, s);
   if (static_cast<int64_t>(v.size()) != t.numel()) throw Error(ErrorKind::kInternal, "make_f32 size mismatch");
-  std::memcpy(t.data(), v.data(), v.size() * 4);
+  if (!v.empty()) std::memcpy(t.data(), v.data(), v.size() * 4);
   return t;
 }
 
 Tensor make_i64(const Shape& s, const std::vector<int64_t>& v) {
   Tensor t(DType::kI64, s);
   if (static_cast<int64_t>(v.size()) != t.numel()) throw Error(ErrorKind::kInternal, "make_i64 size mismatch");
-  std::memcpy(t.data(), v.data(), v.size() * 8);
+  if (!v.empty()) std::memcpy(t.data(), v.data(), v.size() * 8);
   return t;
 }
 

@@ -1,53 +1,23 @@
-// Reductions, ArgMax/ArgMin, Softmax/LogSoftmax/Hardmax, CumSum. Reduced axes are coalesced into
-// a [outer, reduced, inner] walk per kept position, so trailing-axis reductions are contiguous.
-#include <algorithm>
-#include <cmath>
-#include <limits>
+// Reduce* (Sum, Mean, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSquare). The input's dims are
+// coalesced into alternating kept / reduced groups (size-1 dims dropped); when the innermost
+// group is reduced each output reduces contiguous runs (8 accumulator lanes), otherwise a chunk
+// of contiguous outputs accumulates row by row. Floats accumulate in double, integers in 64-bit
+// two's complement (so Sum/Prod wrap exactly like the input type would). Empty reductions give
+// the identity the spec names (0, 1, -inf / lowest, +inf / highest, log 0 = -inf).
+#include "kernels/ref/reduce.h"
 
-#include "ir/op_registry.h"
+#include <limits>
+#include <string>
+#include <vector>
+
 #include "kernels/ref/dispatch.h"
 #include "kernels/register_ops.h"
 
 namespace edgewm {
 
+using namespace ref::reduce;
+
 namespace {
-
-// The axes a Reduce node reduces, as a mask (empty axes: all, unless noop_with_empty_axes).
-bool reduce_mask(const Attributes& attrs, int rank, std::span<const int64_t> axes, bool* mask) {
-  for (int i = 0; i < rank; ++i) mask[i] = false;
-  if (axes.empty()) {
-    if (attrs.get_int("noop_with_empty_axes", 0)) return false;
-    for (int i = 0; i < rank; ++i) mask[i] = true;
-    return true;
-  }
-  for (int64_t a : axes) mask[a < 0 ? a + rank : a] = true;
-  return true;
-}
-
-void infer_reduce(InferContext& ctx) {
-  const std::string& op = ctx.node().op_type;
-  const bool arith = op == "ReduceSum" || op == "ReduceProd" || op == "ReduceMax" || op == "ReduceMin";
-  if (arith) ctx.expect_dtype(0, {DType::kF32, DType::kF64, DType::kI32, DType::kI64, DType::kU8, DType::kI8});
-  else if (op == "ReduceL1" || op == "ReduceSumSquare") ctx.expect_dtype(0, {DType::kF32, DType::kF64, DType::kI32, DType::kI64});
-  else ctx.expect_dtype(0, {DType::kF32, DType::kF64});
-  const Shape& in = ctx.shape(0);
-  std::vector<int64_t> axes = ctx.has_input(1) ? ctx.constant_ints(1) : std::vector<int64_t>{};
-  for (int64_t a : axes) normalize_axis(ctx, a, std::max(in.rank(), 1), "axes");
-  bool mask[Shape::kMaxRank];
-  bool reduces = reduce_mask(ctx.attrs(), in.rank(), axes, mask);
-  const bool keep = ctx.attrs().get_int("keepdims", 1);
-  Shape out;
-  for (int i = 0; i < in.rank(); ++i) {
-    if (reduces && mask[i]) {
-      if (in[i] == 0 && (op == "ReduceMax" || op == "ReduceMin" || op == "ReduceLogSum"))
-        ctx.unsupported("reducing an empty axis with " + op);
-      if (keep) out.push_back(1);
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  ctx.set_output(0, ctx.dtype(0), out);
-}
 
 enum class Kind { kSum, kMean, kMax, kMin, kProd, kL1, kL2, kLogSum, kLogSumExp, kSumSquare };
 
@@ -64,265 +34,319 @@ Kind kind_of(const std::string& op) {
   return Kind::kSumSquare;
 }
 
-void reduce_kernel(const KernelContext& c) {
-  const Shape& in = c.in(0).shape;
-  const int r = in.rank();
-  int64_t buf[Shape::kMaxRank];
-  int64_t n_axes = 0;
-  if (c.has_in(1)) {
-    const TensorView& t = c.in(1);
-    n_axes = std::min<int64_t>(t.numel(), Shape::kMaxRank);
-    for (int64_t i = 0; i < n_axes; ++i)
-      buf[i] = t.dtype == DType::kI64 ? static_cast<const int64_t*>(t.data)[i] : static_cast<const int32_t*>(t.data)[i];
+// Marks the reduced axes. Empty axes reduce everything unless noop_with_empty_axes, which
+// reduces nothing (each element still goes through the op's finish: ReduceL2 gives |x|,
+// ReduceSumSquare x^2, as onnxruntime and the ONNX reference do). Axes are already validated.
+void reduce_mask(const Attributes& attrs, int rank, std::span<const int64_t> axes, bool* mask) {
+  const bool all = axes.empty() && attrs.get_int("noop_with_empty_axes", 0) == 0;
+  for (int i = 0; i < rank; ++i) mask[i] = all;
+  for (int64_t a : axes) mask[a < 0 ? a + rank : a] = true;
+}
+
+void infer_reduce(InferContext& ctx) {
+  const Kind kind = kind_of(ctx.node().op_type);
+  switch (kind) {
+    case Kind::kMax:
+    case Kind::kMin:
+      ctx.expect_dtype(0, {DType::kF32, DType::kF64, DType::kI32, DType::kI64, DType::kU32, DType::kU64, DType::kI8,
+                           DType::kU8});
+      break;
+    case Kind::kLogSum:
+    case Kind::kLogSumExp:  // the integer rounding of a logarithm is not specified
+      ctx.expect_dtype(0, {DType::kF32, DType::kF64});
+      break;
+    default:
+      ctx.expect_dtype(0, {DType::kF32, DType::kF64, DType::kI32, DType::kI64, DType::kU32, DType::kU64});
+  }
+  const Shape& in = ctx.shape(0);
+  // Before opset 18 (13 for ReduceSum) axes is an attribute; the importer moves it to input 1.
+  if (ctx.attrs().has("axes")) ctx.fail("attribute 'axes' was not canonicalised into input 1");
+  std::vector<int64_t> axes;
+  if (ctx.has_input(1)) {
+    if (ctx.shape(1).rank() != 1) ctx.fail("axes must be a 1-D tensor, got shape " + ctx.shape(1).str());
+    axes = ctx.constant_ints(1);
   }
   bool mask[Shape::kMaxRank];
-  const bool reduces = reduce_mask(c.attrs(), r, {buf, static_cast<size_t>(n_axes)}, mask);
-  const Kind kind = kind_of(c.node->op_type);
-  ref::dispatch_numeric(c.in(0).dtype, [&](auto tag) {
-    using T = decltype(tag);
-    const T* x = static_cast<const T*>(c.in(0).data);
-    T* y = static_cast<T*>(c.out(0).data);
-    if (!reduces) {
-      std::copy_n(x, c.in(0).numel(), y);
+  for (int64_t a : axes) normalize_axis(ctx, a, in.rank(), "axes");  // duplicates act as one
+  reduce_mask(ctx.attrs(), in.rank(), axes, mask);
+  const bool keep = ctx.attrs().get_int("keepdims", 1) != 0;
+  Shape out;
+  bool empty_reduction = false;
+  for (int i = 0; i < in.rank(); ++i) {
+    if (mask[i]) {
+      empty_reduction |= in[i] == 0;
+      if (keep) out.push_back(1);
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  if (kind == Kind::kMean && empty_reduction && out.numel() > 0)
+    ctx.unsupported("ReduceMean over an empty axis: the mean of no values is undefined");
+  ctx.set_output(0, ctx.dtype(0), out);
+}
+
+// Accumulator, step, lane merge and finish of one Reduce kind over element type T.
+template <Kind K, class T> struct Red {
+  static constexpr bool kFloat = std::is_floating_point_v<T>;
+  static constexpr bool kMinMax = K == Kind::kMax || K == Kind::kMin;
+  struct Lse {  // running max and sum of exp(x - max)
+    double m, s;
+  };
+  using A = std::conditional_t<kMinMax, T, std::conditional_t<K == Kind::kLogSumExp, Lse, std::conditional_t<kFloat, double, uint64_t>>>;
+
+  static A init() {
+    if constexpr (K == Kind::kMax) {
+      return kFloat ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
+    } else if constexpr (K == Kind::kMin) {
+      return kFloat ? std::numeric_limits<T>::infinity() : std::numeric_limits<T>::max();
+    } else if constexpr (K == Kind::kLogSumExp) {
+      return Lse{-std::numeric_limits<double>::infinity(), 0.0};
+    } else if constexpr (K == Kind::kProd) {
+      return A(1);
+    } else {
+      return A(0);
+    }
+  }
+
+  static void step(A& a, T v) {
+    if constexpr (kMinMax) {
+      if (is_nan(v) || (K == Kind::kMax ? v > a : v < a)) a = v;  // NaN sticks (v > NaN is false)
+    } else if constexpr (K == Kind::kLogSumExp) {
+      const double d = static_cast<double>(v);
+      if (d > a.m) {
+        a.s = a.s * std::exp(a.m - d) + 1.0;
+        a.m = d;
+      } else if (d == a.m) {  // also +-inf == +-inf
+        a.s += 1.0;
+      } else {
+        a.s += std::exp(d - a.m);  // NaN lands here and poisons the sum
+      }
+    } else if constexpr (kFloat) {
+      const double d = static_cast<double>(v);
+      if constexpr (K == Kind::kProd) a *= d;
+      else if constexpr (K == Kind::kL1) a += std::fabs(d);
+      else if constexpr (K == Kind::kL2 || K == Kind::kSumSquare) a += d * d;
+      else a += d;
+    } else {
+      uint64_t u;
+      if constexpr (std::is_signed_v<T>) u = static_cast<uint64_t>(static_cast<int64_t>(v));
+      else u = static_cast<uint64_t>(v);
+      if constexpr (K == Kind::kProd) a *= u;
+      else if constexpr (K == Kind::kL1) a += (std::is_signed_v<T> && v < 0) ? uint64_t(0) - u : u;
+      else if constexpr (K == Kind::kL2 || K == Kind::kSumSquare) a += u * u;
+      else a += u;
+    }
+  }
+
+  // Combines two partial accumulators (lanes).
+  static void merge(A& a, const A& b) {
+    if constexpr (kMinMax) {
+      step(a, b);
+    } else if constexpr (K == Kind::kLogSumExp) {
+      if (b.m > a.m) {
+        a.s = a.s * std::exp(a.m - b.m) + b.s;
+        a.m = b.m;
+      } else if (b.m == a.m) {
+        a.s += b.s;
+      } else {
+        a.s += b.s * std::exp(b.m - a.m);
+      }
+    } else if constexpr (K == Kind::kProd) {
+      a *= b;
+    } else {
+      a += b;
+    }
+  }
+
+  static T finish(const A& a, int64_t count) {
+    if constexpr (kMinMax) {
+      return a;
+    } else if constexpr (K == Kind::kLogSumExp) {
+      return static_cast<T>(a.m + std::log(a.s));  // empty: -inf + log 0 = -inf
+    } else if constexpr (kFloat) {
+      if constexpr (K == Kind::kMean) return static_cast<T>(a / static_cast<double>(count));
+      else if constexpr (K == Kind::kL2) return static_cast<T>(std::sqrt(a));
+      else if constexpr (K == Kind::kLogSum) return static_cast<T>(std::log(a));
+      else return static_cast<T>(a);
+    } else if constexpr (K == Kind::kMean) {  // truncates toward zero, like numpy's astype
+      if (count == 0) return T(0);
+      if constexpr (std::is_signed_v<T>) return static_cast<T>(static_cast<int64_t>(a) / count);
+      else return static_cast<T>(a / static_cast<uint64_t>(count));
+    } else if constexpr (K == Kind::kL2) {  // floor(sqrt), as onnxruntime and the reference cast it
+      return static_cast<T>(std::floor(std::sqrt(static_cast<double>(a))));
+    } else {
+      return static_cast<T>(a);  // modular, as wrapping arithmetic in T would give
+    }
+  }
+
+  // a op= x[0..n), n contiguous.
+  static void run(A& a, const T* x, int64_t n) {
+    constexpr int kLanes = 8;
+    if (n < 2 * kLanes) {
+      for (int64_t j = 0; j < n; ++j) step(a, x[j]);
       return;
     }
-    // Kept dims (output order) and reduced dims, with input strides.
-    int64_t kd[Shape::kMaxRank], ks[Shape::kMaxRank], rd[Shape::kMaxRank], rs[Shape::kMaxRank];
-    int nk = 0, nr = 0;
-    int64_t stride = 1, count = 1;
-    for (int i = r - 1; i >= 0; --i) {
-      if (mask[i]) rd[nr] = in[i], rs[nr++] = stride, count *= in[i];
-      else kd[nk] = in[i], ks[nk++] = stride;
-      stride *= in[i];
-    }
-    // kd/rd are innermost-first.
-    const int64_t n_out = c.out(0).numel();
-    int64_t kidx[Shape::kMaxRank] = {};
-    int64_t kbase = 0;
-    for (int64_t o = 0; o < n_out; ++o) {
-      double acc = kind == Kind::kMax ? -std::numeric_limits<double>::infinity()
-                   : kind == Kind::kMin ? std::numeric_limits<double>::infinity()
-                   : kind == Kind::kProd ? 1.0 : 0.0;
-      double mx = -std::numeric_limits<double>::infinity();
-      if (kind == Kind::kLogSumExp) {  // stable: subtract the max first
-        int64_t ridx[Shape::kMaxRank] = {};
-        int64_t off = kbase;
-        for (int64_t j = 0; j < count; ++j) {
-          mx = std::max(mx, double(x[off]));
-          for (int d = 0; d < nr; ++d) {
-            off += rs[d];
-            if (++ridx[d] < rd[d]) break;
-            off -= rs[d] * rd[d];
-            ridx[d] = 0;
-          }
-        }
-        if (!std::isfinite(mx)) mx = 0;
-      }
-      int64_t ridx[Shape::kMaxRank] = {};
-      int64_t off = kbase;
-      for (int64_t j = 0; j < count; ++j) {
-        const double v = double(x[off]);
-        switch (kind) {
-          case Kind::kSum: case Kind::kMean: case Kind::kLogSum: acc += v; break;
-          case Kind::kMax: acc = std::max(acc, v); break;
-          case Kind::kMin: acc = std::min(acc, v); break;
-          case Kind::kProd: acc *= v; break;
-          case Kind::kL1: acc += std::abs(v); break;
-          case Kind::kL2: case Kind::kSumSquare: acc += v * v; break;
-          case Kind::kLogSumExp: acc += std::exp(v - mx); break;
-        }
-        for (int d = 0; d < nr; ++d) {
-          off += rs[d];
-          if (++ridx[d] < rd[d]) break;
-          off -= rs[d] * rd[d];
-          ridx[d] = 0;
-        }
-      }
-      if (kind == Kind::kMean) acc = count ? acc / static_cast<double>(count) : std::nan("");
-      if (kind == Kind::kL2) acc = std::sqrt(acc);
-      if (kind == Kind::kLogSum) acc = std::log(acc);
-      if (kind == Kind::kLogSumExp) acc = std::log(acc) + mx;
-      if constexpr (std::is_integral_v<T>) {
-        y[o] = static_cast<T>(kind == Kind::kMean ? std::trunc(acc) : acc);
-      } else {
-        y[o] = static_cast<T>(acc);
-      }
-      for (int d = 0; d < nk; ++d) {  // next kept position (output order is row-major)
-        kbase += ks[d];
-        if (++kidx[d] < kd[d]) break;
-        kbase -= ks[d] * kd[d];
-        kidx[d] = 0;
-      }
-    }
-  });
-}
-
-// ---- ArgMax / ArgMin --------------------------------------------------------------------------
-
-void infer_arg(InferContext& ctx) {
-  ctx.expect_dtype(0, {DType::kF32, DType::kF64, DType::kI32, DType::kI64, DType::kU8, DType::kI8});
-  const Shape& in = ctx.shape(0);
-  int axis = normalize_axis(ctx, ctx.attrs().get_int("axis", 0), in.rank());
-  if (in[axis] == 0) ctx.fail("cannot take ArgMax/ArgMin over an empty axis");
-  Shape out = in;
-  if (ctx.attrs().get_int("keepdims", 1)) {
-    out[axis] = 1;
-  } else {
-    Shape s;
-    for (int i = 0; i < in.rank(); ++i)
-      if (i != axis) s.push_back(in[i]);
-    out = s;
+    A lane[kLanes];
+    for (int l = 0; l < kLanes; ++l) lane[l] = init();
+    int64_t j = 0;
+    for (; j + kLanes <= n; j += kLanes)
+      for (int l = 0; l < kLanes; ++l) step(lane[l], x[j + l]);
+    for (; j < n; ++j) step(lane[0], x[j]);
+    for (int l = 0; l < kLanes; ++l) merge(a, lane[l]);
   }
-  ctx.set_output(0, DType::kI64, out);
-}
+};
 
-void arg_kernel(const KernelContext& c) {
-  const Shape& in = c.in(0).shape;
-  int64_t axis = c.attrs().get_int("axis", 0);
-  if (axis < 0) axis += in.rank();
-  const bool is_max = c.node->op_type == "ArgMax";
-  const bool last = c.attrs().get_int("select_last_index", 0);
-  int64_t outer = 1, inner = 1;
-  for (int i = 0; i < axis; ++i) outer *= in[i];
-  for (int i = static_cast<int>(axis) + 1; i < in.rank(); ++i) inner *= in[i];
-  const int64_t n = in[static_cast<int>(axis)];
-  int64_t* y = static_cast<int64_t*>(c.out(0).data);
-  ref::dispatch_numeric(c.in(0).dtype, [&](auto tag) {
-    using T = decltype(tag);
-    const T* x = static_cast<const T*>(c.in(0).data);
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t i = 0; i < inner; ++i) {
-        const T* p = x + o * n * inner + i;
-        int64_t best = 0;
-        for (int64_t k = 1; k < n; ++k) {
-          T v = p[k * inner], b = p[best * inner];
-          bool better = is_max ? (last ? v >= b : v > b) : (last ? v <= b : v < b);
-          if (better) best = k;
-        }
-        y[o * inner + i] = best;
-      }
-  });
-}
+// How the kernel walks one input: see the file comment.
+struct Plan {
+  bool inner_reduced = false;
+  int64_t run = 1;    // length of the innermost (contiguous) group
+  int64_t count = 1;  // reduced elements per output
+  Walker kept;        // kept groups, without the innermost one when it is kept
+  Walker red;         // reduced groups, without the innermost one when it is reduced
+};
 
-// ---- Softmax family -------------------------------------------------------------------------
-
-// Opset < 13 flattens to [outer, rest] at `axis` (default 1); opset >= 13 normalises along
-// one axis (default -1). Either way: outer x n x inner.
-void softmax_geometry(const Node& n, const Shape& in, int64_t& outer, int64_t& len, int64_t& inner) {
-  const bool legacy = n.opset < 13;
-  int64_t axis = n.attrs.get_int("axis", legacy ? 1 : -1);
-  if (axis < 0) axis += in.rank();
-  outer = 1;
-  len = 1;
-  inner = 1;
+Plan make_plan(const Shape& in, const bool* mask) {
+  int n = 0;
+  int64_t size[Shape::kMaxRank];
+  bool red[Shape::kMaxRank];
   for (int i = 0; i < in.rank(); ++i) {
-    if (i < axis) outer *= in[i];
-    else if (legacy || i == axis) len *= in[i];
-    else inner *= in[i];
+    if (in[i] == 1) continue;
+    if (n > 0 && red[n - 1] == mask[i]) {
+      size[n - 1] *= in[i];
+    } else {
+      size[n] = in[i];
+      red[n++] = mask[i];
+    }
   }
+  if (n == 0) {  // a scalar or all dims 1
+    size[0] = 1;
+    red[0] = false;
+    n = 1;
+  }
+  int64_t stride[Shape::kMaxRank];
+  int64_t s = 1;
+  for (int d = n - 1; d >= 0; --d) {
+    stride[d] = s;
+    s *= size[d];
+  }
+  Plan p;
+  p.inner_reduced = red[n - 1];
+  p.run = size[n - 1];
+  for (int d = 0; d < n - 1; ++d) {
+    Walker& w = red[d] ? p.red : p.kept;
+    w.size[w.n] = size[d];
+    w.stride[w.n++] = stride[d];
+  }
+  p.count = p.red.count() * (p.inner_reduced ? p.run : 1);
+  return p;
 }
 
-void infer_softmax(InferContext& ctx) {
-  ctx.expect_dtype(0, {DType::kF32, DType::kF64});
-  const Shape& in = ctx.shape(0);
-  int64_t axis = ctx.attrs().get_int("axis", ctx.node().opset < 13 ? 1 : -1);
-  if (in.rank() > 0) normalize_axis(ctx, axis, in.rank());
-  ctx.set_output(0, ctx.dtype(0), in);
-}
-
-void softmax_kernel(const KernelContext& c) {
-  int64_t outer, len, inner;
-  softmax_geometry(*c.node, c.in(0).shape, outer, len, inner);
-  const std::string& op = c.node->op_type;
-  const int mode = op == "Softmax" ? 0 : op == "LogSoftmax" ? 1 : 2;
-  ref::dispatch_float(c.in(0).dtype, [&](auto tag) {
-    using T = decltype(tag);
-    const T* x = static_cast<const T*>(c.in(0).data);
-    T* y = static_cast<T*>(c.out(0).data);
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t i = 0; i < inner; ++i) {
-        const T* p = x + o * len * inner + i;
-        T* q = y + o * len * inner + i;
-        T mx = p[0];
-        int64_t arg = 0;
-        for (int64_t k = 1; k < len; ++k)
-          if (p[k * inner] > mx) mx = p[k * inner], arg = k;
-        if (mode == 2) {  // Hardmax: one-hot of the first maximum
-          for (int64_t k = 0; k < len; ++k) q[k * inner] = k == arg ? T(1) : T(0);
-          continue;
-        }
-        double sum = 0;
-        for (int64_t k = 0; k < len; ++k) sum += std::exp(double(p[k * inner] - mx));
-        if (mode == 0) {
-          for (int64_t k = 0; k < len; ++k) q[k * inner] = static_cast<T>(std::exp(double(p[k * inner] - mx)) / sum);
-        } else {
-          const double lse = std::log(sum);
-          for (int64_t k = 0; k < len; ++k) q[k * inner] = static_cast<T>(double(p[k * inner] - mx) - lse);
-        }
+template <Kind K, class T> void reduce_t(const KernelContext& c, const bool* mask) {
+  using R = Red<K, T>;
+  using A = typename R::A;
+  const TensorView& xv = c.in(0);
+  const T* x = static_cast<const T*>(xv.data);
+  T* y = static_cast<T*>(c.out(0).data);
+  const int64_t n_out = c.out(0).numel();
+  if (n_out == 0) return;
+  if (xv.numel() == 0) {  // reducing an empty axis: the identity
+    const T v = R::finish(R::init(), 0);
+    std::fill_n(y, n_out, v);
+    return;
+  }
+  const Plan plan = make_plan(xv.shape, mask);
+  if (plan.inner_reduced) {
+    // Each output reduces red.count() contiguous runs of plan.run elements.
+    const int64_t runs = plan.red.count();
+    c.pool->parallel_for(n_out, grain_for(plan.count), [&](int64_t b, int64_t e) {
+      Walker kept = plan.kept, red = plan.red;
+      kept.seek(b);
+      for (int64_t o = b; o < e; ++o, kept.next()) {
+        A a = R::init();
+        red.seek(0);
+        for (int64_t r = 0; r < runs; ++r, red.next()) R::run(a, x + kept.off + red.off, plan.run);
+        y[o] = R::finish(a, plan.count);
       }
+    });
+    return;
+  }
+  // The innermost group is kept: outputs [o * run, o * run + run) accumulate whole rows.
+  constexpr int64_t kCols = 256;
+  const int64_t chunks = (plan.run + kCols - 1) / kCols;
+  const int64_t items = plan.kept.count() * chunks;
+  c.pool->parallel_for(items, grain_for(plan.count * std::min(kCols, plan.run)), [&](int64_t b, int64_t e) {
+    Walker kept = plan.kept, red = plan.red;
+    A acc[kCols];
+    for (int64_t it = b; it < e; ++it) {
+      const int64_t o = it / chunks, j0 = (it % chunks) * kCols, m = std::min(kCols, plan.run - j0);
+      kept.seek(o);
+      for (int64_t j = 0; j < m; ++j) acc[j] = R::init();
+      red.seek(0);
+      for (int64_t r = 0; r < plan.count; ++r, red.next()) {
+        const T* p = x + kept.off + red.off + j0;
+        for (int64_t j = 0; j < m; ++j) R::step(acc[j], p[j]);
+      }
+      T* q = y + o * plan.run + j0;
+      for (int64_t j = 0; j < m; ++j) q[j] = R::finish(acc[j], plan.count);
+    }
   });
 }
 
-// ---- CumSum ---------------------------------------------------------------------------------
-
-void infer_cumsum(InferContext& ctx) {
-  ctx.expect_dtype(0, {DType::kF32, DType::kF64, DType::kI32, DType::kI64, DType::kU32, DType::kU64});
-  normalize_axis(ctx, ctx.constant_ints(1).at(0), ctx.shape(0).rank());
-  ctx.set_output(0, ctx.dtype(0), ctx.shape(0));
-}
-
-void cumsum_kernel(const KernelContext& c) {
-  const Shape& in = c.in(0).shape;
-  const TensorView& at = c.in(1);
-  int64_t axis = at.dtype == DType::kI64 ? *static_cast<const int64_t*>(at.data) : *static_cast<const int32_t*>(at.data);
-  if (axis < 0) axis += in.rank();
-  const bool exclusive = c.attrs().get_int("exclusive", 0), reverse = c.attrs().get_int("reverse", 0);
-  int64_t outer = 1, inner = 1;
-  for (int i = 0; i < axis; ++i) outer *= in[i];
-  for (int i = static_cast<int>(axis) + 1; i < in.rank(); ++i) inner *= in[i];
-  const int64_t n = in[static_cast<int>(axis)];
+template <Kind K> void reduce_kind(const KernelContext& c, const bool* mask) {
   ref::dispatch_numeric(c.in(0).dtype, [&](auto tag) {
     using T = decltype(tag);
-    const T* x = static_cast<const T*>(c.in(0).data);
-    T* y = static_cast<T*>(c.out(0).data);
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t i = 0; i < inner; ++i) {
-        T acc{};
-        for (int64_t s = 0; s < n; ++s) {
-          int64_t k = reverse ? n - 1 - s : s;
-          int64_t at_k = (o * n + k) * inner + i;
-          if (exclusive) {
-            y[at_k] = acc;
-            acc = static_cast<T>(acc + x[at_k]);
-          } else {
-            acc = static_cast<T>(acc + x[at_k]);
-            y[at_k] = acc;
-          }
-        }
-      }
+    constexpr bool small_int = sizeof(T) < 4 && !std::is_floating_point_v<T>;
+    constexpr bool is_int = !std::is_floating_point_v<T>;
+    constexpr bool ok = (K == Kind::kMax || K == Kind::kMin) ? true
+                        : (K == Kind::kLogSum || K == Kind::kLogSumExp) ? !is_int
+                                                                         : !small_int;
+    if constexpr (ok) reduce_t<K, T>(c, mask);
+    else throw Error(ErrorKind::kInternal, std::string("Reduce: dtype ") + dtype_name(c.in(0).dtype) + " passed inference");
   });
 }
 
-void add(OpRegistry& r, const char* op, InferFn infer, KernelFn fn) {
-  OpSchema s;
-  s.op_type = op;
-  s.infer = infer;
-  s.kernels.push_back(KernelDef{"ref", fn});
-  r.add(std::move(s));
+void reduce_kernel(const KernelContext& c) {
+  const Shape& in = c.in(0).shape;
+  int64_t axes[Shape::kMaxRank];
+  size_t n_axes = 0;
+  if (c.has_in(1)) {
+    const TensorView& t = c.in(1);
+    // Inference checked every axis is in range, so duplicates are the only way past kMaxRank.
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      const int64_t a = int_at(t, i);
+      if (std::find(axes, axes + n_axes, a < 0 ? a + in.rank() : a) == axes + n_axes)
+        axes[n_axes++] = a < 0 ? a + in.rank() : a;
+    }
+  }
+  bool mask[Shape::kMaxRank];
+  reduce_mask(c.attrs(), in.rank(), {axes, n_axes}, mask);
+  switch (kind_of(c.node->op_type)) {
+    case Kind::kSum: return reduce_kind<Kind::kSum>(c, mask);
+    case Kind::kMean: return reduce_kind<Kind::kMean>(c, mask);
+    case Kind::kMax: return reduce_kind<Kind::kMax>(c, mask);
+    case Kind::kMin: return reduce_kind<Kind::kMin>(c, mask);
+    case Kind::kProd: return reduce_kind<Kind::kProd>(c, mask);
+    case Kind::kL1: return reduce_kind<Kind::kL1>(c, mask);
+    case Kind::kL2: return reduce_kind<Kind::kL2>(c, mask);
+    case Kind::kLogSum: return reduce_kind<Kind::kLogSum>(c, mask);
+    case Kind::kLogSumExp: return reduce_kind<Kind::kLogSumExp>(c, mask);
+    case Kind::kSumSquare: return reduce_kind<Kind::kSumSquare>(c, mask);
+  }
 }
 
 }  // namespace
 
-void register_reduce_ops(OpRegistry& r) {
+void register_reduce_arith_ops(OpRegistry& r) {
   for (const char* op : {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
                          "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"})
-    add(r, op, infer_reduce, reduce_kernel);
-  add(r, "ArgMax", infer_arg, arg_kernel);
-  add(r, "ArgMin", infer_arg, arg_kernel);
-  add(r, "Softmax", infer_softmax, softmax_kernel);
-  add(r, "LogSoftmax", infer_softmax, softmax_kernel);
-  add(r, "Hardmax", infer_softmax, softmax_kernel);
-  add(r, "CumSum", infer_cumsum, cumsum_kernel);
+    r.add({op, "", infer_reduce, {KernelDef{"ref", reduce_kernel}}});
+}
+
+void register_reduce_ops(OpRegistry& r) {
+  register_reduce_arith_ops(r);
+  register_select_ops(r);
+  register_softmax_ops(r);
+  register_cumsum_ops(r);
 }
 
 }  // namespace edgewm
