@@ -8,7 +8,7 @@ void register_all_ops(OpRegistry& r);
 // Reference kernels, one family per file under kernels/ref/.
 void register_unary_ops(OpRegistry& r);     // unary.cc: math and activations
 void register_binary_ops(OpRegistry& r);    // binary.cc: broadcast arithmetic/comparison/logic, variadic, Where, Expand, Clip, Cast
-void register_movement_ops(OpRegistry& r);  // movement.cc: Shape, Reshape, Transpose, Concat, Split, Slice, Gather, Pad...
+void register_movement_ops(OpRegistry& r);  // movement*.cc: Shape, views, Transpose, Concat, Split, Slice, Gather*, Scatter*, Pad, Tile, Trilu, OneHot...
 void register_reduce_ops(OpRegistry& r);    // reduce*.cc: Reduce*, ArgMax/ArgMin, TopK, Softmax/LogSoftmax/Hardmax, LpNormalization, CumSum
 void register_nn_ops(OpRegistry& r);        // nn*.cc: Conv, ConvTranspose, pools, norms, Gemm, MatMul, Einsum, Resize
 }  // namespace edgewm

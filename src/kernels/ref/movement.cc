@@ -1,17 +1,18 @@
-// Shape and data-movement ops. Kernels copy bytes by element size, so every dtype works.
+// Shape and data-movement ops: Shape, Size, the views (Reshape, Flatten, Squeeze, Unsqueeze,
+// Identity, Dropout), Transpose, Concat, Split, Slice, Gather. Kernels copy bytes by element
+// size, so every dtype works. The other movement ops live in movement_*.cc.
 #include <algorithm>
-#include <cmath>
 #include <cstring>
-#include <limits>
 
-#include "core/thread_pool.h"
 #include "ir/op_registry.h"
-#include "kernels/ref/dispatch.h"
+#include "kernels/ref/movement.h"
 #include "kernels/register_ops.h"
 
 namespace edgewm {
 
 namespace {
+
+using namespace ref::mv;
 
 Shape shape_of(const std::vector<int64_t>& v) {
   Shape s;
@@ -31,16 +32,21 @@ void copy_through(const KernelContext& c) {
 
 // ---- Shape, Size: known from shapes alone ------------------------------------------------
 
-void infer_shape(InferContext& ctx) {
-  const Shape& s = ctx.shape(0);
-  int r = s.rank();
-  int64_t start = ctx.attrs().get_int("start", 0), end = ctx.attrs().get_int("end", r);
+// Shape's [start, end) after the opset-15 clamping rules.
+std::pair<int, int> shape_range(const Attributes& a, int r) {
+  int64_t start = a.get_int("start", 0), end = a.get_int("end", r);
   if (start < 0) start += r;
   if (end < 0) end += r;
   start = std::clamp<int64_t>(start, 0, r);
   end = std::clamp<int64_t>(end, 0, r);
+  return {static_cast<int>(start), static_cast<int>(std::max(start, end))};
+}
+
+void infer_shape(InferContext& ctx) {
+  const Shape& s = ctx.shape(0);
+  auto [start, end] = shape_range(ctx.attrs(), s.rank());
   std::vector<int64_t> dims;
-  for (int64_t i = start; i < end; ++i) dims.push_back(s[static_cast<int>(i)]);
+  for (int i = start; i < end; ++i) dims.push_back(s[i]);
   ctx.set_output_constant(0, i64_tensor(dims));
 }
 
@@ -58,11 +64,8 @@ void write_known_shape(const KernelContext& c) {
     out[0] = c.in(0).numel();
     return;
   }
-  int r = c.in(0).shape.rank();
-  int64_t start = c.attrs().get_int("start", 0), end = c.attrs().get_int("end", r);
-  if (start < 0) start += r;
-  start = std::clamp<int64_t>(start, 0, r);
-  for (int64_t i = 0; i < c.out(0).numel(); ++i) out[i] = c.in(0).shape[static_cast<int>(start + i)];
+  auto [start, end] = shape_range(c.attrs(), c.in(0).shape.rank());
+  for (int i = start; i < end; ++i) out[i - start] = c.in(0).shape[i];
 }
 
 // ---- views: Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout ----------------------
@@ -70,9 +73,12 @@ void write_known_shape(const KernelContext& c) {
 void infer_reshape(InferContext& ctx) {
   std::vector<int64_t> want = ctx.constant_ints(1);
   const Shape& in = ctx.shape(0);
-  const bool allowzero = ctx.attrs().get_int("allowzero", 0);
+  const bool allowzero = ctx.node().opset >= 14 && ctx.attrs().get_int("allowzero", 0);
+  if (static_cast<int>(want.size()) > Shape::kMaxRank)
+    ctx.unsupported("reshape to rank " + std::to_string(want.size()) + " (at most " + std::to_string(Shape::kMaxRank) + ")");
   int infer_at = -1;
   int64_t known = 1;
+  bool has_zero = false;
   for (size_t i = 0; i < want.size(); ++i) {
     if (want[i] == 0 && !allowzero) {
       if (static_cast<int>(i) >= in.rank()) ctx.fail("shape has 0 at " + std::to_string(i) + " beyond the input's rank");
@@ -84,10 +90,12 @@ void infer_reshape(InferContext& ctx) {
     } else if (want[i] < 0) {
       ctx.fail("shape has invalid dimension " + std::to_string(want[i]));
     } else {
+      has_zero |= want[i] == 0;
       known *= want[i];
     }
   }
   if (infer_at >= 0) {
+    if (allowzero && has_zero) ctx.fail("allowzero=1 shape has both 0 and -1");
     if (known == 0 || in.numel() % known) ctx.fail("cannot reshape " + in.str() + " with a -1 dimension");
     want[static_cast<size_t>(infer_at)] = in.numel() / known;
   }
@@ -101,8 +109,7 @@ void infer_flatten(InferContext& ctx) {
   int64_t axis = ctx.attrs().get_int("axis", 1);
   if (axis < -in.rank() || axis > in.rank()) ctx.fail("axis " + std::to_string(axis) + " out of range");
   if (axis < 0) axis += in.rank();
-  int64_t outer = 1, inner = 1;
-  for (int i = 0; i < in.rank(); ++i) (i < axis ? outer : inner) *= in[i];
+  const int64_t outer = dims_product(in, 0, static_cast<int>(axis)), inner = dims_product(in, static_cast<int>(axis), in.rank());
   ctx.set_output(0, ctx.dtype(0), Shape{outer, inner});
 }
 
@@ -137,6 +144,7 @@ void infer_unsqueeze(InferContext& ctx) {
   if (!ctx.has_input(1)) ctx.fail("axes are required");
   std::vector<int64_t> axes = ctx.constant_ints(1);
   int rank = in.rank() + static_cast<int>(axes.size());
+  if (rank > Shape::kMaxRank) ctx.unsupported("unsqueeze to rank " + std::to_string(rank) + " (at most " + std::to_string(Shape::kMaxRank) + ")");
   std::vector<bool> mask = axis_mask(ctx, 1, rank);
   Shape out;
   int src = 0;
@@ -146,17 +154,34 @@ void infer_unsqueeze(InferContext& ctx) {
 
 void infer_identity(InferContext& ctx) { ctx.set_output(0, ctx.dtype(0), ctx.shape(0)); }
 
+// Inference-mode Dropout is the identity; its mask is all ones. Training mode drops at random,
+// which no fixed expected output can check, so it is accepted only with ratio 0.
 void infer_dropout(InferContext& ctx) {
+  bool training = false;
+  if (ctx.node().opset < 7) training = ctx.attrs().get_int("is_test", 0) == 0;
   if (ctx.has_input(2)) {
-    if (!ctx.is_constant(2)) ctx.unsupported("training_mode must be a constant");
-    if (*static_cast<const bool*>(ctx.constant(2).data)) ctx.unsupported("training_mode=true");
+    const TensorView& t = ctx.constant(2);  // kNeedsConstant when it is a run-time input
+    if (t.dtype != DType::kBool || t.numel() != 1) ctx.fail("training_mode must be a bool scalar");
+    training = *static_cast<const bool*>(t.data);
+  }
+  if (training) {
+    double ratio = ctx.attrs().get_float("ratio", 0.5f);
+    if (ctx.has_input(1)) ratio = load_as_double(ctx.constant(1), 0);  // kNeedsConstant at run time
+    if (ratio != 0) ctx.unsupported("training_mode=true with ratio " + std::to_string(ratio) + " (random dropout)");
   }
   ctx.set_output(0, ctx.dtype(0), ctx.shape(0));
-  ctx.set_output(1, DType::kBool, ctx.shape(0));
+  // The mask was of the data's type before opset 10, bool since.
+  ctx.set_output(1, ctx.node().opset < 10 ? ctx.dtype(0) : DType::kBool, ctx.shape(0));
 }
+
 void dropout_kernel(const KernelContext& c) {
   copy_through(c);
-  if (c.outputs.size() > 1 && !c.out(1).empty()) std::memset(c.out(1).data, 1, c.out(1).nbytes());
+  if (c.outputs.size() > 1 && !c.out(1).empty()) {
+    const TensorView& m = c.out(1);
+    char one[8];
+    store_from_double(m.dtype, one, 1.0);
+    fill_elems(m.data, one, dtype_size(m.dtype), m.numel());
+  }
 }
 
 // ---- Transpose -----------------------------------------------------------------------------
@@ -183,38 +208,16 @@ void infer_transpose(InferContext& ctx) {
 void transpose_kernel(const KernelContext& c) {
   const TensorView& in = c.in(0);
   const int r = in.shape.rank();
-  int perm[Shape::kMaxRank];
   auto p = c.attrs().get_ints("perm");
-  for (int i = 0; i < r; ++i) perm[i] = p.empty() ? r - 1 - i : static_cast<int>(p[i] < 0 ? p[i] + r : p[i]);
-  int64_t in_strides[Shape::kMaxRank];
-  int64_t s = 1;
-  for (int i = r - 1; i >= 0; --i) in_strides[i] = s, s *= in.shape[i];
-  int64_t st[Shape::kMaxRank], dims[Shape::kMaxRank];
-  for (int i = 0; i < r; ++i) st[i] = in_strides[perm[i]], dims[i] = in.shape[perm[i]];
-  const size_t es = dtype_size(in.dtype);
-  const char* src = static_cast<const char*>(in.data);
-  char* dst = static_cast<char*>(c.out(0).data);
-  const int64_t n = in.numel();
-  if (r == 0 || n == 0) {
-    std::memcpy(dst, src, in.nbytes());
-    return;
+  int64_t in_st[Shape::kMaxRank], out_st[Shape::kMaxRank];
+  contiguous_strides(in.shape, in_st);
+  contiguous_strides(c.out(0).shape, out_st);
+  CopyPlan plan;
+  for (int i = 0; i < r; ++i) {
+    const int ax = p.empty() ? r - 1 - i : static_cast<int>(p[static_cast<size_t>(i)] < 0 ? p[static_cast<size_t>(i)] + r : p[static_cast<size_t>(i)]);
+    plan.add(in.shape[ax], in_st[ax], out_st[i]);
   }
-  int64_t idx[Shape::kMaxRank] = {};
-  int64_t off = 0;
-  const int64_t inner = dims[r - 1], inner_st = st[r - 1];
-  for (int64_t o = 0; o < n; o += inner) {
-    if (inner_st == 1) {
-      std::memcpy(dst + o * es, src + off * es, static_cast<size_t>(inner) * es);
-    } else {
-      for (int64_t i = 0; i < inner; ++i) std::memcpy(dst + (o + i) * es, src + (off + i * inner_st) * es, es);
-    }
-    for (int d = r - 2; d >= 0; --d) {
-      off += st[d];
-      if (++idx[d] < dims[d]) break;
-      off -= st[d] * dims[d];
-      idx[d] = 0;
-    }
-  }
+  strided_copy(in.data, c.out(0).data, dtype_size(in.dtype), plan, c.pool);
 }
 
 // ---- Concat, Split ---------------------------------------------------------------------------
@@ -235,55 +238,69 @@ void infer_concat(InferContext& ctx) {
   ctx.set_output(0, ctx.dtype(0), out);
 }
 
-// Outer count and per-row byte sizes for an [outer, axis*inner] view at `axis`.
-int64_t outer_of(const Shape& s, int axis) {
-  int64_t n = 1;
-  for (int i = 0; i < axis; ++i) n *= s[i];
-  return n;
-}
-
+// Concat and Split move [outer, row] blocks: `outer` rows of `row` bytes per part, one part
+// after another within each row of the whole.
 void concat_kernel(const KernelContext& c) {
   const Shape& out_shape = c.out(0).shape;
   int64_t axis = c.attrs().get_int("axis", 0);
   if (axis < 0) axis += out_shape.rank();
   const size_t es = dtype_size(c.out(0).dtype);
-  const int64_t outer = outer_of(out_shape, static_cast<int>(axis));
-  const size_t out_row = static_cast<size_t>(out_shape.numel() / std::max<int64_t>(outer, 1)) * es;
+  const int64_t outer = dims_product(out_shape, 0, static_cast<int>(axis));
+  if (outer == 0) return;
+  const size_t out_row = static_cast<size_t>(out_shape.numel() / outer) * es;
+  char* dst = static_cast<char*>(c.out(0).data);
   size_t col = 0;
   for (const TensorView& in : c.inputs) {
-    const size_t row = outer ? static_cast<size_t>(in.numel() / outer) * es : 0;
-    for (int64_t o = 0; o < outer; ++o)
-      std::memcpy(static_cast<char*>(c.out(0).data) + static_cast<size_t>(o) * out_row + col,
-                  static_cast<const char*>(in.data) + static_cast<size_t>(o) * row, row);
+    const size_t row = static_cast<size_t>(in.numel() / outer) * es;
+    const char* src = static_cast<const char*>(in.data);
+    split_work(c.pool, outer, std::max<int64_t>(1, kChunkElems * 4 / static_cast<int64_t>(std::max<size_t>(row, 1))),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t o = b; o < e; ++o) std::memcpy(dst + static_cast<size_t>(o) * out_row + col, src + static_cast<size_t>(o) * row, row);
+               });
     col += row;
   }
+}
+
+// Split sizes along `axis` from the split input, or even parts (ceil, the last smaller, from
+// opset 18). `split` is null when absent. Returns "" or the problem.
+std::string split_sizes(int64_t dim, const std::vector<int64_t>* split, int64_t n_out, int64_t num_outputs_attr, int opset,
+                        std::vector<int64_t>& sizes) {
+  sizes.clear();
+  if (split) {
+    if (static_cast<int64_t>(split->size()) != n_out)
+      return "split has " + std::to_string(split->size()) + " sizes for " + std::to_string(n_out) + " outputs";
+    sizes = *split;
+  } else {
+    const int64_t parts = num_outputs_attr > 0 ? num_outputs_attr : n_out;
+    if (parts != n_out) return "num_outputs " + std::to_string(parts) + " differs from the " + std::to_string(n_out) + " outputs";
+    if (opset < 18 && dim % parts) return "dim " + std::to_string(dim) + " is not divisible into " + std::to_string(parts) + " outputs";
+    const int64_t chunk = (dim + parts - 1) / parts;
+    for (int64_t i = 0; i < parts; ++i) sizes.push_back(std::max<int64_t>(0, std::min(chunk, dim - chunk * i)));
+  }
+  int64_t total = 0;
+  for (int64_t s : sizes) {
+    if (s < 0) return "negative split size";
+    total += s;
+  }
+  if (total != dim) return "split sizes add up to " + std::to_string(total) + ", the axis has " + std::to_string(dim);
+  return "";
 }
 
 void infer_split(InferContext& ctx) {
   const Shape& in = ctx.shape(0);
   int axis = normalize_axis(ctx, ctx.attrs().get_int("axis", 0), in.rank());
-  const int64_t n_out = static_cast<int64_t>(ctx.num_outputs());
-  std::vector<int64_t> sizes;
-  if (ctx.has_input(1)) {
-    sizes = ctx.constant_ints(1);
-    if (static_cast<int64_t>(sizes.size()) != n_out) ctx.fail("split has " + std::to_string(sizes.size()) + " sizes for " + std::to_string(n_out) + " outputs");
-  } else {
-    int64_t parts = ctx.attrs().get_int("num_outputs", n_out);
-    if (parts != n_out) ctx.fail("num_outputs differs from the number of outputs");
-    // Uneven: every chunk ceil(dim / n), the last takes the rest (opset 18 rule).
-    int64_t chunk = (in[axis] + parts - 1) / parts;
-    for (int64_t i = 0; i < parts; ++i) sizes.push_back(std::max<int64_t>(0, std::min(chunk, in[axis] - chunk * i)));
-    if (ctx.node().opset < 18 && in[axis] % parts) ctx.fail("dim " + std::to_string(in[axis]) + " is not divisible into " + std::to_string(parts) + " outputs");
-  }
-  int64_t total = 0;
+  std::vector<int64_t> split, sizes;
+  if (ctx.has_input(1)) split = ctx.constant_ints(1);
+  const int64_t num_outputs = ctx.node().opset >= 18 ? ctx.attrs().get_int("num_outputs", 0) : 0;
+  if (ctx.has_input(1) && num_outputs > 0) ctx.fail("both the split input and num_outputs are given");
+  std::string err = split_sizes(in[axis], ctx.has_input(1) ? &split : nullptr, static_cast<int64_t>(ctx.num_outputs()),
+                                num_outputs, ctx.node().opset, sizes);
+  if (!err.empty()) ctx.fail(err);
   for (size_t i = 0; i < sizes.size(); ++i) {
-    if (sizes[i] < 0) ctx.fail("negative split size");
     Shape s = in;
     s[axis] = sizes[i];
-    total += sizes[i];
     ctx.set_output(i, ctx.dtype(0), s);
   }
-  if (total != in[axis]) ctx.fail("split sizes add up to " + std::to_string(total) + ", the axis has " + std::to_string(in[axis]));
 }
 
 void split_kernel(const KernelContext& c) {
@@ -291,15 +308,26 @@ void split_kernel(const KernelContext& c) {
   int64_t axis = c.attrs().get_int("axis", 0);
   if (axis < 0) axis += in_shape.rank();
   const size_t es = dtype_size(c.in(0).dtype);
-  const int64_t outer = outer_of(in_shape, static_cast<int>(axis));
-  const size_t in_row = outer ? static_cast<size_t>(in_shape.numel() / outer) * es : 0;
+  const int64_t outer = dims_product(in_shape, 0, static_cast<int>(axis));
+  const int64_t inner = dims_product(in_shape, static_cast<int>(axis) + 1, in_shape.rank());
+  const int64_t dim = in_shape[static_cast<int>(axis)];
+  if (outer == 0) return;
+  const size_t in_row = static_cast<size_t>(dim * inner) * es;
+  const int64_t n_out = static_cast<int64_t>(c.outputs.size());
+  // Part sizes without allocating: from the split input, or the even rule of split_sizes.
+  const int64_t chunk = n_out ? (dim + n_out - 1) / n_out : 0;
   size_t col = 0;
-  for (const TensorView& out : c.outputs) {
-    if (out.empty()) continue;
-    const size_t row = outer ? static_cast<size_t>(out.numel() / outer) * es : 0;
-    for (int64_t o = 0; o < outer; ++o)
-      std::memcpy(static_cast<char*>(out.data) + static_cast<size_t>(o) * row,
-                  static_cast<const char*>(c.in(0).data) + static_cast<size_t>(o) * in_row + col, row);
+  for (int64_t k = 0; k < n_out; ++k) {
+    const int64_t part = c.has_in(1) ? index_at(c.in(1), k) : std::max<int64_t>(0, std::min(chunk, dim - chunk * k));
+    const size_t row = static_cast<size_t>(part * inner) * es;
+    const TensorView& out = c.out(static_cast<size_t>(k));
+    if (!out.empty() && row > 0) {
+      char* dst = static_cast<char*>(out.data);
+      const char* src = static_cast<const char*>(c.in(0).data) + col;
+      split_work(c.pool, outer, std::max<int64_t>(1, kChunkElems * 4 / static_cast<int64_t>(row)), [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; ++o) std::memcpy(dst + static_cast<size_t>(o) * row, src + static_cast<size_t>(o) * in_row, row);
+      });
+    }
     col += row;
   }
 }
@@ -310,33 +338,47 @@ struct SliceSpec {
   int64_t start[Shape::kMaxRank], step[Shape::kMaxRank];
 };
 
-// Resolves starts/ends/axes/steps per ONNX (clamping, negative steps); fills out dims.
+// Resolves starts/ends/axes/steps per ONNX (negative indices, clamping, negative steps) into a
+// start and step per dim and the output dims. With `ctx` it validates (inference); without it
+// trusts the values (the kernel, after inference accepted them).
 SliceSpec resolve_slice(const Shape& in, std::span<const int64_t> starts, std::span<const int64_t> ends,
                         std::span<const int64_t> axes, std::span<const int64_t> steps, Shape& out,
                         const InferContext* ctx) {
   SliceSpec sp;
   out = in;
+  bool seen[Shape::kMaxRank] = {};
   for (int d = 0; d < in.rank(); ++d) sp.start[d] = 0, sp.step[d] = 1;
   for (size_t i = 0; i < starts.size(); ++i) {
     int64_t ax = axes.empty() ? static_cast<int64_t>(i) : axes[i];
     if (ax < 0) ax += in.rank();
-    if (ctx && (ax < 0 || ax >= in.rank())) ctx->fail("slice axis out of range");
+    if (ctx && (ax < 0 || ax >= in.rank())) ctx->fail("slice axis " + std::to_string(axes.empty() ? i : axes[i]) + " out of range for rank " + std::to_string(in.rank()));
     const int a = static_cast<int>(ax);
+    if (ctx && seen[a]) ctx->fail("slice axis " + std::to_string(a) + " repeated");
+    seen[a] = true;
     const int64_t dim = in[a];
     int64_t step = steps.empty() ? 1 : steps[i];
     if (ctx && step == 0) ctx->fail("slice step is 0");
+    // A step longer than the axis picks one element, whatever its size: clamp it so the count
+    // arithmetic cannot overflow.
+    const int64_t max_step = std::max<int64_t>(dim, 1);
+    step = std::clamp(step, -max_step, max_step);
     int64_t s = starts[i], e = ends[i];
-    if (s < 0) s += dim;
-    if (e < 0 && e > std::numeric_limits<int64_t>::min() / 2) e += dim;
+    if (s < 0) s += dim;  // dim >= 0: never overflows
+    if (e < 0) e += dim;
+    int64_t count;
     if (step > 0) {
       s = std::clamp<int64_t>(s, 0, dim);
       e = std::clamp<int64_t>(e, 0, dim);
-      out[a] = e > s ? (e - s + step - 1) / step : 0;
+      count = e > s ? (e - s - 1) / step + 1 : 0;
+    } else if (dim == 0) {
+      s = 0;
+      count = 0;
     } else {
       s = std::clamp<int64_t>(s, 0, dim - 1);
       e = std::clamp<int64_t>(e, -1, dim - 1);
-      out[a] = s > e ? (s - e - step - 1) / (-step) : 0;
+      count = s > e ? (s - e - 1) / (-step) + 1 : 0;
     }
+    out[a] = count;
     sp.start[a] = s;
     sp.step[a] = step;
   }
@@ -347,60 +389,37 @@ void infer_slice(InferContext& ctx) {
   std::vector<int64_t> starts = ctx.constant_ints(1), ends = ctx.constant_ints(2);
   std::vector<int64_t> axes = ctx.has_input(3) ? ctx.constant_ints(3) : std::vector<int64_t>{};
   std::vector<int64_t> steps = ctx.has_input(4) ? ctx.constant_ints(4) : std::vector<int64_t>{};
-  if (starts.size() != ends.size() || (!axes.empty() && axes.size() != starts.size()) ||
-      (!steps.empty() && steps.size() != starts.size()))
+  if (starts.size() != ends.size() || (ctx.has_input(3) && axes.size() != starts.size()) ||
+      (ctx.has_input(4) && steps.size() != starts.size()))
     ctx.fail("starts, ends, axes and steps differ in length");
+  if (starts.size() > static_cast<size_t>(ctx.shape(0).rank()))
+    ctx.fail(std::to_string(starts.size()) + " slice entries for rank " + std::to_string(ctx.shape(0).rank()));
   Shape out;
   resolve_slice(ctx.shape(0), starts, ends, axes, steps, out, &ctx);
   ctx.set_output(0, ctx.dtype(0), out);
 }
 
-// Reads an integer input (i32 or i64) into a stack buffer; slice parameters are tiny.
-std::span<const int64_t> read_ints(const TensorView& t, int64_t* buf) {
-  const int64_t n = std::min<int64_t>(t.numel(), Shape::kMaxRank);
-  for (int64_t i = 0; i < n; ++i)
-    buf[i] = t.dtype == DType::kI64 ? static_cast<const int64_t*>(t.data)[i] : static_cast<const int32_t*>(t.data)[i];
-  return {buf, static_cast<size_t>(n)};
-}
-
 void slice_kernel(const KernelContext& c) {
-  int64_t b0[Shape::kMaxRank], b1[Shape::kMaxRank], b2[Shape::kMaxRank], b3[Shape::kMaxRank];
+  constexpr int64_t R = Shape::kMaxRank;
+  int64_t b0[R], b1[R], b2[R], b3[R];
   const Shape& in = c.in(0).shape;
   Shape out;
-  SliceSpec sp = resolve_slice(in, read_ints(c.in(1), b0), read_ints(c.in(2), b1),
-                               c.has_in(3) ? read_ints(c.in(3), b2) : std::span<const int64_t>(),
-                               c.has_in(4) ? read_ints(c.in(4), b3) : std::span<const int64_t>(), out, nullptr);
+  SliceSpec sp = resolve_slice(in, read_ints(c.in(1), b0, R), read_ints(c.in(2), b1, R),
+                               c.has_in(3) ? read_ints(c.in(3), b2, R) : std::span<const int64_t>(),
+                               c.has_in(4) ? read_ints(c.in(4), b3, R) : std::span<const int64_t>(), out, nullptr);
   const int r = in.rank();
-  const size_t es = dtype_size(c.in(0).dtype);
-  const int64_t n = out.numel();
-  if (n == 0) return;
-  if (r == 0) {
-    std::memcpy(c.out(0).data, c.in(0).data, es);
-    return;
-  }
-  int64_t in_st[Shape::kMaxRank];
-  int64_t s = 1;
-  for (int i = r - 1; i >= 0; --i) in_st[i] = s, s *= in[i];
+  int64_t in_st[R], out_st[R];
+  contiguous_strides(in, in_st);
+  contiguous_strides(out, out_st);
+  CopyPlan plan;
   int64_t base = 0;
-  for (int d = 0; d < r; ++d) base += sp.start[d] * in_st[d];
-  int64_t idx[Shape::kMaxRank] = {};
-  const char* src = static_cast<const char*>(c.in(0).data);
-  char* dst = static_cast<char*>(c.out(0).data);
-  const int64_t inner = out[r - 1], inner_step = sp.step[r - 1];
-  int64_t off = base;
-  for (int64_t o = 0; o < n; o += inner) {
-    if (inner_step == 1) {
-      std::memcpy(dst + o * es, src + off * es, static_cast<size_t>(inner) * es);
-    } else {
-      for (int64_t i = 0; i < inner; ++i) std::memcpy(dst + (o + i) * es, src + (off + i * inner_step) * es, es);
-    }
-    for (int d = r - 2; d >= 0; --d) {
-      off += sp.step[d] * in_st[d];
-      if (++idx[d] < out[d]) break;
-      off -= sp.step[d] * in_st[d] * out[d];
-      idx[d] = 0;
-    }
+  for (int d = 0; d < r; ++d) {
+    base += sp.start[d] * in_st[d];
+    plan.add(out[d], sp.step[d] * in_st[d], out_st[d]);
   }
+  if (out.numel() == 0) return;
+  const size_t es = dtype_size(c.in(0).dtype);
+  strided_copy(static_cast<const char*>(c.in(0).data) + base * static_cast<int64_t>(es), c.out(0).data, es, plan, c.pool);
 }
 
 // ---- Gather ---------------------------------------------------------------------------------
@@ -411,6 +430,7 @@ void infer_gather(InferContext& ctx) {
   ctx.expect_dtype(1, {DType::kI32, DType::kI64});
   int axis = normalize_axis(ctx, ctx.attrs().get_int("axis", 0), data.rank());
   Shape out;
+  if (data.rank() - 1 + idx.rank() > Shape::kMaxRank) ctx.unsupported("output rank above " + std::to_string(Shape::kMaxRank));
   for (int i = 0; i < axis; ++i) out.push_back(data[i]);
   for (int64_t d : idx.dims()) out.push_back(d);
   for (int i = axis + 1; i < data.rank(); ++i) out.push_back(data[i]);
@@ -425,266 +445,50 @@ void gather_kernel(const KernelContext& c) {
   const Shape& data = c.in(0).shape;
   int64_t axis = c.attrs().get_int("axis", 0);
   if (axis < 0) axis += data.rank();
+  const TensorView& idx = c.in(1);
   const size_t es = dtype_size(c.in(0).dtype);
-  const int64_t outer = outer_of(data, static_cast<int>(axis));
+  const int64_t outer = dims_product(data, 0, static_cast<int>(axis));
   const int64_t dim = data[static_cast<int>(axis)];
-  int64_t inner = 1;
-  for (int i = static_cast<int>(axis) + 1; i < data.rank(); ++i) inner *= data[i];
-  const int64_t n_idx = c.in(1).numel();
+  const int64_t inner = dims_product(data, static_cast<int>(axis) + 1, data.rank());
+  const int64_t n_idx = idx.numel();
+  for (int64_t j = 0; j < n_idx; ++j) {  // run-time indices: check them all before writing
+    const int64_t v = index_at(idx, j);
+    if (v < -dim || v >= dim) index_out_of_range(*c.node, v, dim);
+  }
   const char* src = static_cast<const char*>(c.in(0).data);
   char* dst = static_cast<char*>(c.out(0).data);
   const size_t block = static_cast<size_t>(inner) * es;
-  for (int64_t j = 0; j < n_idx; ++j) {
-    int64_t v = c.in(1).dtype == DType::kI64 ? static_cast<const int64_t*>(c.in(1).data)[j]
-                                             : static_cast<const int32_t*>(c.in(1).data)[j];
-    if (v < 0) v += dim;
-    if (v < 0 || v >= dim)
-      throw Error(ErrorKind::kInvalidArgument, Graph::where(*c.node) + ": index " + std::to_string(v) + " out of range [0, " + std::to_string(dim) + ")");
-    for (int64_t o = 0; o < outer; ++o)
-      std::memcpy(dst + static_cast<size_t>(o * n_idx + j) * block, src + static_cast<size_t>(o * dim + v) * block, block);
-  }
-}
-
-// ---- Tile, ConstantOfShape, Range ----------------------------------------------------------
-
-void infer_tile(InferContext& ctx) {
-  std::vector<int64_t> reps = ctx.constant_ints(1);
-  const Shape& in = ctx.shape(0);
-  if (static_cast<int>(reps.size()) != in.rank()) ctx.fail("repeats has " + std::to_string(reps.size()) + " entries for rank " + std::to_string(in.rank()));
-  Shape out;
-  for (int i = 0; i < in.rank(); ++i) {
-    if (reps[static_cast<size_t>(i)] < 0) ctx.fail("negative repeat");
-    out.push_back(in[i] * reps[static_cast<size_t>(i)]);
-  }
-  ctx.set_output(0, ctx.dtype(0), out);
-}
-
-void tile_kernel(const KernelContext& c) {
-  const Shape& in = c.in(0).shape;
-  const Shape& out = c.out(0).shape;
-  const int r = out.rank();
-  const size_t es = dtype_size(c.in(0).dtype);
-  int64_t in_st[Shape::kMaxRank];
-  int64_t s = 1;
-  for (int i = r - 1; i >= 0; --i) in_st[i] = s, s *= in[i];
-  int64_t idx[Shape::kMaxRank] = {};
-  const char* src = static_cast<const char*>(c.in(0).data);
-  char* dst = static_cast<char*>(c.out(0).data);
-  for (int64_t o = 0; o < out.numel(); ++o) {
-    int64_t off = 0;
-    for (int d = 0; d < r; ++d) off += (idx[d] % in[d]) * in_st[d];
-    std::memcpy(dst + o * es, src + off * es, es);
-    for (int d = r - 1; d >= 0; --d) {
-      if (++idx[d] < out[d]) break;
-      idx[d] = 0;
+  if (block == 0) return;
+  // One unit per output block, in output order: contiguous writes.
+  split_work(c.pool, outer * n_idx, std::max<int64_t>(1, kChunkElems / std::max<int64_t>(inner, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t u = b; u < e; ++u) {
+      const int64_t o = u / n_idx, j = u - o * n_idx;
+      int64_t v = index_at(idx, j);
+      if (v < 0) v += dim;
+      std::memcpy(dst + static_cast<size_t>(u) * block, src + static_cast<size_t>(o * dim + v) * block, block);
     }
-  }
-}
-
-void infer_constant_of_shape(InferContext& ctx) {
-  std::vector<int64_t> dims = ctx.constant_ints(0);
-  const Tensor* value = ctx.attrs().get_tensor("value");
-  if (value && value->numel() != 1) ctx.fail("value must hold one element");
-  for (int64_t d : dims)
-    if (d < 0) ctx.fail("negative dimension");
-  ctx.set_output(0, value ? value->dtype() : DType::kF32, shape_of(dims));
-}
-
-void constant_of_shape_kernel(const KernelContext& c) {
-  const Tensor* value = c.attrs().get_tensor("value");
-  const size_t es = dtype_size(c.out(0).dtype);
-  char* dst = static_cast<char*>(c.out(0).data);
-  if (!value) {
-    std::memset(dst, 0, c.out(0).nbytes());
-    return;
-  }
-  for (int64_t i = 0; i < c.out(0).numel(); ++i) std::memcpy(dst + i * es, value->data(), es);
-}
-
-void infer_range(InferContext& ctx) {
-  ctx.expect_dtype(0, {DType::kF32, DType::kF64, DType::kI16, DType::kI32, DType::kI64});
-  for (size_t i = 1; i < 3; ++i)
-    if (ctx.dtype(i) != ctx.dtype(0)) ctx.fail("start, limit and delta must share a dtype");
-  double v[3];
-  for (size_t i = 0; i < 3; ++i) {
-    const TensorView& t = ctx.constant(i);
-    v[i] = ref::dispatch_numeric(t.dtype, [&](auto tag) { return double(*static_cast<const decltype(tag)*>(t.data)); });
-  }
-  if (v[2] == 0) ctx.fail("delta is 0");
-  int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((v[1] - v[0]) / v[2])));
-  ctx.set_output(0, ctx.dtype(0), Shape{n});
-}
-
-void range_kernel(const KernelContext& c) {
-  ref::dispatch_numeric(c.out(0).dtype, [&](auto tag) {
-    using T = decltype(tag);
-    T start = *static_cast<const T*>(c.in(0).data), delta = *static_cast<const T*>(c.in(2).data);
-    T* y = static_cast<T*>(c.out(0).data);
-    for (int64_t i = 0; i < c.out(0).numel(); ++i) y[i] = static_cast<T>(start + static_cast<T>(i) * delta);
   });
-}
-
-// ---- Pad --------------------------------------------------------------------------------------
-
-void infer_pad(InferContext& ctx) {
-  const Shape& in = ctx.shape(0);
-  std::string_view mode = ctx.attrs().get_string("mode", "constant");
-  if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap")
-    ctx.unsupported("mode '" + std::string(mode) + "'");
-  std::vector<int64_t> pads = ctx.constant_ints(1);
-  std::vector<int64_t> axes;
-  if (ctx.has_input(3)) {
-    for (int64_t a : ctx.constant_ints(3)) axes.push_back(normalize_axis(ctx, a, in.rank(), "axes"));
-  } else {
-    for (int i = 0; i < in.rank(); ++i) axes.push_back(i);
-  }
-  if (pads.size() != 2 * axes.size()) ctx.fail("pads has " + std::to_string(pads.size()) + " values for " + std::to_string(axes.size()) + " axes");
-  if (ctx.has_input(2) && ctx.shape(2).numel() != 1) ctx.fail("constant_value must be a scalar");
-  Shape out = in;
-  for (size_t i = 0; i < axes.size(); ++i) {
-    int a = static_cast<int>(axes[i]);
-    out[a] = in[a] + pads[i] + pads[i + axes.size()];
-    if (out[a] < 0) ctx.fail("pads shrink axis " + std::to_string(a) + " below zero");
-    if (mode == "reflect" && (pads[i] >= in[a] || pads[i + axes.size()] >= in[a]) && (pads[i] > 0 || pads[i + axes.size()] > 0))
-      ctx.unsupported("reflect padding of " + std::to_string(std::max(pads[i], pads[i + axes.size()])) + " on an axis of size " + std::to_string(in[a]));
-    if ((mode == "edge" || mode == "wrap" || mode == "reflect") && in[a] == 0 && out[a] > 0) ctx.fail("cannot pad an empty axis in mode " + std::string(mode));
-  }
-  ctx.set_output(0, ctx.dtype(0), out);
-}
-
-void pad_kernel(const KernelContext& c) {
-  const Shape& in = c.in(0).shape;
-  const Shape& out = c.out(0).shape;
-  const int r = in.rank();
-  int64_t begin[Shape::kMaxRank] = {};
-  int64_t buf_p[2 * Shape::kMaxRank], buf_a[Shape::kMaxRank];
-  const TensorView& pt = c.in(1);
-  const int64_t np = std::min<int64_t>(pt.numel(), 2 * Shape::kMaxRank);
-  for (int64_t i = 0; i < np; ++i)
-    buf_p[i] = pt.dtype == DType::kI64 ? static_cast<const int64_t*>(pt.data)[i] : static_cast<const int32_t*>(pt.data)[i];
-  int n_axes = r;
-  if (c.has_in(3)) {
-    auto ax = read_ints(c.in(3), buf_a);
-    n_axes = static_cast<int>(ax.size());
-    for (int i = 0; i < n_axes; ++i) buf_a[i] = ax[static_cast<size_t>(i)] < 0 ? ax[static_cast<size_t>(i)] + r : ax[static_cast<size_t>(i)];
-  } else {
-    for (int i = 0; i < r; ++i) buf_a[i] = i;
-  }
-  for (int i = 0; i < n_axes; ++i) begin[buf_a[i]] = buf_p[i];
-  std::string_view mode = c.attrs().get_string("mode", "constant");
-  const size_t es = dtype_size(c.in(0).dtype);
-  char zero[16] = {};
-  const char* fill = c.has_in(2) ? static_cast<const char*>(c.in(2).data) : zero;
-  int64_t in_st[Shape::kMaxRank];
-  int64_t s = 1;
-  for (int i = r - 1; i >= 0; --i) in_st[i] = s, s *= in[i];
-  int64_t idx[Shape::kMaxRank] = {};
-  const char* src = static_cast<const char*>(c.in(0).data);
-  char* dst = static_cast<char*>(c.out(0).data);
-  for (int64_t o = 0; o < out.numel(); ++o) {
-    int64_t off = 0;
-    bool outside = false;
-    for (int d = 0; d < r; ++d) {
-      int64_t i = idx[d] - begin[d];
-      const int64_t n = in[d];
-      if (i < 0 || i >= n) {
-        if (mode == "constant") {
-          outside = true;
-          break;
-        } else if (mode == "edge") {
-          i = i < 0 ? 0 : n - 1;
-        } else if (mode == "wrap") {
-          i = ((i % n) + n) % n;
-        } else {  // reflect, without repeating the edge
-          const int64_t period = 2 * (n - 1);
-          i = period == 0 ? 0 : ((i % period) + period) % period;
-          if (i >= n) i = period - i;
-        }
-      }
-      off += i * in_st[d];
-    }
-    std::memcpy(dst + o * es, outside ? fill : src + off * es, es);
-    for (int d = r - 1; d >= 0; --d) {
-      if (++idx[d] < out[d]) break;
-      idx[d] = 0;
-    }
-  }
-}
-
-// ---- DepthToSpace / SpaceToDepth: reshape + transpose of NCHW ----------------------------------
-
-void infer_depth_space(InferContext& ctx) {
-  const Shape& in = ctx.shape(0);
-  if (in.rank() != 4) ctx.fail("input must be NCHW, got " + in.str());
-  int64_t b = ctx.attrs().require_int("blocksize");
-  if (b <= 0) ctx.fail("blocksize must be positive");
-  std::string_view mode = ctx.attrs().get_string("mode", "DCR");
-  if (mode != "DCR" && mode != "CRD") ctx.unsupported("mode '" + std::string(mode) + "'");
-  if (ctx.node().op_type == "DepthToSpace") {
-    if (in[1] % (b * b)) ctx.fail("channels not divisible by blocksize^2");
-    ctx.set_output(0, ctx.dtype(0), Shape{in[0], in[1] / (b * b), in[2] * b, in[3] * b});
-  } else {
-    if (in[2] % b || in[3] % b) ctx.fail("spatial dims not divisible by blocksize");
-    ctx.set_output(0, ctx.dtype(0), Shape{in[0], in[1] * b * b, in[2] / b, in[3] / b});
-  }
-}
-
-void depth_space_kernel(const KernelContext& c) {
-  const bool d2s = c.node->op_type == "DepthToSpace";
-  const bool crd = c.attrs().get_string("mode", "DCR") == "CRD";
-  const int64_t b = c.attrs().get_int("blocksize", 1);
-  const Shape& big = d2s ? c.out(0).shape : c.in(0).shape;  // the spatial side
-  const int64_t N = big[0], C = big[1], H = big[2] / b, W = big[3] / b;
-  const size_t es = dtype_size(c.in(0).dtype);
-  const char* src = static_cast<const char*>(c.in(0).data);
-  char* dst = static_cast<char*>(c.out(0).data);
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t ch = 0; ch < C; ++ch)
-      for (int64_t bi = 0; bi < b; ++bi)
-        for (int64_t bj = 0; bj < b; ++bj) {
-          // Depth index of (ch, bi, bj) in the [C*b*b] channel axis.
-          int64_t dc = crd ? (ch * b + bi) * b + bj : (bi * b + bj) * C + ch;
-          for (int64_t h = 0; h < H; ++h)
-            for (int64_t w = 0; w < W; ++w) {
-              int64_t depth_off = ((n * C * b * b + dc) * H + h) * W + w;
-              int64_t space_off = ((n * C + ch) * H * b + h * b + bi) * W * b + w * b + bj;
-              if (d2s) std::memcpy(dst + space_off * es, src + depth_off * es, es);
-              else std::memcpy(dst + depth_off * es, src + space_off * es, es);
-            }
-        }
-}
-
-void add(OpRegistry& r, const char* op, InferFn infer, KernelFn fn, bool aliases = false) {
-  OpSchema s;
-  s.op_type = op;
-  s.infer = infer;
-  s.output_aliases_input = aliases;
-  s.kernels.push_back(KernelDef{"ref", fn});
-  r.add(std::move(s));
 }
 
 }  // namespace
 
 void register_movement_ops(OpRegistry& r) {
-  add(r, "Shape", infer_shape, write_known_shape);
-  add(r, "Size", infer_size, write_known_shape);
-  add(r, "Reshape", infer_reshape, copy_through, true);
-  add(r, "Flatten", infer_flatten, copy_through, true);
-  add(r, "Squeeze", infer_squeeze, copy_through, true);
-  add(r, "Unsqueeze", infer_unsqueeze, copy_through, true);
-  add(r, "Identity", infer_identity, copy_through, true);
-  add(r, "Dropout", infer_dropout, dropout_kernel, true);
-  add(r, "Transpose", infer_transpose, transpose_kernel);
-  add(r, "Concat", infer_concat, concat_kernel);
-  add(r, "Split", infer_split, split_kernel);
-  add(r, "Slice", infer_slice, slice_kernel);
-  add(r, "Gather", infer_gather, gather_kernel);
-  add(r, "Tile", infer_tile, tile_kernel);
-  add(r, "ConstantOfShape", infer_constant_of_shape, constant_of_shape_kernel);
-  add(r, "Range", infer_range, range_kernel);
-  add(r, "Pad", infer_pad, pad_kernel);
-  add(r, "DepthToSpace", infer_depth_space, depth_space_kernel);
-  add(r, "SpaceToDepth", infer_depth_space, depth_space_kernel);
+  add_op(r, "Shape", infer_shape, write_known_shape);
+  add_op(r, "Size", infer_size, write_known_shape);
+  add_op(r, "Reshape", infer_reshape, copy_through, true);
+  add_op(r, "Flatten", infer_flatten, copy_through, true);
+  add_op(r, "Squeeze", infer_squeeze, copy_through, true);
+  add_op(r, "Unsqueeze", infer_unsqueeze, copy_through, true);
+  add_op(r, "Identity", infer_identity, copy_through, true);
+  add_op(r, "Dropout", infer_dropout, dropout_kernel, true);
+  add_op(r, "Transpose", infer_transpose, transpose_kernel);
+  add_op(r, "Concat", infer_concat, concat_kernel);
+  add_op(r, "Split", infer_split, split_kernel);
+  add_op(r, "Slice", infer_slice, slice_kernel);
+  add_op(r, "Gather", infer_gather, gather_kernel);
+  register_movement_pad_ops(r);
+  register_movement_index_ops(r);
+  register_movement_fill_ops(r);
 }
 
 }  // namespace edgewm
