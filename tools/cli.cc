@@ -49,6 +49,10 @@ void CompileFlags::add_to(CLI::App& app) {
                  "dims, batch 1)");
   app.add_option("--input-value", input_values,
                  "Freeze an input to a constant from a .npy/.pb file, e.g. a shape tensor");
+  app.add_option("--batch", batch,
+                 "Batch size for inputs whose leading dim is dynamic (default 1); a model exported with a "
+                 "fixed batch is refused when it differs")
+      ->check(CLI::PositiveNumber);
   app.add_flag("--no-fold", no_fold, "Do not fold constant subgraphs (debugging)");
 }
 
@@ -61,6 +65,10 @@ CompileOptions CompileFlags::options() const {
   for (const auto& s : input_values) {
     auto [name, file] = split_assignment(s, "--input-value");
     o.import.input_values[name] = load_tensor_file(file);
+  }
+  if (batch > 0) {
+    o.import.default_batch = batch;
+    o.import.required_batch = batch;
   }
   o.fold_constants = !no_fold;
   return o;

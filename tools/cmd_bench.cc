@@ -1,16 +1,24 @@
-// `edgewm bench`: load and compute latency of a compiled model, as medians over repeated runs.
+// `edgewm bench`: the per-frame latency split edge engineers reason about — T_load, T_pre,
+// T_compute, T_post (T_comm where a pipeline hop exists) — as medians and tails over runs.
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
+#include <algorithm>
+#include <unistd.h>
 
 #include "cli.h"
+#include "core/thread_pool.h"
 #include "edgewm/session.h"
+#include "imaging/image_tensor.h"
+#include "media/png.h"
 #include "runtime/cost_model.h"
 #include "runtime/cpu_peak.h"
-#include "core/thread_pool.h"
 #include "runtime/latency_stats.h"
 #include "runtime/model_data.h"
 
@@ -44,17 +52,230 @@ void print_stats(const char* name, const LatencyStats& s) {
               s.count);
 }
 
+struct Args {
+  std::string model, image, image_input, save_output;
+  int threads = 0, runs = 50, warmup = 5, loads = 50;
+  bool json = false, peak = false;
+  CompileFlags compile;
+};
+
+// The .ewm to measure: the given one, or the ONNX model compiled into a temporary file (so
+// T_load is the real load of a file, not of bytes already in memory).
+struct ModelFile {
+  std::string path;
+  std::optional<std::filesystem::path> temp_dir;
+  ~ModelFile() {
+    std::error_code ec;
+    if (temp_dir) std::filesystem::remove_all(*temp_dir, ec);
+  }
+};
+
+void prepare_model_file(const Args& a, ModelFile& f) {
+  if (std::filesystem::path(a.model).extension() == ".ewm") {
+    f.path = a.model;
+    if (a.compile.batch > 0) {
+      auto m = Model::load(a.model);
+      for (const auto& in : m->inputs())
+        if (in.shape.rank() > 0 && in.shape[0] != a.compile.batch && in.dtype == DType::kF32)
+          throw Error(ErrorKind::kInvalidArgument, a.model + " was compiled for input '" + in.name + "' of shape " +
+                                                       in.shape.str() + "; --batch " + std::to_string(a.compile.batch) +
+                                                       " needs `edgewm compile --batch " +
+                                                       std::to_string(a.compile.batch) + "` (or pass the .onnx)");
+    }
+    return;
+  }
+  CompiledModel cm = compile_onnx_file(a.model, a.compile.options());
+  auto bytes = cm.serialize();
+  f.temp_dir = std::filesystem::temp_directory_path() / ("edgewm-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(*f.temp_dir);
+  f.path = (*f.temp_dir / "model.ewm").string();
+  std::FILE* out = std::fopen(f.path.c_str(), "wb");
+  if (!out || std::fwrite(bytes.data(), 1, bytes.size(), out) != bytes.size() || std::fclose(out) != 0)
+    throw Error(ErrorKind::kIo, f.path + ": cannot write the compiled model");
+}
+
+// Which input the --image frames feed: the named one, or the first f32 NCHW image-like input.
+int image_input_index(const Model& m, const std::string& name) {
+  const auto& ins = m.inputs();
+  for (size_t i = 0; i < ins.size(); ++i) {
+    TensorView probe{nullptr, ins[i].dtype, ins[i].shape};
+    if (name.empty() ? is_image_tensor(probe) : ins[i].name == name) {
+      if (!is_image_tensor(probe))
+        throw Error(ErrorKind::kInvalidArgument, "--image-input '" + name + "' is " + dtype_name(ins[i].dtype) + "[" +
+                                                     ins[i].shape.str() + "], not an f32 NCHW image tensor");
+      return static_cast<int>(i);
+    }
+  }
+  throw Error(ErrorKind::kInvalidArgument, name.empty() ? "--image: the model has no f32 NCHW input with 1, 3 or 4 channels"
+                                                        : "--image-input names '" + name + "', which is not a model input");
+}
+
+struct FrameTimes {
+  std::vector<double> pre, compute, post, total;
+};
+
+void report_peak(const std::vector<PeakResult>& peak) {
+  std::printf("peak of this machine (%d physical cores)\n  %-10s %-12s %7s %12s\n", ThreadPool::physical_cores(), "kind",
+              "isa", "threads", "G(FL)OP/s");
+  for (const auto& p : peak) std::printf("  %-10s %-12s %7d %12.1f\n", p.kind.c_str(), p.isa.c_str(), p.threads, p.gops);
+}
+
+nlohmann::json peak_json(const std::vector<PeakResult>& peak) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& p : peak) j.push_back({{"kind", p.kind}, {"isa", p.isa}, {"threads", p.threads}, {"gops", p.gops}});
+  return j;
+}
+
+void run_bench(const Args& a) {
+  if (a.model.empty() && !a.peak) throw Error(ErrorKind::kInvalidArgument, "bench needs a model (or --peak)");
+  std::vector<PeakResult> peak;
+  if (a.peak) {
+    peak = measure_peak(a.threads > 0 ? a.threads : ThreadPool::physical_cores());
+    if (!a.json) report_peak(peak);
+    if (a.model.empty()) {
+      if (a.json) std::printf("%s\n", nlohmann::json{{"peak", peak_json(peak)}}.dump(2).c_str());
+      return;
+    }
+  }
+  std::optional<Image> frame;
+  if (!a.image.empty()) frame = read_png(a.image);
+  ModelFile file;
+  prepare_model_file(a, file);
+
+  // T_load: map + validate (+ hash the weights), then session setup. The first load may read
+  // the file from disk; later ones find it in the page cache, as a device that keeps it would.
+  std::vector<double> load_verified, load_fast, session_setup;
+  std::shared_ptr<const Model> model;
+  for (int i = 0; i < a.loads; ++i) {
+    auto t0 = Clock::now();
+    model = Model::load(file.path, LoadOptions{true});
+    load_verified.push_back(ms_since(t0));
+    t0 = Clock::now();
+    model = Model::load(file.path, LoadOptions{false});
+    load_fast.push_back(ms_since(t0));
+    t0 = Clock::now();
+    Session s(model, SessionOptions{a.threads});
+    session_setup.push_back(ms_since(t0));
+  }
+  Session session(model, SessionOptions{a.threads});
+  std::vector<Tensor> ins = synthetic_inputs(*model);
+  std::vector<TensorView> views;
+  for (const auto& t : ins) views.push_back(t.view());
+  const int image_input = frame ? image_input_index(*model, a.image_input) : -1;
+
+  // What the application keeps after a frame: image outputs as 8-bit frames, others copied out
+  // of the session's arena (the next run overwrites it).
+  std::vector<std::vector<Image>> out_images(model->outputs().size());
+  std::vector<Tensor> out_copies;
+  for (const auto& info : model->outputs()) out_copies.emplace_back(info.dtype, info.shape);
+
+  FrameTimes ft;
+  auto one_frame = [&](bool record) {
+    auto t0 = Clock::now();
+    if (frame)
+      for (int64_t b = 0; b < views[image_input].shape[0]; ++b) image_to_tensor(*frame, views[image_input], b);
+    auto t1 = Clock::now();
+    auto outs = session.run(views);
+    auto t2 = Clock::now();
+    for (size_t o = 0; o < outs.size(); ++o) {
+      if (is_image_tensor(outs[o])) {
+        out_images[o].resize(static_cast<size_t>(outs[o].shape[0]));
+        for (int64_t b = 0; b < outs[o].shape[0]; ++b) tensor_to_image(outs[o], b, {}, out_images[o][b]);
+      } else {
+        std::memcpy(out_copies[o].data(), outs[o].data, outs[o].nbytes());
+      }
+    }
+    auto t3 = Clock::now();
+    if (record) {
+      auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+      ft.pre.push_back(ms(t1 - t0));
+      ft.compute.push_back(ms(t2 - t1));
+      ft.post.push_back(ms(t3 - t2));
+      ft.total.push_back(ms(t3 - t0));
+    }
+  };
+  auto t0 = Clock::now();
+  one_frame(false);
+  const double first_run = ms_since(t0);
+  for (int i = 0; i < a.warmup; ++i) one_frame(false);
+  for (int i = 0; i < a.runs; ++i) one_frame(true);
+  if (!a.save_output.empty()) {
+    auto it = std::find_if(out_images.begin(), out_images.end(), [](const auto& v) { return !v.empty(); });
+    if (it == out_images.end()) throw Error(ErrorKind::kInvalidArgument, "--save-output: the model has no image output");
+    write_png(a.save_output, (*it)[0]);
+  }
+
+  const Graph& g = model->data().parsed.graph;
+  int64_t macs = 0;
+  for (const Node& n : g.nodes) macs += node_macs(n, g);
+  const int64_t batch = model->inputs().empty() || model->inputs()[0].shape.rank() == 0 ? 1 : model->inputs()[0].shape[0];
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  const double mb = static_cast<double>(model->file_bytes()) / (1024.0 * 1024.0);
+  const LatencyStats lv = summarize(load_verified), lf = summarize(load_fast), ss = summarize(session_setup),
+                     pre = summarize(ft.pre), tc = summarize(ft.compute), post = summarize(ft.post),
+                     total = summarize(ft.total);
+  const double gflops = 2.0 * static_cast<double>(macs) / (tc.median * 1e6);
+  const double fp32_peak = peak.empty() ? 0 : best_fp32_gflops(peak, session.threads());
+  if (a.json) {
+    nlohmann::json j = {{"model", a.model},
+                        {"threads", session.threads()},
+                        {"batch", batch},
+                        {"image", a.image.empty() ? nlohmann::json() : nlohmann::json(a.image)},
+                        {"file_bytes", model->file_bytes()},
+                        {"weight_bytes", model->weight_bytes()},
+                        {"arena_bytes", model->arena_bytes()},
+                        {"macs", macs},
+                        {"t_load_verified_ms", stats_json(lv)},
+                        {"t_load_unverified_ms", stats_json(lf)},
+                        {"t_session_setup_ms", stats_json(ss)},
+                        {"t_first_run_ms", first_run},
+                        {"t_pre_ms", stats_json(pre)},
+                        {"t_compute_ms", stats_json(tc)},
+                        {"t_post_ms", stats_json(post)},
+                        {"t_comm_ms", nullptr},  // no pipeline or network hop in a single-model bench
+                        {"t_frame_ms", stats_json(total)},
+                        {"load_ms_per_mb_verified", lv.median / mb},
+                        {"gflops", gflops},
+                        {"peak_rss_bytes", static_cast<int64_t>(ru.ru_maxrss) * 1024}};
+    if (!peak.empty()) {
+      j["fp32_peak_gflops"] = fp32_peak;
+      j["percent_of_fp32_peak"] = fp32_peak > 0 ? 100 * gflops / fp32_peak : 0;
+      j["peak"] = peak_json(peak);
+    }
+    std::printf("%s\n", j.dump(2).c_str());
+    return;
+  }
+  std::printf("bench %s: %s, %.3f GMAC, batch %lld, %d threads\n", a.model.c_str(),
+              format_bytes(static_cast<double>(model->file_bytes())).c_str(), macs / 1e9, static_cast<long long>(batch),
+              session.threads());
+  print_stats("T_load (map+parse+verify)", lv);
+  print_stats("T_load (no weight hash)", lf);
+  print_stats("session setup", ss);
+  std::printf("  %-30s %9.3f ms\n", "first run", first_run);
+  print_stats(frame ? "T_pre (resize+normalise+NCHW)" : "T_pre (tensors given: none)", pre);
+  print_stats("T_compute", tc);
+  print_stats("T_post (to 8-bit frames/copy)", post);
+  std::printf("  %-30s (no pipeline or network hop)\n", "T_comm");
+  print_stats("frame (pre+compute+post)", total);
+  std::printf("  load: %.4f ms per MB verified, %.4f ms per MB unverified\n", lv.median / mb, lf.median / mb);
+  std::printf("  %.2f GFLOP/s at the median; arena %s, weights %s, peak RSS %s\n", gflops,
+              format_bytes(static_cast<double>(model->arena_bytes())).c_str(),
+              format_bytes(static_cast<double>(model->weight_bytes())).c_str(),
+              format_bytes(static_cast<double>(ru.ru_maxrss) * 1024).c_str());
+  if (!peak.empty())
+    std::printf("  %.1f%% of this machine's FP32 peak at %d threads (%.1f GFLOP/s)\n",
+                fp32_peak > 0 ? 100 * gflops / fp32_peak : 0, session.threads(), fp32_peak);
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("bench", "Measure load and compute latency of a .ewm model (medians over runs)");
-  struct Args {
-    std::string model;
-    int threads = 0, runs = 50, warmup = 5, loads = 50;
-    bool json = false, peak = false;
-  };
+  auto* cmd = app.add_subcommand(
+      "bench", "Per-frame latency split (load, pre-process, compute, post-process) of a model, as medians over runs");
   auto args = std::make_shared<Args>();
-  cmd->add_option("model", args->model, "Compiled .ewm model (optional with --peak)")->check(CLI::ExistingFile);
+  cmd->add_option("model", args->model, "Model: .ewm, or .onnx compiled on the fly (optional with --peak)")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("--peak", args->peak,
                 "Measure this machine's FP32 FMA and INT8 dot-product peak (every ISA it has, 1..N threads) "
                 "and report the model's compute as % of the FP32 peak");
@@ -62,108 +283,15 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--runs", args->runs, "Timed runs (default 50)")->check(CLI::PositiveNumber);
   cmd->add_option("--warmup", args->warmup, "Untimed runs first (default 5)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--loads", args->loads, "Timed model loads (default 50)")->check(CLI::PositiveNumber);
+  cmd->add_option("--image", args->image,
+                  "PNG frame fed to every run: T_pre then covers resize to the input's HxW, normalisation to "
+                  "[-1, 1] and NCHW layout, for every batch item")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--image-input", args->image_input, "Input the --image feeds (default: the first f32 NCHW image input)");
+  cmd->add_option("--save-output", args->save_output, "Write the first image output of the last run as PNG");
   cmd->add_flag("--json", args->json, "Print JSON");
-  cmd->callback([args] {
-    if (args->model.empty() && !args->peak) throw Error(ErrorKind::kInvalidArgument, "bench needs a model (or --peak)");
-    std::vector<PeakResult> peak;
-    if (args->peak) {
-      int max_threads = args->threads > 0 ? args->threads : ThreadPool::physical_cores();
-      peak = measure_peak(max_threads);
-      if (!args->json) {
-        std::printf("peak of this machine (%d physical cores)\n  %-10s %-12s %7s %12s\n", ThreadPool::physical_cores(),
-                    "kind", "isa", "threads", "G(FL)OP/s");
-        for (const auto& p : peak)
-          std::printf("  %-10s %-12s %7d %12.1f\n", p.kind.c_str(), p.isa.c_str(), p.threads, p.gops);
-      }
-      if (args->model.empty()) {
-        if (args->json) {
-          nlohmann::json j = nlohmann::json::array();
-          for (const auto& p : peak) j.push_back({{"kind", p.kind}, {"isa", p.isa}, {"threads", p.threads}, {"gops", p.gops}});
-          std::printf("%s\n", nlohmann::json{{"peak", j}}.dump(2).c_str());
-        }
-        return;
-      }
-    }
-    // T_load: map + validate (+ hash the weights), then session setup. The first load may read
-    // the file from disk; later ones find it in the page cache, as a device that keeps it would.
-    std::vector<double> load_verified, load_fast, session_setup;
-    std::shared_ptr<const Model> model;
-    for (int i = 0; i < args->loads; ++i) {
-      auto t0 = Clock::now();
-      model = Model::load(args->model, LoadOptions{true});
-      load_verified.push_back(ms_since(t0));
-      t0 = Clock::now();
-      model = Model::load(args->model, LoadOptions{false});
-      load_fast.push_back(ms_since(t0));
-      t0 = Clock::now();
-      Session s(model, SessionOptions{args->threads});
-      session_setup.push_back(ms_since(t0));
-    }
-    Session session(model, SessionOptions{args->threads});
-    std::vector<Tensor> ins = synthetic_inputs(*model);
-    std::vector<TensorView> views;
-    for (const auto& t : ins) views.push_back(t.view());
-    auto t0 = Clock::now();
-    session.run(views);
-    double first_run = ms_since(t0);
-    for (int i = 0; i < args->warmup; ++i) session.run(views);
-    std::vector<double> compute;
-    for (int i = 0; i < args->runs; ++i) {
-      t0 = Clock::now();
-      session.run(views);
-      compute.push_back(ms_since(t0));
-    }
-    const Graph& g = model->data().parsed.graph;
-    int64_t macs = 0;
-    for (const Node& n : g.nodes) macs += node_macs(n, g);
-    struct rusage ru {};
-    getrusage(RUSAGE_SELF, &ru);
-    double mb = static_cast<double>(model->file_bytes()) / (1024.0 * 1024.0);
-    LatencyStats lv = summarize(load_verified), lf = summarize(load_fast), ss = summarize(session_setup),
-                 tc = summarize(compute);
-    double gflops = 2.0 * static_cast<double>(macs) / (tc.median * 1e6);
-    if (args->json) {
-      nlohmann::json j = {{"model", args->model},
-                          {"threads", session.threads()},
-                          {"file_bytes", model->file_bytes()},
-                          {"weight_bytes", model->weight_bytes()},
-                          {"arena_bytes", model->arena_bytes()},
-                          {"macs", macs},
-                          {"t_load_verified_ms", stats_json(lv)},
-                          {"t_load_unverified_ms", stats_json(lf)},
-                          {"t_session_setup_ms", stats_json(ss)},
-                          {"t_first_run_ms", first_run},
-                          {"t_compute_ms", stats_json(tc)},
-                          {"load_ms_per_mb_verified", lv.median / mb},
-                          {"gflops", gflops},
-                          {"peak_rss_bytes", static_cast<int64_t>(ru.ru_maxrss) * 1024}};
-      if (!peak.empty()) {
-        double p = best_fp32_gflops(peak, session.threads());
-        j["fp32_peak_gflops"] = p;
-        j["percent_of_fp32_peak"] = p > 0 ? 100 * gflops / p : 0;
-        for (const auto& pr : peak) j["peak"].push_back({{"kind", pr.kind}, {"isa", pr.isa}, {"threads", pr.threads}, {"gops", pr.gops}});
-      }
-      std::printf("%s\n", j.dump(2).c_str());
-      return;
-    }
-    std::printf("bench %s: %s, %.3f GMAC, %d threads\n", args->model.c_str(),
-                format_bytes(static_cast<double>(model->file_bytes())).c_str(), macs / 1e9, session.threads());
-    print_stats("T_load (map+parse+verify)", lv);
-    print_stats("T_load (no weight hash)", lf);
-    print_stats("session setup", ss);
-    std::printf("  %-30s %9.3f ms\n", "first run", first_run);
-    print_stats("T_compute", tc);
-    std::printf("  load: %.4f ms per MB verified, %.4f ms per MB unverified\n", lv.median / mb, lf.median / mb);
-    std::printf("  %.2f GFLOP/s at the median; arena %s, weights %s, peak RSS %s\n", gflops,
-                format_bytes(static_cast<double>(model->arena_bytes())).c_str(),
-                format_bytes(static_cast<double>(model->weight_bytes())).c_str(),
-                format_bytes(static_cast<double>(ru.ru_maxrss) * 1024).c_str());
-    if (!peak.empty()) {
-      double p = best_fp32_gflops(peak, session.threads());
-      std::printf("  %.1f%% of this machine's FP32 peak at %d threads (%.1f GFLOP/s)\n", p > 0 ? 100 * gflops / p : 0,
-                  session.threads(), p);
-    }
-  });
+  args->compile.add_to(*cmd);
+  cmd->callback([args] { run_bench(*args); });
 }
 
 }  // namespace edgewm::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   edgewm::cli::add_bench_command(app);
   edgewm::cli::add_ops_command(app);
   edgewm::cli::add_profile_command(app);
+  edgewm::cli::add_dataset_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,7 @@
 
     bench/peers/setup.sh
     bench/peers/.venv/bin/python bench/peers/run_peers.py models/seed_unet --threads 1 2
+    bench/peers/.venv/bin/python bench/peers/run_peers.py models/seed_unet --data-set 1   # batch 4
 
 Runs are alternated: each round runs every peer for a few iterations and keeps that round's
 median, so slow drift on a shared machine hits every peer alike; the reported figure is the
@@ -30,11 +31,11 @@ from onnx import numpy_helper
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def load_inputs(case_dir: str) -> dict[str, np.ndarray]:
+def load_inputs(case_dir: str, data_set: int = 0) -> dict[str, np.ndarray]:
     model = onnx.load(os.path.join(case_dir, "model.onnx"), load_external_data=False)
     inits = {i.name for i in model.graph.initializer}
     names = [i.name for i in model.graph.input if i.name not in inits]
-    files = sorted(glob.glob(os.path.join(case_dir, "test_data_set_0", "input_*.pb")),
+    files = sorted(glob.glob(os.path.join(case_dir, f"test_data_set_{data_set}", "input_*.pb")),
                    key=lambda p: int(p.rsplit("_", 1)[1].split(".")[0]))
     return {n: numpy_helper.to_array(onnx.load_tensor(f)) for n, f in zip(names, files)}
 
@@ -69,14 +70,17 @@ class Edgewm(Peer):
     def prepare(self, case_dir, inputs, threads):
         self.threads = threads
         self.ewm = os.path.join(tempfile.mkdtemp(), "model.ewm")
-        subprocess.run([self.binary, "compile", os.path.join(case_dir, "model.onnx"), "-o", self.ewm], check=True,
-                       capture_output=True)
+        batch = next(iter(inputs.values())).shape[0]
+        subprocess.run([self.binary, "compile", os.path.join(case_dir, "model.onnx"), "-o", self.ewm,
+                        "--batch", str(batch)], check=True, capture_output=True)
 
     def run(self, n):
         # One process per round; its own warm-up keeps process start-up out of the figure.
         out = subprocess.run([self.binary, "bench", self.ewm, "--threads", str(self.threads), "--runs", str(n),
                               "--warmup", "2", "--loads", "1", "--json"], check=True, capture_output=True, text=True)
-        return [json.loads(out.stdout)["t_compute_ms"]["median"]] * n
+        report = json.loads(out.stdout)
+        self.macs = report["macs"]
+        return [report["t_compute_ms"]["median"]] * n
 
 
 class OnnxRuntime(Peer):
@@ -173,6 +177,8 @@ class Ncnn(Peer):
     name = "ncnn"
 
     def prepare(self, case_dir, inputs, threads):
+        if next(iter(inputs.values())).shape[0] != 1:
+            raise RuntimeError("ncnn has no batch dimension (one image per extractor)")
         import ncnn
         import pnnx
         work = tempfile.mkdtemp()
@@ -263,6 +269,20 @@ def machine() -> dict:
     return info
 
 
+def fp32_peak(edgewm: str, max_threads: int) -> dict[int, float]:
+    """{threads: best FP32 GFLOP/s} as `edgewm bench --peak` measures it on this machine."""
+    try:
+        out = subprocess.run([edgewm, "bench", "--peak", "--json", "--threads", str(max_threads)], check=True,
+                             capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    best: dict[int, float] = {}
+    for p in json.loads(out.stdout)["peak"]:
+        if p["kind"] == "fp32-fma":
+            best[p["threads"]] = max(best.get(p["threads"], 0.0), p["gops"])
+    return best
+
+
 def plot(report: dict, path: str, name: str) -> None:
     try:
         import matplotlib
@@ -276,14 +296,16 @@ def plot(report: dict, path: str, name: str) -> None:
            color=["tab:orange" if r["peer"] == "edgewm" else "tab:blue" for r in ok])
     ax.set_xticks(range(len(ok)), [f"{r['peer']} ({r['threads']}t)" for r in ok], rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("median ms per run (lower is better)")
-    ax.set_title(f"{name}, FP32, batch 1 — {report['machine'].get('Model name', '')}")
+    ax.set_title(f"{name}, FP32, batch {report['batch']} — {report['machine'].get('Model name', '')}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("case", help="an ONNX test-case folder (model.onnx + test_data_set_0)")
+    ap.add_argument("case", help="an ONNX test-case folder (model.onnx + test_data_set_N)")
+    ap.add_argument("--data-set", type=int, default=0,
+                    help="which test_data_set_N gives the inputs and the expected output (its batch is the batch)")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--runs", type=int, default=5, help="runs per peer per round")
@@ -294,8 +316,12 @@ def main():
     ap.add_argument("--name", default=None, help="result file name (default: the case folder's name)")
     args = ap.parse_args()
 
-    inputs = load_inputs(args.case)
-    expected = numpy_helper.to_array(onnx.load_tensor(os.path.join(args.case, "test_data_set_0", "output_0.pb")))
+    inputs = load_inputs(args.case, args.data_set)
+    expected = numpy_helper.to_array(onnx.load_tensor(os.path.join(args.case, f"test_data_set_{args.data_set}",
+                                                                   "output_0.pb")))
+    batch = int(next(iter(inputs.values())).shape[0])
+    peak = fp32_peak(args.edgewm, max(args.threads))
+    macs = None
     classes = {c.name: c for c in (OnnxRuntime, OpenVino, TorchEager, TorchCompile, Ncnn, Mnn)}
     results = []
     for threads in args.threads:
@@ -317,11 +343,16 @@ def main():
             for p in peers:
                 samples[p.name].append(statistics.median(p.run(args.runs)))
         base = statistics.median(samples["edgewm"]) if "edgewm" in samples else None
+        macs = next((getattr(p, "macs", None) for p in peers if p.name == "edgewm"), macs)
         for name in args.peers:
             row = {"peer": name, "threads": threads}
             if name in samples:
                 med = statistics.median(samples[name])
                 row.update(median_ms=med, min_ms=min(samples[name]), ratio_to_edgewm=(med / base if base else None))
+                if macs:  # edgewm's cost model counts the MACs; every peer does the same work
+                    row["gflops"] = 2 * macs / (med * 1e6)
+                    if peak.get(threads):
+                        row["percent_of_fp32_peak"] = 100 * row["gflops"] / peak[threads]
                 err = next((getattr(p, "max_abs_err", None) for p in peers if p.name == name), None)
                 if err is not None:
                     row["max_abs_err_vs_pytorch"] = err
@@ -330,14 +361,15 @@ def main():
             results.append(row)
             print(json.dumps(row))
 
-    name = args.name or os.path.basename(os.path.normpath(args.case))
+    name = args.name or os.path.basename(os.path.normpath(args.case)) + (f"_b{batch}" if batch != 1 else "")
     os.makedirs(args.out, exist_ok=True)
-    report = {"case": os.path.relpath(args.case, ROOT), "machine": machine(), "rounds": args.rounds,
+    report = {"case": os.path.relpath(args.case, ROOT), "data_set": args.data_set, "batch": batch,
+              "machine": machine(), "macs": macs, "fp32_peak_gflops": peak, "rounds": args.rounds,
               "runs_per_round": args.runs, "results": results}
     with open(os.path.join(args.out, f"{name}.json"), "w") as f:
         json.dump(report, f, indent=1)
     m = report["machine"]
-    lines = [f"# {name}: edgewm and peers, FP32, batch 1",
+    lines = [f"# {name}: edgewm and peers, FP32, batch {batch}",
              "",
              f"Machine: {m.get('Model name', '?')}, {m.get('CPU(s)', '?')} CPUs; {m.get('date')}; commit {m.get('commit')}.",
              f"Median over {args.rounds} alternating rounds of {args.runs} runs. Ratio = peer / edgewm "
@@ -346,16 +378,22 @@ def main():
              "Output check: max abs error of the peer's output against the PyTorch output recorded in the "
              "fixture (edgewm's is checked by `make test`).",
              "",
-             "| threads | peer | median ms | ratio peer/edgewm | max abs err | note |",
-             "|---|---|---|---|---|---|"]
+             f"GFLOP/s = 2 x {macs / 1e9 if macs else 0:.3f} GMAC (edgewm's cost model) / median; % of the FP32 FMA peak "
+             "`edgewm bench --peak` measured at that thread count "
+             f"({', '.join(f'{t}t {g:.1f}' for t, g in sorted(peak.items()))} GFLOP/s).",
+             "",
+             "| threads | peer | median ms | ratio peer/edgewm | GFLOP/s | % of FP32 peak | max abs err | note |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in results:
         if "median_ms" in r:
             ratio = f"{r['ratio_to_edgewm']:.2f}" if r.get("ratio_to_edgewm") else ""
             err = f"{r['max_abs_err_vs_pytorch']:.1e}" if "max_abs_err_vs_pytorch" in r else ""
+            gf = f"{r['gflops']:.1f}" if "gflops" in r else ""
+            pct = f"{r['percent_of_fp32_peak']:.1f}" if "percent_of_fp32_peak" in r else ""
             note = "output differs from PyTorch: not a correct run" if r.get("max_abs_err_vs_pytorch", 0) > 1e-2 else ""
-            lines.append(f"| {r['threads']} | {r['peer']} | {r['median_ms']:.2f} | {ratio} | {err} | {note} |")
+            lines.append(f"| {r['threads']} | {r['peer']} | {r['median_ms']:.2f} | {ratio} | {gf} | {pct} | {err} | {note} |")
         else:
-            lines.append(f"| {r['threads']} | {r['peer']} | — | — | — | cannot run: {r['error'].replace('|', '/')} |")
+            lines.append(f"| {r['threads']} | {r['peer']} | — | — | — | — | — | cannot run: {r['error'].replace('|', '/')} |")
     with open(os.path.join(args.out, f"{name}.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     plot(report, os.path.join(args.out, f"{name}.png"), name)

@@ -119,6 +119,7 @@ class Importer {
       if (!seen_inputs.count(name)) throw Error(ErrorKind::kInvalidArgument, "--input-shape names '" + name + "', which is not a model input");
     for (const auto& [name, t] : opt_.input_values)
       if (!seen_inputs.count(name)) throw Error(ErrorKind::kInvalidArgument, "--input-value names '" + name + "', which is not a model input");
+    check_required_batch();
 
     for (int i = 0; i < g.node_size(); ++i) add_node(g.node(i), i);
     if (!unsupported_.empty()) {
@@ -157,6 +158,19 @@ class Importer {
     if (!opsets_.count("") && model_.ir_version() < 3) opsets_[""] = 1;
   }
 
+  void check_required_batch() const {
+    if (opt_.required_batch <= 0 || dynamic_batch_inputs_ > 0) return;
+    for (ValueId id : graph_->inputs) {
+      const Value& v = graph_->values[id];
+      if (v.shape.rank() > 0 && v.shape[0] != opt_.required_batch && !opt_.input_shapes.count(v.name))
+        throw Error(ErrorKind::kInvalidArgument,
+                    "batch " + std::to_string(opt_.required_batch) + " asked, but input '" + v.name +
+                        "' has a fixed leading dim of " + std::to_string(v.shape[0]) +
+                        " and no input has a dynamic batch axis; re-export with dynamic_axes={'" + v.name +
+                        "': {0: 'batch'}}");
+    }
+  }
+
   void add_graph_input(const onnx::ValueInfoProto& in) {
     Value v;
     v.name = in.name();
@@ -193,6 +207,7 @@ class Importer {
           v.shape.push_back(dims[d].dim_value());
         } else if (d == 0) {
           v.shape.push_back(opt_.default_batch);
+          ++dynamic_batch_inputs_;
         } else {
           std::string sym = dims[d].has_dim_param() ? "'" + dims[d].dim_param() + "'" : "unknown";
           throw Error(ErrorKind::kInvalidArgument, "input '" + in.name() + "' dim " + std::to_string(d) + " is " + sym +
@@ -278,6 +293,7 @@ class Importer {
   const onnx::ModelProto& model_;
   std::string base_dir_;
   const ImportOptions& opt_;
+  int dynamic_batch_inputs_ = 0;
   Graph* graph_ = nullptr;
   std::unordered_map<std::string, int> opsets_;
   std::unordered_map<std::string, ValueId> ids_;

@@ -17,6 +17,9 @@ struct ImportOptions {
   std::map<std::string, Tensor> input_values;
   // Used for a symbolic leading (batch) dim when no shape is given.
   int64_t default_batch = 1;
+  // When > 0: the batch the caller needs (`--batch`). A model whose inputs all have a fixed
+  // leading dim that differs is refused: its exporter baked the batch into Reshape constants.
+  int64_t required_batch = 0;
 };
 
 struct ImportedModel {

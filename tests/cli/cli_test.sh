@@ -47,6 +47,27 @@ check "bench json" 0 '"t_compute_ms"' -- "$EDGEWM" bench "$TMP/relu.ewm" --runs 
 check "bench json parses" 0 "median ok" -- python3 -c "import json,subprocess,sys; j=json.loads(subprocess.check_output([sys.argv[1],'bench',sys.argv[2],'--runs','3','--loads','2','--json'])); assert j['t_compute_ms']['median']>0 and j['t_load_verified_ms']['count']==2 and j['macs']==0; print('median ok')" "$EDGEWM" "$TMP/relu.ewm"
 check "bench peak json" 0 "peak ok" -- python3 -c "import json,subprocess,sys; j=json.loads(subprocess.check_output([sys.argv[1],'bench','--peak','--threads','1','--json'])); k={(p['kind'],p['isa']) for p in j['peak']}; assert ('fp32-fma','scalar') in k and all(p['gops']>0 for p in j['peak']); print('peak ok')" "$EDGEWM"
 check "bench needs a model" 1 "needs a model" -- "$EDGEWM" bench
+# Dataset: NumPy reads what the simulator recorded; bad requests are errors.
+check "dataset" 0 "3 episodes x 20 frames of drone" -- "$EDGEWM" dataset --env drone --episodes 3 --steps 20 --size 32 --policy random --seed 5 -o "$TMP/ds"
+check "dataset loads in numpy" 0 "numpy ok" -- /usr/bin/python3 -c "import json,sys,numpy as np; d=sys.argv[1]; f=np.load(d+'/frames.npy'); a=np.load(d+'/actions.npy'); r=np.load(d+'/resets.npy'); m=json.load(open(d+'/manifest.json')); assert f.shape==(3,20,32,32,3) and f.dtype==np.uint8 and a.shape==(3,20) and a.dtype==np.int64 and r.shape==(3,20) and (r[:,0]==1).all() and a.max()<len(m['action_names'])==5 and len(m['episode_seeds'])==3 and f.std()>10; print('numpy ok')" "$TMP/ds"
+check "dataset unknown env" 1 "unknown env 'pong'" -- "$EDGEWM" dataset --env pong -o "$TMP/ds2"
+check "dataset unknown policy" 1 "unknown policy 'greedy'" -- "$EDGEWM" dataset --policy greedy -o "$TMP/ds2"
+# T_pre/T_post through an image model: a PNG frame in (any size: resized), an 8-bit frame out.
+SMALL=$(dirname "$0")/../models/seed_unet_small_ts17
+python3 - "$TMP/frame.png" <<'PY'
+import struct, sys, zlib
+w, h = 48, 40  # not the model's 32x32: T_pre resizes
+raw = b"".join(b"\0" + bytes(v for x in range(w) for v in (x * 5 % 256, y * 6 % 256, (x + y) * 3 % 256)) for y in range(h))
+chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                              + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+check "bench image pre/post" 0 "image ok" -- python3 -c "import json,subprocess,sys,struct; j=json.loads(subprocess.check_output([sys.argv[1],'bench',sys.argv[2],'--image',sys.argv[3],'--save-output',sys.argv[4],'--runs','2','--loads','1','--json'])); assert j['t_pre_ms']['median']>0 and j['t_post_ms']['median']>0 and j['t_comm_ms'] is None and j['batch']==1, j; h=open(sys.argv[4],'rb').read(24); assert h[1:4]==b'PNG' and struct.unpack('>II',h[16:24])==(32,32); print('image ok')" "$EDGEWM" "$SMALL/model.onnx" "$TMP/frame.png" "$TMP/out.png"
+check "bench image on a non-image input" 1 "image-input 'timestep' is i64" -- "$EDGEWM" bench "$SMALL/model.onnx" --image "$TMP/frame.png" --image-input timestep --runs 1 --loads 1
+check "bench corrupt png" 1 "not a readable PNG" -- "$EDGEWM" bench "$SMALL/model.onnx" --image "$RELU/model.onnx" --runs 1 --loads 1
+check "bench batch from onnx" 0 '"batch": 2' -- "$EDGEWM" bench "$(dirname "$0")/../../models/seed_unet/model.onnx" --batch 2 --runs 1 --warmup 0 --loads 1 --json
+check "batch on a fixed-batch model" 1 "fixed leading dim of 1 .*dynamic_axes" -- "$EDGEWM" compile "$SMALL/model.onnx" --batch 2 -o "$TMP/b2.ewm"
+check "bench batch vs compiled ewm" 1 "compile --batch 2" -- "$EDGEWM" bench "$TMP/relu.ewm" --batch 2 --runs 1
 check "profile table" 0 "Relu +1 " -- "$EDGEWM" profile "$TMP/relu.ewm" --runs 3
 check "profile trace" 0 "trace ok" -- bash -c "'$EDGEWM' profile '$TMP/relu.ewm' --runs 2 --trace '$TMP/t.json' >/dev/null && python3 -c \"import json; e=json.load(open('$TMP/t.json'))['traceEvents']; assert e[0]['ph']=='X' and e[0]['cat']=='Relu' and e[0]['args']['kernel']=='ref'; print('trace ok')\""
 check "onnx-test summary line" 0 "^2 passed, 0 failed, 0 skipped$" -- "$EDGEWM" onnx-test "$RELU" "$DATA/node/test_abs"
