@@ -9,7 +9,7 @@ PACKAGES=(
   libonnx-testdata                             # ONNX conformance cases for `make test`
   libgtest-dev libgmock-dev libbenchmark-dev   # tests and micro-benchmarks
   libcli11-dev nlohmann-json3-dev libxxhash-dev  # command line, JSON reports, model checksums
-  libpng-dev                                   # tools: PNG frames in and out
+  libpng-dev libgif-dev                        # tools: PNG frames, animated GIF rollouts
   python3 python3-numpy                        # CLI tests read the .npy/.json the tools write
 )
 

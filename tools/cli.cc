@@ -53,6 +53,8 @@ void CompileFlags::add_to(CLI::App& app) {
                  "Batch size for inputs whose leading dim is dynamic (default 1); a model exported with a "
                  "fixed batch is refused when it differs")
       ->check(CLI::PositiveNumber);
+  app.add_option("--meta", meta,
+                 "Store key=value in the model's metadata (repeatable; wins over the model.json beside the ONNX)");
   app.add_flag("--no-fold", no_fold, "Do not fold constant subgraphs (debugging)");
 }
 
@@ -69,6 +71,10 @@ CompileOptions CompileFlags::options() const {
   if (batch > 0) {
     o.import.default_batch = batch;
     o.import.required_batch = batch;
+  }
+  for (const auto& kv : meta) {
+    auto [k, v] = split_assignment(kv, "--meta");
+    o.metadata[k] = v;
   }
   o.fold_constants = !no_fold;
   return o;

@@ -24,6 +24,7 @@ Tensor load_tensor_file(const std::string& path);
 struct CompileFlags {
   std::vector<std::string> input_shapes;  // name=1x3x32x32
   std::vector<std::string> input_values;  // name=file.npy|.pb
+  std::vector<std::string> meta;          // key=value
   int64_t batch = 0;  // 0: the model's own batch (1 where dynamic)
   bool no_fold = false;
   void add_to(CLI::App& app);
@@ -45,5 +46,8 @@ void add_bench_command(CLI::App& app);
 void add_ops_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
 void add_dataset_command(CLI::App& app);
+void add_rollout_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
+void add_sample_command(CLI::App& app);
 
 }  // namespace edgewm::cli

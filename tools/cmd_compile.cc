@@ -11,22 +11,16 @@ void add_compile_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("compile", "Compile an ONNX model into an .ewm model file");
   struct Args {
     std::string input, output;
-    std::vector<std::string> meta;
     CompileFlags flags;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("model", args->input, "ONNX model (.onnx); external-data files are read from its folder")
       ->required();
   cmd->add_option("-o,--output", args->output, "Output .ewm file (default: the model's name with .ewm)");
-  cmd->add_option("--meta", args->meta, "Store key=value in the model's metadata (repeatable)");
   args->flags.add_to(*cmd);
   cmd->callback([args] {
     auto t0 = std::chrono::steady_clock::now();
     CompileOptions options = args->flags.options();
-    for (const auto& kv : args->meta) {
-      auto [k, v] = split_assignment(kv, "--meta");
-      options.metadata[k] = v;
-    }
     CompiledModel m = compile_onnx_file(args->input, options);
     std::vector<uint8_t> bytes = m.serialize();
     std::string out = args->output.empty()

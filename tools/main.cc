@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   edgewm::cli::add_ops_command(app);
   edgewm::cli::add_profile_command(app);
   edgewm::cli::add_dataset_command(app);
+  edgewm::cli::add_rollout_command(app);
+  edgewm::cli::add_demo_command(app);
+  edgewm::cli::add_sample_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

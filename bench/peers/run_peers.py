@@ -109,8 +109,10 @@ class OpenVino(Peer):
         import openvino as ov
         core = ov.Core()
         model = core.read_model(os.path.join(case_dir, "model.onnx"))
+        # FP32 against FP32: on CPUs with AVX512_BF16/AMX OpenVINO otherwise runs in bf16.
         self.compiled = core.compile_model(model, "CPU", {"PERFORMANCE_HINT": "LATENCY",
-                                                           "INFERENCE_NUM_THREADS": threads})
+                                                           "INFERENCE_NUM_THREADS": threads,
+                                                           "INFERENCE_PRECISION_HINT": "f32"})
         self.request = self.compiled.create_infer_request()
         self.inputs = inputs
 

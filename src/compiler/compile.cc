@@ -1,5 +1,8 @@
 #include "compiler/compile.h"
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 
 #include "format/ewm_writer.h"
@@ -20,10 +23,33 @@ CompiledModel compile_imported(ImportedModel imported, const CompileOptions& opt
   return out;
 }
 
+std::map<std::string, std::string> sidecar_metadata(const std::string& onnx_path) {
+  const auto card = std::filesystem::path(onnx_path).parent_path() / "model.json";
+  std::map<std::string, std::string> out;
+  std::ifstream f(card);
+  if (!f) return out;
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(f);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorKind::kInvalidModel, card.string() + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!j.is_object() || !j.contains("metadata")) return out;
+  if (!j["metadata"].is_object()) throw Error(ErrorKind::kInvalidModel, card.string() + ": \"metadata\" is not an object");
+  for (const auto& [k, v] : j["metadata"].items()) {
+    if (!v.is_string()) throw Error(ErrorKind::kInvalidModel, card.string() + ": metadata '" + k + "' is not a string");
+    out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
 CompiledModel compile_onnx_file(const std::string& path, const CompileOptions& options) {
   ImportedModel imported = import_onnx_file(path, options.import);
   try {
+    auto card = sidecar_metadata(path);
     CompiledModel m = compile_imported(std::move(imported), options);
+    for (auto& [k, v] : card)
+      if (!options.metadata.count(k)) m.metadata[k] = v;  // explicit --meta wins
     m.metadata["source"] = std::filesystem::path(path).filename().string();
     return m;
   } catch (const Error& e) {

@@ -6,7 +6,7 @@
 #include <array>
 
 #include "edgewm/tensor.h"
-#include "imaging/image.h"
+#include "edgewm/image.h"
 
 namespace edgewm {
 

@@ -3,7 +3,7 @@
 // camera, not from files.
 #include <string>
 
-#include "imaging/image.h"
+#include "edgewm/image.h"
 
 namespace edgewm {
 

@@ -4,7 +4,7 @@
 // the frame, so a world model can see sub-pixel motion.
 #include <array>
 
-#include "imaging/image.h"
+#include "edgewm/image.h"
 
 namespace edgewm::world {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "imaging/image.h"
-#include "world/envs/rng.h"
+#include "edgewm/image.h"
+#include "core/rng.h"
 
 namespace edgewm::world {
 

@@ -1,0 +1,88 @@
+#include "diffusion/image_sampling.h"
+
+#include <chrono>
+
+#include "core/rng.h"
+#include "diffusion/discrete.h"
+#include "imaging/image_tensor.h"
+
+namespace edgewm::diffusion {
+
+namespace {
+
+std::string meta_or(const Model& m, const std::string& key, const std::string& fallback) {
+  auto it = m.metadata().find(key);
+  return it == m.metadata().end() ? fallback : it->second;
+}
+
+double meta_number(const Model& m, const std::string& key, double fallback) {
+  auto it = m.metadata().find(key);
+  if (it == m.metadata().end()) return fallback;
+  try {
+    return std::stod(it->second);
+  } catch (const std::exception&) {
+    throw Error(ErrorKind::kInvalidArgument, "model metadata '" + key + "' = '" + it->second + "' is not a number");
+  }
+}
+
+}  // namespace
+
+ImageSamplingResult sample_images(Session& session, const ImageSamplingOptions& o) {
+  const Model& m = session.model();
+  auto it = m.metadata().find("diffusion.parameterization");
+  if (it == m.metadata().end())
+    throw Error(ErrorKind::kInvalidArgument,
+                "model metadata has no 'diffusion.parameterization': compile it with its model.json or with "
+                "--meta diffusion.parameterization=epsilon (and the diffusion.beta_* keys)");
+  BetaSchedule s;
+  s.prediction = prediction_from_name(it->second);
+  s.num_train_timesteps = static_cast<int>(meta_number(m, "diffusion.num_train_timesteps", 1000));
+  s.kind = meta_or(m, "diffusion.beta_schedule", "linear");
+  s.beta_start = meta_number(m, "diffusion.beta_start", 1e-4);
+  s.beta_end = meta_number(m, "diffusion.beta_end", 0.02);
+  s.clip_sample = meta_or(m, "diffusion.clip_sample", "true") == "true";
+  ImageSamplingResult r;
+  r.sampler = o.sampler.empty() ? meta_or(m, "diffusion.sampler", "ddim") : o.sampler;
+  r.steps = o.steps > 0 ? o.steps : static_cast<int>(meta_number(m, "diffusion.steps", 50));
+  auto sampler = DiscreteSampler::create(r.sampler, s, r.steps, o.eta);
+
+  const auto& ins = m.inputs();
+  if (ins.size() != 2 || !is_image_tensor(TensorView{nullptr, ins[0].dtype, ins[0].shape}))
+    throw Error(ErrorKind::kInvalidArgument, "image sampling needs a model (sample f32[BxCxHxW], timestep) -> output");
+  const Shape& shape = ins[0].shape;
+  const TensorInfo& tinfo = ins[1];
+  if (tinfo.dtype != DType::kI64 && tinfo.dtype != DType::kF32 && tinfo.dtype != DType::kI32)
+    throw Error(ErrorKind::kInvalidArgument, "timestep input '" + tinfo.name + "' is " + dtype_name(tinfo.dtype));
+  if (o.count < 1) throw Error(ErrorKind::kInvalidArgument, "sample count must be >= 1");
+  const int64_t batch = shape[0];
+  Tensor x(DType::kF32, shape), t(tinfo.dtype, tinfo.shape), noise(DType::kF32, shape);
+  Rng rng(o.seed);
+  std::vector<float> out_copy(static_cast<size_t>(shape.numel()));
+  for (int done = 0; done < o.count; done += static_cast<int>(batch)) {
+    float* xs = x.as<float>();
+    for (int64_t i = 0; i < x.numel(); ++i) xs[i] = static_cast<float>(rng.normal());
+    for (size_t i = 0; i < sampler->timesteps().size(); ++i) {
+      const int64_t ts = sampler->timesteps()[i];
+      for (int64_t k = 0; k < t.numel(); ++k) {
+        if (tinfo.dtype == DType::kI64) t.as<int64_t>()[k] = ts;
+        else if (tinfo.dtype == DType::kI32) t.as<int32_t>()[k] = static_cast<int32_t>(ts);
+        else t.as<float>()[k] = static_cast<float>(ts);
+      }
+      const auto t0 = std::chrono::steady_clock::now();
+      auto outs = session.run({x.view(), t.view()});
+      if (outs[0].shape != shape)
+        throw Error(ErrorKind::kInvalidArgument, "model output " + describe(outs[0]) + " is not the sample's shape");
+      std::copy_n(outs[0].as<float>(), out_copy.size(), out_copy.begin());
+      if (sampler->needs_noise(i))
+        for (int64_t k = 0; k < noise.numel(); ++k) noise.as<float>()[k] = static_cast<float>(rng.normal());
+      sampler->step(i, out_copy, {xs, static_cast<size_t>(x.numel())},
+                    sampler->needs_noise(i) ? std::span<const float>(noise.as<float>(), static_cast<size_t>(noise.numel()))
+                                            : std::span<const float>());
+      r.step_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    for (int64_t b = 0; b < batch && done + b < o.count; ++b) r.images.push_back(tensor_to_image(x.view(), b));
+  }
+  return r;
+}
+
+}  // namespace edgewm::diffusion

@@ -1,0 +1,171 @@
+#include "edgewm/world.h"
+
+#include <chrono>
+#include <cstring>
+#include <sstream>
+
+#include "core/rng.h"
+#include "diffusion/edm.h"
+#include "edgewm/session.h"
+#include "imaging/image_tensor.h"
+
+namespace edgewm {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+std::string meta(const Model& m, const std::string& key, const std::string& fallback = {}) {
+  auto it = m.metadata().find(key);
+  if (it != m.metadata().end()) return it->second;
+  if (fallback.empty())
+    throw Error(ErrorKind::kInvalidArgument, "model metadata has no '" + key +
+                                                 "': not a world model, or compiled without its model.json "
+                                                 "(edgewm compile reads it from the ONNX folder, or pass --meta)");
+  return fallback;
+}
+
+double meta_number(const Model& m, const std::string& key, const std::string& fallback = {}) {
+  std::string v = meta(m, key, fallback);
+  try {
+    size_t used = 0;
+    double d = std::stod(v, &used);
+    if (used == v.size()) return d;
+  } catch (const std::exception&) {
+  }
+  throw Error(ErrorKind::kInvalidArgument, "model metadata '" + key + "' = '" + v + "' is not a number");
+}
+
+}  // namespace
+
+struct WorldModel::Impl {
+  std::shared_ptr<const Model> model;
+  Session session;
+  int k = 0, h = 0, w = 0, steps = 0;
+  diffusion::EdmSchedule schedule;
+  std::vector<std::string> actions;
+  int in_noisy = -1, in_sigma = -1, in_past = -1, in_action = -1;
+  Tensor noisy, sigma, past, action;
+  std::vector<Tensor> ring;  // K frames as [1, 3, H, W] in [-1, 1]; ring[head] is the oldest
+  int head = 0;
+  bool ready = false;
+  Rng rng;
+  uint64_t seed;
+  Image frame;
+  StepTiming timing;
+
+  Impl(std::shared_ptr<const Model> m, const WorldModelOptions& o)
+      : model(m), session(m, SessionOptions{o.threads}), seed(o.seed) {
+    const Model& mm = *model;
+    if (meta(mm, "diffusion.parameterization") != "edm-x0")
+      throw Error(ErrorKind::kInvalidArgument, "world model parameterization '" +
+                                                   meta(mm, "diffusion.parameterization") +
+                                                   "' is not supported (edm-x0 is)");
+    k = static_cast<int>(meta_number(mm, "world.context_frames"));
+    schedule.sigma_min = meta_number(mm, "diffusion.sigma_min", "0.002");
+    schedule.sigma_max = meta_number(mm, "diffusion.sigma_max", "80");
+    schedule.rho = meta_number(mm, "diffusion.rho", "7");
+    steps = o.steps > 0 ? o.steps : static_cast<int>(meta_number(mm, "diffusion.steps", "3"));
+    std::stringstream names(meta(mm, "world.action_names"));
+    for (std::string a; std::getline(names, a, ',');) actions.push_back(a);
+    auto find = [&](const char* name) {
+      int i = session.input_index(name);
+      if (i < 0) throw Error(ErrorKind::kInvalidArgument, std::string("world model has no input '") + name + "'");
+      return i;
+    };
+    in_noisy = find("noisy_frame"), in_sigma = find("sigma"), in_past = find("past_frames"), in_action = find("action");
+    const auto& ins = mm.inputs();
+    const Shape& ns = ins[in_noisy].shape;
+    if (ns.rank() != 4 || ns[0] != 1 || ns[1] != 3)
+      throw Error(ErrorKind::kInvalidArgument, "world model input noisy_frame is [" + ns.str() +
+                                                   "], expected [1x3xHxW] (compile with --batch 1)");
+    h = static_cast<int>(ns[2]), w = static_cast<int>(ns[3]);
+    if (ins[in_past].shape != Shape{1, 3 * k, h, w} || ins[in_sigma].shape != Shape{1} ||
+        ins[in_action].shape != Shape{1} || ins[in_action].dtype != DType::kI64 || ins[in_sigma].dtype != DType::kF32)
+      throw Error(ErrorKind::kInvalidArgument,
+                  "world model inputs do not match K=" + std::to_string(k) +
+                      ": expected past_frames f32[1x" + std::to_string(3 * k) + "x" + std::to_string(h) + "x" +
+                      std::to_string(w) + "], sigma f32[1], action i64[1]");
+    noisy = Tensor(DType::kF32, ns);
+    sigma = Tensor(DType::kF32, Shape{1});
+    past = Tensor(DType::kF32, ins[in_past].shape);
+    action = Tensor(DType::kI64, Shape{1});
+    for (int i = 0; i < k; ++i) ring.emplace_back(DType::kF32, Shape{1, 3, h, w});
+  }
+
+  void push(const Image& img) {
+    image_to_tensor(img, ring[head].view(), 0);
+    head = (head + 1) % k;
+  }
+};
+
+WorldModel::WorldModel(std::shared_ptr<const Model> model, const WorldModelOptions& options)
+    : impl_(std::make_unique<Impl>(std::move(model), options)) {}
+WorldModel::~WorldModel() = default;
+
+int WorldModel::context_frames() const { return impl_->k; }
+int WorldModel::frame_width() const { return impl_->w; }
+int WorldModel::frame_height() const { return impl_->h; }
+const std::vector<std::string>& WorldModel::action_names() const { return impl_->actions; }
+int WorldModel::steps() const { return impl_->steps; }
+const StepTiming& WorldModel::last_timing() const { return impl_->timing; }
+
+void WorldModel::reset(std::span<const Image> history) {
+  Impl& d = *impl_;
+  if (static_cast<int>(history.size()) != d.k)
+    throw Error(ErrorKind::kInvalidArgument, "world model reset needs " + std::to_string(d.k) + " frames, got " +
+                                                 std::to_string(history.size()));
+  d.head = 0;
+  for (const Image& f : history) d.push(f);
+  d.rng = Rng(d.seed);
+  d.ready = true;
+}
+
+void WorldModel::observe(const Image& frame) {
+  Impl& d = *impl_;
+  if (!d.ready) throw Error(ErrorKind::kInvalidArgument, "world model: observe() before reset()");
+  d.head = (d.head + d.k - 1) % d.k;  // overwrite the newest slot
+  d.push(frame);
+}
+
+const Image& WorldModel::step(int action) {
+  Impl& d = *impl_;
+  if (!d.ready) throw Error(ErrorKind::kInvalidArgument, "world model: step() before reset()");
+  if (action < 0 || action >= static_cast<int>(d.actions.size()))
+    throw Error(ErrorKind::kInvalidArgument, "world model: action " + std::to_string(action) + " is outside 0.." +
+                                                 std::to_string(d.actions.size() - 1));
+  const auto t0 = Clock::now();
+  // past_frames: the ring, oldest first, as one [1, 3K, H, W] tensor.
+  const size_t frame_floats = static_cast<size_t>(3) * d.h * d.w;
+  for (int i = 0; i < d.k; ++i)
+    std::memcpy(d.past.as<float>() + i * frame_floats, d.ring[(d.head + i) % d.k].as<float>(), frame_floats * 4);
+  d.action.as<int64_t>()[0] = action;
+  const auto t1 = Clock::now();
+
+  const std::vector<float> sigmas = diffusion::karras_sigmas(d.steps, d.schedule);
+  float* x = d.noisy.as<float>();
+  for (size_t i = 0; i < frame_floats; ++i) x[i] = static_cast<float>(d.rng.normal()) * sigmas[0];
+  std::vector<TensorView> ins(4);
+  ins[d.in_noisy] = d.noisy.view();
+  ins[d.in_sigma] = d.sigma.view();
+  ins[d.in_past] = d.past.view();
+  ins[d.in_action] = d.action.view();
+  for (int s = 0; s < d.steps; ++s) {
+    d.sigma.as<float>()[0] = sigmas[s];
+    auto outs = d.session.run(ins);
+    diffusion::euler_step({x, frame_floats}, {outs[0].as<float>(), frame_floats}, sigmas[s], sigmas[s + 1]);
+  }
+  for (size_t i = 0; i < frame_floats; ++i) x[i] = x[i] > 1.f ? 1.f : (x[i] < -1.f ? -1.f : x[i]);
+  const auto t2 = Clock::now();
+
+  tensor_to_image(d.noisy.view(), 0, {}, d.frame);
+  // The dream joins the history as the tensor itself (no 8-bit round trip).
+  std::memcpy(d.ring[d.head].as<float>(), x, frame_floats * 4);
+  d.head = (d.head + 1) % d.k;
+  const auto t3 = Clock::now();
+  d.timing = {ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), d.steps};
+  return d.frame;
+}
+
+}  // namespace edgewm
