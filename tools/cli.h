@@ -49,5 +49,6 @@ void add_dataset_command(CLI::App& app);
 void add_rollout_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
+void add_play_command(CLI::App& app);
 
 }  // namespace edgewm::cli

@@ -46,6 +46,18 @@ void write_gif(const world::RolloutReport& r, const std::string& path) {
   gif.close();
 }
 
+double mean(const std::vector<int>& v) {
+  double s = 0;
+  for (int x : v) s += x;
+  return v.empty() ? 0 : s / static_cast<double>(v.size());
+}
+
+double mean_of(const world::RolloutReport& r, double world::HorizonStats::*field) {
+  double s = 0;
+  for (const auto& h : r.steps) s += h.*field;
+  return r.steps.empty() ? 0 : s / static_cast<double>(r.steps.size());
+}
+
 nlohmann::json stats(const std::vector<double>& v) {
   LatencyStats s = summarize(v);
   return {{"median", s.median}, {"p90", s.p90}, {"p99", s.p99}, {"max", s.max}, {"count", s.count}};
@@ -73,6 +85,11 @@ void add_rollout_command(CLI::App& app) {
   cmd->add_option("--seed", a->spec.seed, "Base seed of the held-out episodes (keep it apart from training seeds)")
       ->capture_default_str();
   cmd->add_option("--sampler-seed", a->wm.seed, "Seed of the sampler's noise")->capture_default_str();
+  cmd->add_option("--early-exit", a->wm.early_exit_tol,
+                  "Stop denoising once the clean-frame prediction changes less than this (relative L2)");
+  cmd->add_option("--warm-start", a->wm.warm_start_step,
+                  "Start each frame at this schedule step from the previous frame, noised (0: off)");
+  cmd->add_option("--budget-ms", a->wm.budget_ms, "Per-frame deadline: return the best estimate rather than miss it");
   cmd->add_option("--policy", a->spec.policy, "Who acts: scripted or random")->capture_default_str();
   cmd->add_option("-t,--threads", a->wm.threads, "Threads (default: physical cores)");
   cmd->add_option("--strip", a->strip, "Write a PNG strip of the first episode (top: truth, bottom: dream)");
@@ -94,7 +111,11 @@ void add_rollout_command(CLI::App& app) {
       }
       nlohmann::json j = {{"model", a->model}, {"env", a->spec.env}, {"policy", a->spec.policy},
                           {"seed", a->spec.seed}, {"episodes", r.episodes}, {"skipped_windows", r.skipped},
-                          {"steps_per_frame", r.nfe_per_frame}, {"frame_ms", stats(r.frame_ms)},
+                          {"steps_per_frame", r.nfe_per_frame}, {"mean_nfe", mean(r.nfe)},
+                          {"early_exits", r.early_exits}, {"deadline_exits", r.deadline_exits},
+                          {"mean_tf_psnr", mean_of(r, &world::HorizonStats::tf_psnr)},
+                          {"mean_ar_psnr", mean_of(r, &world::HorizonStats::ar_psnr)},
+                          {"frame_ms", stats(r.frame_ms)},
                           {"pre_ms", stats(r.pre_ms)}, {"compute_ms", stats(r.compute_ms)},
                           {"post_ms", stats(r.post_ms)}, {"horizon", steps}};
       std::printf("%s\n", j.dump(2).c_str());
@@ -113,8 +134,11 @@ void add_rollout_command(CLI::App& app) {
     }
     const LatencyStats f = summarize(r.frame_ms), c = summarize(r.compute_ms), pre = summarize(r.pre_ms),
                        post = summarize(r.post_ms);
-    std::printf("  frame latency: median %.2f ms, p99 %.2f ms (pre %.3f, compute %.2f, post %.3f ms medians)\n",
-                f.median, f.p99, pre.median, c.median, post.median);
+    std::printf("  means over the horizon: teacher-forced %.2f dB, autoregressive %.2f dB\n",
+                mean_of(r, &world::HorizonStats::tf_psnr), mean_of(r, &world::HorizonStats::ar_psnr));
+    std::printf("  frame latency: median %.2f ms, p99 %.2f ms (pre %.3f, compute %.2f, post %.3f ms medians); "
+                "%.2f denoiser calls per frame (%d early exits, %d deadline exits)\n",
+                f.median, f.p99, pre.median, c.median, post.median, mean(r.nfe), r.early_exits, r.deadline_exits);
   });
 }
 

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   edgewm::cli::add_rollout_command(app);
   edgewm::cli::add_demo_command(app);
   edgewm::cli::add_sample_command(app);
+  edgewm::cli::add_play_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -18,6 +18,15 @@ struct WorldModelOptions {
   int steps = 0;       // denoising steps per frame; 0: the model's `diffusion.steps`
   uint64_t seed = 0;   // sampler noise: the same seed, history and actions give the same frames
   int threads = 0;     // 0: one per physical core
+  // Adaptive sampling. Early exit: stop once the predicted clean frame changes by less than
+  // this (relative L2) between two denoiser calls, and return it; 0: off.
+  double early_exit_tol = 0;
+  // Warm start (SDEdit-style): begin at schedule index N (of `steps`) from the newest history
+  // frame noised to that level, instead of from pure noise at sigma_max; 0: off.
+  int warm_start_step = 0;
+  // Deadline per frame: before each denoiser call after the first, predict its cost from the
+  // measured ones and return the current estimate rather than miss the budget; 0: off.
+  double budget_ms = 0;
 };
 
 // Where a frame's time went (milliseconds), the split edge engineers budget with.
@@ -26,6 +35,7 @@ struct StepTiming {
   double compute_ms = 0;  // denoiser evaluations + sampler updates
   double post_ms = 0;     // tensor -> 8-bit frame
   int nfe = 0;            // denoiser evaluations
+  enum class Exit { kFull, kConverged, kDeadline } exit = Exit::kFull;
   double total_ms() const { return pre_ms + compute_ms + post_ms; }
 };
 

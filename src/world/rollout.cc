@@ -70,6 +70,9 @@ RolloutReport evaluate_rollouts(WorldModel& wm, const RolloutSpec& spec) {
       r.pre_ms.push_back(t.pre_ms);
       r.compute_ms.push_back(t.compute_ms);
       r.post_ms.push_back(t.post_ms);
+      r.nfe.push_back(t.nfe);
+      r.early_exits += t.exit == StepTiming::Exit::kConverged;
+      r.deadline_exits += t.exit == StepTiming::Exit::kDeadline;
       HorizonStats& s = r.steps[i];
       s.ar_psnr += capped_psnr(dream, truth);
       s.ar_ssim += ssim(dream, truth);

@@ -32,7 +32,9 @@ struct RolloutReport {
   int episodes = 0;                 // evaluated
   int skipped = 0;                  // windows that crossed an episode reset (crash), redrawn
   std::vector<double> frame_ms, pre_ms, compute_ms, post_ms;  // per autoregressive frame
-  int nfe_per_frame = 0;
+  int nfe_per_frame = 0;            // the full schedule's
+  std::vector<int> nfe;             // per autoregressive frame (adaptive sampling uses fewer)
+  int early_exits = 0, deadline_exits = 0;
   // First episode, for people: the context, then truth and dream per horizon step.
   std::vector<Image> context, truth, dream;
 };

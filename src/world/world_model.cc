@@ -1,6 +1,8 @@
 #include "edgewm/world.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <sstream>
 
@@ -54,9 +56,12 @@ struct WorldModel::Impl {
   uint64_t seed;
   Image frame;
   StepTiming timing;
+  WorldModelOptions opt;
+  double eval_ms_estimate = 0;  // running cost of one denoiser call, for the deadline
+  std::vector<float> denoised, previous_denoised;
 
   Impl(std::shared_ptr<const Model> m, const WorldModelOptions& o)
-      : model(m), session(m, SessionOptions{o.threads}), seed(o.seed) {
+      : model(m), session(m, SessionOptions{o.threads}), seed(o.seed), opt(o) {
     const Model& mm = *model;
     if (meta(mm, "diffusion.parameterization") != "edm-x0")
       throw Error(ErrorKind::kInvalidArgument, "world model parameterization '" +
@@ -67,6 +72,11 @@ struct WorldModel::Impl {
     schedule.sigma_max = meta_number(mm, "diffusion.sigma_max", "80");
     schedule.rho = meta_number(mm, "diffusion.rho", "7");
     steps = o.steps > 0 ? o.steps : static_cast<int>(meta_number(mm, "diffusion.steps", "3"));
+    if (o.warm_start_step < 0 || o.warm_start_step >= steps)
+      throw Error(ErrorKind::kInvalidArgument, "warm start step " + std::to_string(o.warm_start_step) +
+                                                   " is outside 0.." + std::to_string(steps - 1));
+    if (o.early_exit_tol < 0 || o.budget_ms < 0)
+      throw Error(ErrorKind::kInvalidArgument, "early exit tolerance and budget must be >= 0");
     std::stringstream names(meta(mm, "world.action_names"));
     for (std::string a; std::getline(names, a, ',');) actions.push_back(a);
     auto find = [&](const char* name) {
@@ -145,17 +155,49 @@ const Image& WorldModel::step(int action) {
 
   const std::vector<float> sigmas = diffusion::karras_sigmas(d.steps, d.schedule);
   float* x = d.noisy.as<float>();
-  for (size_t i = 0; i < frame_floats; ++i) x[i] = static_cast<float>(d.rng.normal()) * sigmas[0];
+  const int start = d.opt.warm_start_step;
+  // Warm start: the newest history frame (where the scene was a moment ago) noised to
+  // sigmas[start]; the skipped high-noise steps would only have rediscovered it.
+  const float* newest = d.ring[(d.head + d.k - 1) % d.k].as<float>();
+  for (size_t i = 0; i < frame_floats; ++i)
+    x[i] = (start > 0 ? newest[i] : 0.f) + static_cast<float>(d.rng.normal()) * sigmas[start];
   std::vector<TensorView> ins(4);
   ins[d.in_noisy] = d.noisy.view();
   ins[d.in_sigma] = d.sigma.view();
   ins[d.in_past] = d.past.view();
   ins[d.in_action] = d.action.view();
-  for (int s = 0; s < d.steps; ++s) {
+  d.denoised.resize(frame_floats);
+  d.previous_denoised.resize(frame_floats);
+  StepTiming timing;
+  for (int s = start; s < d.steps; ++s) {
+    if (d.opt.budget_ms > 0 && timing.nfe > 0 && ms(Clock::now() - t0) + d.eval_ms_estimate > d.opt.budget_ms) {
+      timing.exit = StepTiming::Exit::kDeadline;
+      break;
+    }
+    const auto e0 = Clock::now();
     d.sigma.as<float>()[0] = sigmas[s];
     auto outs = d.session.run(ins);
-    diffusion::euler_step({x, frame_floats}, {outs[0].as<float>(), frame_floats}, sigmas[s], sigmas[s + 1]);
+    std::swap(d.denoised, d.previous_denoised);
+    std::copy_n(outs[0].as<float>(), frame_floats, d.denoised.begin());
+    ++timing.nfe;
+    const double eval_ms = ms(Clock::now() - e0);
+    d.eval_ms_estimate = d.eval_ms_estimate == 0 ? eval_ms : std::max(eval_ms, 0.8 * d.eval_ms_estimate + 0.2 * eval_ms);
+    if (d.opt.early_exit_tol > 0 && timing.nfe > 1 && s + 1 < d.steps) {
+      double diff = 0, norm = 0;
+      for (size_t i = 0; i < frame_floats; ++i) {
+        const double dd = d.denoised[i] - d.previous_denoised[i];
+        diff += dd * dd;
+        norm += static_cast<double>(d.denoised[i]) * d.denoised[i];
+      }
+      if (std::sqrt(diff) <= d.opt.early_exit_tol * std::sqrt(std::max(norm, 1e-12))) {
+        timing.exit = StepTiming::Exit::kConverged;
+        break;
+      }
+    }
+    diffusion::euler_step({x, frame_floats}, d.denoised, sigmas[s], sigmas[s + 1]);
   }
+  // Stopped early: the best estimate is the latest clean-frame prediction.
+  if (timing.exit != StepTiming::Exit::kFull) std::copy(d.denoised.begin(), d.denoised.end(), x);
   for (size_t i = 0; i < frame_floats; ++i) x[i] = x[i] > 1.f ? 1.f : (x[i] < -1.f ? -1.f : x[i]);
   const auto t2 = Clock::now();
 
@@ -164,7 +206,10 @@ const Image& WorldModel::step(int action) {
   std::memcpy(d.ring[d.head].as<float>(), x, frame_floats * 4);
   d.head = (d.head + 1) % d.k;
   const auto t3 = Clock::now();
-  d.timing = {ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), d.steps};
+  timing.pre_ms = ms(t1 - t0);
+  timing.compute_ms = ms(t2 - t1);
+  timing.post_ms = ms(t3 - t2);
+  d.timing = timing;
   return d.frame;
 }
 

@@ -2,9 +2,11 @@
 // is known: D(x, sigma, past, action) = newest past frame + 0.1 * action.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "compiler/compile.h"
+#include "diffusion/edm.h"
 #include "edgewm/world.h"
 #include "onnx_builder.h"
 #include "world/metrics.h"
@@ -15,7 +17,9 @@ namespace {
 
 using testing::OnnxBuilder;
 
-std::shared_ptr<const Model> shift_denoiser(int k, int size, std::map<std::string, std::string> meta) {
+// sigma_term: add 0.1 * sigma too, a denoiser whose estimate converges as sigma falls.
+std::shared_ptr<const Model> shift_denoiser(int k, int size, std::map<std::string, std::string> meta,
+                                            bool sigma_term = false) {
   OnnxBuilder b;
   b.input("noisy_frame", {1, 3, size, size})
       .input("sigma", {1})
@@ -35,7 +39,14 @@ std::shared_ptr<const Model> shift_denoiser(int k, int size, std::map<std::strin
   auto& cast = b.node("Cast", {"action"}, {"action_f"});
   OnnxBuilder::int_attr(cast, "to", onnx::TensorProto::FLOAT);
   b.node("Mul", {"action_f", "tenth"}, {"shift"});
-  b.node("Add", {"last", "shift"}, {"shifted"});
+  if (sigma_term) {
+    b.node("Mul", {"sigma", "tenth"}, {"sigma_shift"});
+    b.node("Add", {"action_f", "sigma_shift"}, {"unused_mix"});  // keeps both paths in the graph
+    b.node("Add", {"shift", "sigma_shift"}, {"shift_total"});
+    b.node("Add", {"last", "shift_total"}, {"shifted"});
+  } else {
+    b.node("Add", {"last", "shift"}, {"shifted"});
+  }
   // Uses the noisy frame and sigma with weight 0, as a real denoiser's inputs are all used.
   b.node("Mul", {"noisy_frame", "sigma"}, {"xs"});
   b.node("Mul", {"xs", "tenth"}, {"xs2"});
@@ -80,6 +91,69 @@ TEST(WorldModel, StepsFollowTheDenoiserAndFeedTheHistory) {
   }
   wm.observe(grey(16, 200));  // re-anchor on a real frame
   EXPECT_EQ(wm.step(0).pixels[0], 200);
+}
+
+// D = newest frame + 0.1 * sigma: the clean-frame estimate at step i is v + 0.1 sigma_i.
+TEST(WorldModel, EarlyExitStopsWhereTheEstimateConverges) {
+  auto meta = world_meta(2);
+  meta["diffusion.steps"] = "8";
+  const auto sigmas = diffusion::karras_sigmas(8, {0.002, 5.0, 7.0});
+  const double v = 100 / 127.5 - 1;
+  for (double tol : {0.5, 0.1, 0.01, 1e-4}) {
+    // Independent of the implementation: the first step i >= 1 (not the last) whose change
+    // |0.1 (sigma_{i-1} - sigma_i)| is within tol of |v + 0.1 sigma_i|.
+    int want_nfe = 8;
+    for (int i = 1; i < 7; ++i)
+      if (0.1 * (sigmas[i - 1] - sigmas[i]) <= tol * std::abs(v + 0.1 * sigmas[i])) {
+        want_nfe = i + 1;
+        break;
+      }
+    WorldModelOptions o;
+    o.early_exit_tol = tol;
+    WorldModel wm(shift_denoiser(2, 16, meta, true), o);
+    std::vector<Image> history = {grey(16, 100), grey(16, 100)};
+    wm.reset(history);
+    const Image& f = wm.step(0);
+    EXPECT_EQ(wm.last_timing().nfe, want_nfe) << "tol " << tol;
+    const double est = v + 0.1 * (want_nfe < 8 ? sigmas[want_nfe - 1] : sigmas[7]);
+    EXPECT_EQ(f.pixels[0], std::lround((std::clamp(est, -1.0, 1.0) + 1) * 127.5)) << "tol " << tol;
+    EXPECT_EQ(wm.last_timing().exit == StepTiming::Exit::kConverged, want_nfe < 8);
+  }
+}
+
+TEST(WorldModel, WarmStartSkipsTheHighNoiseSteps) {
+  auto meta = world_meta(2);
+  meta["diffusion.steps"] = "5";
+  WorldModelOptions o;
+  o.warm_start_step = 2;
+  WorldModel wm(shift_denoiser(2, 16, meta, true), o);
+  std::vector<Image> history = {grey(16, 10), grey(16, 100)};
+  wm.reset(history);
+  wm.step(0);
+  EXPECT_EQ(wm.last_timing().nfe, 3);
+  o.warm_start_step = 5;
+  EXPECT_THROW(WorldModel(shift_denoiser(2, 16, meta, true), o), Error);
+}
+
+TEST(WorldModel, DeadlineReturnsTheCurrentEstimateInTime) {
+  auto meta = world_meta(2);
+  meta["diffusion.steps"] = "6";
+  WorldModelOptions o;
+  o.budget_ms = 1e-9;  // nothing fits after the first evaluation
+  WorldModel wm(shift_denoiser(2, 16, meta, true), o);
+  std::vector<Image> history = {grey(16, 10), grey(16, 100)};
+  wm.reset(history);
+  const Image& f = wm.step(0);
+  EXPECT_EQ(wm.last_timing().nfe, 1);
+  EXPECT_EQ(wm.last_timing().exit, StepTiming::Exit::kDeadline);
+  // The first estimate: v + 0.1 * sigma_max (5), clamped to the pixel range.
+  EXPECT_EQ(f.pixels[0], std::lround((std::clamp(100 / 127.5 - 1 + 0.5, -1.0, 1.0) + 1) * 127.5));
+  o.budget_ms = 1e6;  // everything fits
+  WorldModel roomy(shift_denoiser(2, 16, meta, true), o);
+  roomy.reset(history);
+  roomy.step(0);
+  EXPECT_EQ(roomy.last_timing().nfe, 6);
+  EXPECT_EQ(roomy.last_timing().exit, StepTiming::Exit::kFull);
 }
 
 TEST(WorldModel, RejectsWhatIsNotAWorldModel) {
