@@ -3,7 +3,9 @@
 #include <gif_lib.h>
 
 #include <algorithm>
-#include <vector>
+#include <array>
+#include <memory>
+#include <numeric>
 
 #include "edgewm/error.h"
 
@@ -11,11 +13,9 @@ namespace edgewm {
 
 namespace {
 
-constexpr int kR = 6, kG = 7, kB = 6;  // 252 colours
-
-inline int cube_index(const uint8_t* px, int channels) {
-  const int r = channels >= 3 ? px[0] : px[0], g = channels >= 3 ? px[1] : px[0], b = channels >= 3 ? px[2] : px[0];
-  return ((r * (kR - 1) + 127) / 255 * kG + (g * (kG - 1) + 127) / 255) * kB + (b * (kB - 1) + 127) / 255;
+inline int bin_of(const uint8_t* px, int channels) {
+  const int r = px[0], g = channels >= 3 ? px[1] : px[0], b = channels >= 3 ? px[2] : px[0];
+  return ((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3);
 }
 
 std::string gif_error(int code) {
@@ -23,72 +23,103 @@ std::string gif_error(int code) {
   return s ? s : "unknown giflib error";
 }
 
+struct GifCloser {
+  void operator()(GifFileType* g) const {
+    if (g) EGifCloseFile(g, nullptr);
+  }
+};
+
 }  // namespace
 
 GifWriter::GifWriter(const std::string& path, int width, int height, int delay_cs)
     : path_(path), width_(width), height_(height), delay_(delay_cs) {
   if (width <= 0 || height <= 0 || width > 4096 || height > 4096)
     throw Error(ErrorKind::kInvalidArgument, path + ": GIF size out of range");
-  int err = 0;
-  GifFileType* gif = EGifOpenFileName(path.c_str(), false, &err);
-  if (!gif) throw Error(ErrorKind::kIo, path + ": cannot create GIF (" + gif_error(err) + ")");
-  gif_ = gif;
-  std::vector<GifColorType> colors(256, GifColorType{0, 0, 0});
-  for (int r = 0; r < kR; ++r)
-    for (int g = 0; g < kG; ++g)
-      for (int b = 0; b < kB; ++b)
-        colors[(r * kG + g) * kB + b] = {static_cast<GifByteType>(r * 255 / (kR - 1)),
-                                         static_cast<GifByteType>(g * 255 / (kG - 1)),
-                                         static_cast<GifByteType>(b * 255 / (kB - 1))};
-  ColorMapObject* map = GifMakeMapObject(256, colors.data());
-  EGifSetGifVersion(gif, true);
-  if (EGifPutScreenDesc(gif, width, height, 8, 0, map) == GIF_ERROR) {
-    GifFreeMapObject(map);
-    throw Error(ErrorKind::kIo, path + ": cannot write GIF header (" + gif_error(gif->Error) + ")");
-  }
-  GifFreeMapObject(map);
-  // NETSCAPE2.0 application extension: loop forever.
-  const GifByteType app[] = {'N', 'E', 'T', 'S', 'C', 'A', 'P', 'E', '2', '.', '0'};
-  const GifByteType loop[] = {1, 0, 0};
-  if (EGifPutExtensionLeader(gif, APPLICATION_EXT_FUNC_CODE) == GIF_ERROR ||
-      EGifPutExtensionBlock(gif, sizeof app, app) == GIF_ERROR || EGifPutExtensionBlock(gif, sizeof loop, loop) == GIF_ERROR ||
-      EGifPutExtensionTrailer(gif) == GIF_ERROR)
-    throw Error(ErrorKind::kIo, path + ": cannot write GIF loop extension");
 }
 
 GifWriter::~GifWriter() {
-  if (gif_) EGifCloseFile(static_cast<GifFileType*>(gif_), nullptr);
-}
-
-void GifWriter::add_frame(const Image& img) {
-  if (!gif_) throw Error(ErrorKind::kInternal, path_ + ": GIF already closed");
-  if (img.width != width_ || img.height != height_)
-    throw Error(ErrorKind::kInvalidArgument, path_ + ": frame size differs from the GIF's");
-  auto* gif = static_cast<GifFileType*>(gif_);
-  GraphicsControlBlock gcb{};
-  gcb.DisposalMode = DISPOSAL_UNSPECIFIED;
-  gcb.DelayTime = delay_;
-  gcb.TransparentColor = NO_TRANSPARENT_COLOR;
-  GifByteType ext[4];
-  const size_t len = EGifGCBToExtension(&gcb, ext);
-  std::vector<GifPixelType> line(static_cast<size_t>(width_));
-  if (EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, static_cast<int>(len), ext) == GIF_ERROR ||
-      EGifPutImageDesc(gif, 0, 0, width_, height_, false, nullptr) == GIF_ERROR)
-    throw Error(ErrorKind::kIo, path_ + ": cannot write GIF frame (" + gif_error(gif->Error) + ")");
-  for (int y = 0; y < height_; ++y) {
-    const uint8_t* row = img.row(y);
-    for (int x = 0; x < width_; ++x) line[x] = static_cast<GifPixelType>(cube_index(row + x * img.channels, img.channels));
-    if (EGifPutLine(gif, line.data(), width_) == GIF_ERROR)
-      throw Error(ErrorKind::kIo, path_ + ": cannot write GIF frame (" + gif_error(gif->Error) + ")");
+  try {
+    close();
+  } catch (const Error&) {
   }
 }
 
+void GifWriter::add_frame(const Image& img) {
+  if (closed_) throw Error(ErrorKind::kInternal, path_ + ": GIF already closed");
+  if (img.width != width_ || img.height != height_)
+    throw Error(ErrorKind::kInvalidArgument, path_ + ": frame size differs from the GIF's");
+  frames_.push_back(img);
+}
+
 void GifWriter::close() {
-  if (!gif_) return;
+  if (closed_) return;
+  closed_ = true;
+  // Palette: the most frequent colours (5 bits per channel) over every frame.
+  std::vector<uint32_t> count(1 << 15, 0);
+  for (const Image& f : frames_)
+    for (size_t i = 0; i < f.pixels.size(); i += static_cast<size_t>(f.channels)) ++count[bin_of(&f.pixels[i], f.channels)];
+  std::vector<int> bins(count.size());
+  std::iota(bins.begin(), bins.end(), 0);
+  std::partial_sort(bins.begin(), bins.begin() + 256, bins.end(), [&](int a, int b) { return count[a] > count[b]; });
+  std::vector<GifColorType> colors(256, GifColorType{0, 0, 0});
+  int used = 0;
+  for (; used < 256 && count[bins[used]] > 0; ++used) {
+    const int b = bins[used];
+    colors[used] = {static_cast<GifByteType>(((b >> 10) & 31) * 255 / 31), static_cast<GifByteType>(((b >> 5) & 31) * 255 / 31),
+                    static_cast<GifByteType>((b & 31) * 255 / 31)};
+  }
+  used = std::max(used, 1);
+  // Nearest palette entry per bin, computed once per bin that occurs.
+  std::vector<int16_t> index(count.size(), -1);
+  auto lookup = [&](int bin) {
+    if (index[bin] >= 0) return index[bin];
+    const int r = ((bin >> 10) & 31) * 255 / 31, g = ((bin >> 5) & 31) * 255 / 31, b = (bin & 31) * 255 / 31;
+    int best = 0, best_d = 1 << 30;
+    for (int i = 0; i < used; ++i) {
+      const int dr = r - colors[i].Red, dg = g - colors[i].Green, db = b - colors[i].Blue;
+      const int d = 2 * dr * dr + 4 * dg * dg + 3 * db * db;  // rough perceptual weights
+      if (d < best_d) best_d = d, best = i;
+    }
+    return index[bin] = static_cast<int16_t>(best);
+  };
+
   int err = 0;
-  auto* gif = static_cast<GifFileType*>(gif_);
-  gif_ = nullptr;
-  if (EGifCloseFile(gif, &err) == GIF_ERROR) throw Error(ErrorKind::kIo, path_ + ": cannot finish GIF (" + gif_error(err) + ")");
+  std::unique_ptr<GifFileType, GifCloser> gif(EGifOpenFileName(path_.c_str(), false, &err));
+  if (!gif) throw Error(ErrorKind::kIo, path_ + ": cannot create GIF (" + gif_error(err) + ")");
+  ColorMapObject* map = GifMakeMapObject(256, colors.data());
+  EGifSetGifVersion(gif.get(), true);
+  const int header = EGifPutScreenDesc(gif.get(), width_, height_, 8, 0, map);
+  GifFreeMapObject(map);
+  if (header == GIF_ERROR) throw Error(ErrorKind::kIo, path_ + ": cannot write GIF header (" + gif_error(gif->Error) + ")");
+  // NETSCAPE2.0 application extension: loop forever.
+  const GifByteType app[] = {'N', 'E', 'T', 'S', 'C', 'A', 'P', 'E', '2', '.', '0'};
+  const GifByteType loop[] = {1, 0, 0};
+  if (EGifPutExtensionLeader(gif.get(), APPLICATION_EXT_FUNC_CODE) == GIF_ERROR ||
+      EGifPutExtensionBlock(gif.get(), sizeof app, app) == GIF_ERROR ||
+      EGifPutExtensionBlock(gif.get(), sizeof loop, loop) == GIF_ERROR || EGifPutExtensionTrailer(gif.get()) == GIF_ERROR)
+    throw Error(ErrorKind::kIo, path_ + ": cannot write GIF loop extension");
+  std::vector<GifPixelType> line(static_cast<size_t>(width_));
+  for (const Image& img : frames_) {
+    GraphicsControlBlock gcb{};
+    gcb.DisposalMode = DISPOSAL_UNSPECIFIED;
+    gcb.DelayTime = delay_;
+    gcb.TransparentColor = NO_TRANSPARENT_COLOR;
+    GifByteType ext[4];
+    const size_t len = EGifGCBToExtension(&gcb, ext);
+    if (EGifPutExtension(gif.get(), GRAPHICS_EXT_FUNC_CODE, static_cast<int>(len), ext) == GIF_ERROR ||
+        EGifPutImageDesc(gif.get(), 0, 0, width_, height_, false, nullptr) == GIF_ERROR)
+      throw Error(ErrorKind::kIo, path_ + ": cannot write GIF frame (" + gif_error(gif->Error) + ")");
+    for (int y = 0; y < height_; ++y) {
+      const uint8_t* row = img.row(y);
+      for (int x = 0; x < width_; ++x)
+        line[x] = static_cast<GifPixelType>(lookup(bin_of(row + static_cast<size_t>(x) * img.channels, img.channels)));
+      if (EGifPutLine(gif.get(), line.data(), width_) == GIF_ERROR)
+        throw Error(ErrorKind::kIo, path_ + ": cannot write GIF frame (" + gif_error(gif->Error) + ")");
+    }
+  }
+  frames_.clear();
+  GifFileType* raw = gif.release();
+  if (EGifCloseFile(raw, &err) == GIF_ERROR) throw Error(ErrorKind::kIo, path_ + ": cannot finish GIF (" + gif_error(err) + ")");
 }
 
 void paste_scaled(const Image& src, Image& dst, int x0, int y0, int scale) {

@@ -1,7 +1,9 @@
 #pragma once
-// Animated GIF through giflib, for people to look at rollouts (truth | dream). Colours are
-// mapped to a fixed 6x7x6 RGB cube: plenty for comparing frames by eye, no per-frame palette.
+// Animated GIF through giflib, for people to look at rollouts (truth | dream). Frames are kept
+// until close(), which picks one 256-colour palette for the whole animation (the most frequent
+// colours at 5 bits per channel, each pixel mapped to the nearest) and writes the file.
 #include <string>
+#include <vector>
 
 #include "edgewm/image.h"
 
@@ -11,16 +13,17 @@ class GifWriter {
  public:
   // delay: hundredths of a second per frame; the animation loops forever.
   GifWriter(const std::string& path, int width, int height, int delay_cs = 10);
-  ~GifWriter();  // closes the file if close() was not called (errors then go unreported)
+  ~GifWriter();  // writes the file if close() was not called (errors then go unreported)
   GifWriter(const GifWriter&) = delete;
   GifWriter& operator=(const GifWriter&) = delete;
   void add_frame(const Image& rgb);  // width x height, 1/3/4 channels
-  void close();
+  void close();                      // writes the file
 
  private:
   std::string path_;
   int width_, height_, delay_;
-  void* gif_ = nullptr;  // GifFileType*
+  std::vector<Image> frames_;
+  bool closed_ = false;
 };
 
 // Copies `src` into `dst` at (x, y), each pixel repeated `scale` times in both directions.

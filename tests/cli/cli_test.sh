@@ -73,6 +73,19 @@ check "profile trace" 0 "trace ok" -- bash -c "'$EDGEWM' profile '$TMP/relu.ewm'
 check "onnx-test summary line" 0 "^2 passed, 0 failed, 0 skipped$" -- "$EDGEWM" onnx-test "$RELU" "$DATA/node/test_abs"
 check "onnx-test skip names op" 0 "^SKIP .*Loop" -- "$EDGEWM" onnx-test "$DATA/node/test_range_float_type_positive_delta_expanded"
 check "ops lists Conv" 0 "^Conv +ref" -- "$EDGEWM" ops
+
+# The shipped world model: rollout, demo, play; and sampling from a diffusion model.
+WORLD=$(dirname "$0")/../../models/drone_world
+check "compile world model with its card" 0 "compiled" -- "$EDGEWM" compile "$WORLD/model.onnx" -o "$TMP/world.ewm"
+check "world metadata stored" 0 "world.context_frames = 4" -- "$EDGEWM" inspect "$TMP/world.ewm" --no-nodes
+check "rollout json" 0 "rollout ok" -- python3 -c "import json,subprocess,sys; j=json.loads(subprocess.check_output([sys.argv[1],'rollout',sys.argv[2],'--episodes','1','--horizon','3','--json','--strip',sys.argv[3]+'/s.png','--gif',sys.argv[3]+'/s.gif'])); h=j['horizon']; assert len(h)==3 and all(0<x['tf_psnr']<=99 and 0<x['ar_ssim']<=1 for x in h) and j['mean_nfe']==3, j; assert open(sys.argv[3]+'/s.gif','rb').read(6)==b'GIF89a'; print('rollout ok')" "$EDGEWM" "$TMP/world.ewm" "$TMP"
+check "rollout warm start uses fewer calls" 0 '"mean_nfe": 2' -- "$EDGEWM" rollout "$TMP/world.ewm" --episodes 1 --horizon 2 --warm-start 1 --json
+check "rollout bad warm start" 1 "warm start step 3 is outside 0..2" -- "$EDGEWM" rollout "$TMP/world.ewm" --warm-start 3
+check "demo writes gif and chart" 0 "wrote .*demo.gif" -- "$EDGEWM" demo "$TMP/world.ewm" --frames 4 --gif "$TMP/demo.gif" --plot "$TMP/demo.png"
+check "play from piped keys" 0 "up +frame +1 " -- bash -c "printf 'wwsq' | '$EDGEWM' play '$TMP/world.ewm' --scale 1"
+check "world model needs its metadata" 1 "no 'diffusion.parameterization'" -- "$EDGEWM" rollout "$TMP/relu.ewm"
+check "sample grid" 0 "2 images, ddim, 2 steps" -- "$EDGEWM" sample "$SMALL/model.onnx" --meta diffusion.parameterization=epsilon -n 2 --steps 2 -o "$TMP/grid.png"
+check "sample unknown sampler" 1 "unknown discrete sampler 'plms'" -- "$EDGEWM" sample "$SMALL/model.onnx" --meta diffusion.parameterization=epsilon --sampler plms
 check "onnx-test min-pass" 1 "fewer than --min-pass 5" -- "$EDGEWM" onnx-test "$RELU" --min-pass 5
 
 echo "$passes passed, $fails failed"
