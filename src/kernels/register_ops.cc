@@ -10,6 +10,9 @@ void register_all_ops(OpRegistry& r) {
   register_movement_ops(r);
   register_reduce_ops(r);
   register_nn_ops(r);
+#if defined(__x86_64__)
+  register_x86_ops(r);
+#endif
 }
 
 }  // namespace edgewm

@@ -7,10 +7,12 @@
 #include <cstring>
 #include <span>
 #include <string>
+#include <type_traits>
 
 #include "core/thread_pool.h"
 #include "edgewm/shape.h"
 #include "ir/op_registry.h"
+#include "kernels/x86/gemm_micro.h"
 
 namespace edgewm {
 
@@ -20,6 +22,16 @@ void register_norm_ops(OpRegistry& r);    // BatchNormalization, InstanceNormali
 void register_matmul_ops(OpRegistry& r);  // Gemm, MatMul
 void register_einsum_ops(OpRegistry& r);  // Einsum
 void register_resize_ops(OpRegistry& r);  // Resize, Upsample
+
+// f32 Conv / Gemm / MatMul with the reference blocking and packing around a vectorised
+// micro-kernel (src/kernels/x86/); registered as fast kernels by register_x86_ops. Their
+// scratch is the reference kernels'.
+void conv_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
+void gemm_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
+void matmul_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
+size_t conv_scratch(const Node& n, const Graph& g);
+size_t gemm_scratch(const Node& n, const Graph& g);
+size_t matmul_scratch(const Node& n, const Graph& g);
 
 namespace ref::nn {
 
@@ -159,7 +171,8 @@ template <class T> struct StridedPacker {
 // columns nc..ldp.
 template <class T, class AOf, class COf, class Pack>
 void gemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, int64_t batches, int64_t M, int64_t N,
-              int64_t K, int64_t a_rs, int64_t a_cs, AOf a_of, int64_t ldc, COf c_of, T alpha, const Pack& pack) {
+              int64_t K, int64_t a_rs, int64_t a_cs, AOf a_of, int64_t ldc, COf c_of, T alpha, const Pack& pack,
+              const GemmMicroF32* micro = nullptr) {
   if (batches <= 0 || M <= 0 || N <= 0 || K <= 0) return;
   constexpr int MR = GemmTile<T>::MR, NR = GemmTile<T>::NR;
   const int64_t ldp = gemm_panel_ld<T>(N);
@@ -193,6 +206,15 @@ void gemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, int64_t bat
           for (int64_t i = i0; i < i1; i += MR) {
             const int mr = static_cast<int>(std::min<int64_t>(MR, i1 - i));
             const T* ai = a + i * a_rs + k0 * a_cs;
+            if constexpr (std::is_same_v<T, float>) {
+              if (micro) {
+                for (int64_t j = 0; j < nc; j += micro->nr_max) {
+                  const int nr = static_cast<int>(std::min<int64_t>(micro->nr_max, nc - j));
+                  micro->fn(kc, ai, a_rs, a_cs, mr, pbuf + j, ldp, c + i * ldc + j0 + j, ldc, nr, alpha);
+                }
+                continue;
+              }
+            }
             for (int64_t j = 0; j < nc; j += NR) {
               const int nr = static_cast<int>(std::min<int64_t>(NR, nc - j));
               gemm_micro<T, MR, NR>(kc, ai, a_rs, a_cs, mr, pbuf + j, ldp, c + i * ldc + j0 + j, ldc, nr, alpha);

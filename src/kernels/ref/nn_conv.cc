@@ -106,6 +106,8 @@ void infer_conv(InferContext& ctx) {
   ctx.set_output(0, ctx.dtype(0), out);
 }
 
+}  // namespace
+
 size_t conv_scratch(const Node& n, const Graph& g) {
   const Value& x = g.value(n.inputs[0]);
   const Value& w = g.value(n.inputs[1]);
@@ -115,7 +117,9 @@ size_t conv_scratch(const Node& n, const Graph& g) {
   return x.dtype == DType::kF64 ? gemm_scratch_bytes<double>(N, K) : gemm_scratch_bytes<float>(N, K);
 }
 
-template <class T> void conv_t(const KernelContext& ctx) {
+namespace {
+
+template <class T> void conv_t(const KernelContext& ctx, const GemmMicroF32* micro = nullptr) {
   const TensorView& xv = ctx.in(0);
   const TensorView& wv = ctx.in(1);
   const TensorView& yv = ctx.out(0);
@@ -164,12 +168,18 @@ template <class T> void conv_t(const KernelContext& ctx) {
   gemm_run<T>(
       ctx.pool, ctx.scratch, ctx.scratch_bytes, N * G, Mg, OHW, K, K, 1,
       [&](int64_t b) { return W + (b % G) * Mg * K; }, OHW,
-      [&](int64_t b) { return Y + ((b / G) * M + (b % G) * Mg) * OHW; }, T(1), pack);
+      [&](int64_t b) { return Y + ((b / G) * M + (b % G) * Mg) * OHW; }, T(1), pack, micro);
 }
 
 void conv_kernel(const KernelContext& ctx) {
   ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { conv_t<decltype(t)>(ctx); });
 }
+
+}  // namespace
+
+void conv_f32_with(const KernelContext& ctx, const GemmMicroF32* micro) { conv_t<float>(ctx, micro); }
+
+namespace {
 
 // ---------------------------------------------------------------------------- ConvTranspose
 

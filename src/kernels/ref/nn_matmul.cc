@@ -37,6 +37,8 @@ void infer_gemm(InferContext& ctx) {
   ctx.set_output(0, ctx.dtype(0), Shape{M, N});
 }
 
+}  // namespace
+
 size_t gemm_scratch(const Node& n, const Graph& g) {
   const Value& y = g.value(n.outputs[0]);
   const Value& a = g.value(n.inputs[0]);
@@ -44,7 +46,9 @@ size_t gemm_scratch(const Node& n, const Graph& g) {
   return gemm_scratch_for(y.dtype, y.shape[1], ta ? a.shape[0] : a.shape[1]);
 }
 
-template <class T> void gemm_t(const KernelContext& ctx) {
+namespace {
+
+template <class T> void gemm_t(const KernelContext& ctx, const GemmMicroF32* micro = nullptr) {
   const TensorView& av = ctx.in(0);
   const TensorView& bv = ctx.in(1);
   const bool ta = ctx.attrs().get_int("transA", 0) != 0, tb = ctx.attrs().get_int("transB", 0) != 0;
@@ -67,12 +71,18 @@ template <class T> void gemm_t(const KernelContext& ctx) {
   StridedPacker<T> pack{bv.as<T>(), 0, tb ? 1 : N, tb ? K : 1};
   gemm_run<T>(
       ctx.pool, ctx.scratch, ctx.scratch_bytes, 1, M, N, K, ta ? 1 : K, ta ? M : 1, [&](int64_t) { return A; }, N,
-      [&](int64_t) { return Y; }, alpha, pack);
+      [&](int64_t) { return Y; }, alpha, pack, micro);
 }
 
 void gemm_kernel(const KernelContext& ctx) {
   ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { gemm_t<decltype(t)>(ctx); });
 }
+
+}  // namespace
+
+void gemm_f32_with(const KernelContext& ctx, const GemmMicroF32* micro) { gemm_t<float>(ctx, micro); }
+
+namespace {
 
 // ---------------------------------------------------------------------------- MatMul
 
@@ -133,13 +143,17 @@ void infer_matmul(InferContext& ctx) {
   ctx.set_output(0, ctx.dtype(0), g.out);
 }
 
+}  // namespace
+
 size_t matmul_scratch(const Node& n, const Graph& g) {
   MatMulGeom geo;
   geo.init(g.value(n.inputs[0]).shape, g.value(n.inputs[1]).shape);
   return gemm_scratch_for(g.value(n.inputs[0]).dtype, geo.N, geo.K);
 }
 
-template <class T> void matmul_t(const KernelContext& ctx) {
+namespace {
+
+template <class T> void matmul_t(const KernelContext& ctx, const GemmMicroF32* micro = nullptr) {
   MatMulGeom g;
   g.init(ctx.in(0).shape, ctx.in(1).shape);
   const T* A = ctx.in(0).as<T>();
@@ -159,7 +173,7 @@ template <class T> void matmul_t(const KernelContext& ctx) {
   };
   gemm_run<T>(
       ctx.pool, ctx.scratch, ctx.scratch_bytes, g.batches, M, N, K, K, 1, a_of, N,
-      [&](int64_t b) { return Y + b * M * N; }, T(1), pack);
+      [&](int64_t b) { return Y + b * M * N; }, T(1), pack, micro);
 }
 
 void matmul_kernel(const KernelContext& ctx) {
@@ -175,6 +189,8 @@ void matmul_kernel(const KernelContext& ctx) {
 }
 
 }  // namespace
+
+void matmul_f32_with(const KernelContext& ctx, const GemmMicroF32* micro) { matmul_t<float>(ctx, micro); }
 
 void register_matmul_ops(OpRegistry& r) {
   r.add({"Gemm", "", infer_gemm, {KernelDef{"ref", gemm_kernel, nullptr, 0, gemm_scratch}}});

@@ -1,0 +1,56 @@
+#include "kernels/cpu_features.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "edgewm/error.h"
+#include "kernels/x86/gemm_micro.h"
+
+namespace edgewm {
+
+Isa detected_isa() {
+#if defined(__x86_64__) || defined(__i386__)
+  static const Isa isa = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq"))
+      return Isa::kAvx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::kAvx2;
+    return Isa::kScalar;
+  }();
+  return isa;
+#else
+  return Isa::kScalar;
+#endif
+}
+
+Isa cpu_isa() {
+  static const Isa isa = [] {
+    Isa have = detected_isa();
+    const char* want = std::getenv("EDGEWM_ISA");
+    if (!want || !*want) return have;
+    Isa cap;
+    if (!std::strcmp(want, "scalar")) cap = Isa::kScalar;
+    else if (!std::strcmp(want, "avx2")) cap = Isa::kAvx2;
+    else if (!std::strcmp(want, "avx512")) cap = Isa::kAvx512;
+    else throw Error(ErrorKind::kInvalidArgument, std::string("EDGEWM_ISA='") + want + "' (use scalar, avx2 or avx512)");
+    return static_cast<int>(cap) < static_cast<int>(have) ? cap : have;
+  }();
+  return isa;
+}
+
+#if !defined(__x86_64__)
+// No x86 kernels in this build: nothing to dispatch to.
+const GemmMicroF32* gemm_micro_f32(Isa) { return nullptr; }
+#endif
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return "scalar";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512: return "avx512";
+  }
+  return "?";
+}
+
+}  // namespace edgewm

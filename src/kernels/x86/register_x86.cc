@@ -1,0 +1,34 @@
+// The x86 fast kernels: f32 Conv, Gemm and MatMul through the AVX2 / AVX-512 micro-kernels,
+// chosen over the reference kernels when the CPU (capped by EDGEWM_ISA) has the ISA.
+#include "ir/op_registry.h"
+#include "kernels/cpu_features.h"
+#include "kernels/ref/nn.h"
+#include "kernels/register_ops.h"
+
+namespace edgewm {
+
+namespace {
+
+template <Isa kIsa> bool supports_f32(const Node& n, const Graph& g) {
+  return static_cast<int>(cpu_isa()) >= static_cast<int>(kIsa) && g.value(n.inputs[0]).dtype == DType::kF32;
+}
+
+template <Isa kIsa> void conv(const KernelContext& ctx) { conv_f32_with(ctx, gemm_micro_f32(kIsa)); }
+template <Isa kIsa> void gemm(const KernelContext& ctx) { gemm_f32_with(ctx, gemm_micro_f32(kIsa)); }
+template <Isa kIsa> void matmul(const KernelContext& ctx) { matmul_f32_with(ctx, gemm_micro_f32(kIsa)); }
+
+template <Isa kIsa> void register_isa(OpRegistry& r, int priority) {
+  const std::string name = isa_name(kIsa);
+  r.add_kernel("Conv", KernelDef{name, conv<kIsa>, supports_f32<kIsa>, priority, conv_scratch});
+  r.add_kernel("Gemm", KernelDef{name, gemm<kIsa>, supports_f32<kIsa>, priority, gemm_scratch});
+  r.add_kernel("MatMul", KernelDef{name, matmul<kIsa>, supports_f32<kIsa>, priority, matmul_scratch});
+}
+
+}  // namespace
+
+void register_x86_ops(OpRegistry& r) {
+  register_isa<Isa::kAvx2>(r, 10);
+  register_isa<Isa::kAvx512>(r, 20);
+}
+
+}  // namespace edgewm

@@ -1,0 +1,162 @@
+// Fast kernels against independent oracles, on every ISA path this CPU has: the micro-kernels
+// against a double-precision sum, and Conv / MatMul / Gemm (whichever kernel the registry
+// picks: the fastest the CPU allows, capped by EDGEWM_ISA — CTest also runs this file with
+// EDGEWM_ISA=avx2 and =scalar) against direct loops over random shapes with odd sizes.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cmath>
+#include <random>
+
+#include "kernels/cpu_features.h"
+#include "kernels/x86/gemm_micro.h"
+#include "op_test_util.h"
+
+namespace edgewm {
+namespace {
+
+using testing::attr_int;
+using testing::attr_ints;
+using testing::in;
+using testing::run_op;
+
+std::vector<float> random_vec(size_t n, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = u(rng);
+  return v;
+}
+
+Tensor random_tensor(const Shape& s, std::mt19937& rng) {
+  Tensor t(DType::kF32, s);
+  auto v = random_vec(static_cast<size_t>(t.numel()), rng);
+  std::copy(v.begin(), v.end(), t.as<float>());
+  return t;
+}
+
+TEST(GemmMicro, EveryIsaMatchesADoubleSum) {
+  std::mt19937 rng(1);
+  int tested = 0;
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    if (static_cast<int>(detected_isa()) < static_cast<int>(isa)) continue;
+    const GemmMicroF32* micro = gemm_micro_f32(isa);
+    ASSERT_NE(micro, nullptr);
+    ++tested;
+    for (int trial = 0; trial < 300; ++trial) {
+      const int64_t kc = std::uniform_int_distribution<int64_t>(1, 70)(rng);
+      const int mr = std::uniform_int_distribution<int>(1, 6)(rng);
+      const int nr = std::uniform_int_distribution<int>(1, micro->nr_max)(rng);
+      const bool transposed_a = trial % 3 == 0;
+      // Panel: row stride a multiple of 16, zero past nr (as gemm_run packs it), plus slack
+      // past the last row so a kernel that overreads would read garbage, not fault.
+      const int64_t ldp = (nr + 15) / 16 * 16 + (trial % 2) * 16;
+      std::vector<float> p(static_cast<size_t>(kc * ldp + 64), 1e30f);
+      for (int64_t k = 0; k < kc; ++k)
+        for (int64_t j = 0; j < ldp; ++j) p[k * ldp + j] = j < nr ? random_vec(1, rng)[0] : 0.f;
+      const int64_t a_rs = transposed_a ? 1 : kc, a_cs = transposed_a ? mr : 1;
+      auto a = random_vec(static_cast<size_t>(mr * kc), rng);
+      const int64_t ldc = nr + 5;
+      auto c = random_vec(static_cast<size_t>(mr * ldc), rng);
+      const auto c0 = c;
+      const float alpha = trial % 4 == 0 ? 0.5f : 1.f;
+      micro->fn(kc, a.data(), a_rs, a_cs, mr, p.data(), ldp, c.data(), ldc, nr, alpha);
+      for (int r = 0; r < mr; ++r)
+        for (int64_t j = 0; j < ldc; ++j) {
+          double want = c0[r * ldc + j];
+          if (j < nr)
+            for (int64_t k = 0; k < kc; ++k) want += alpha * double(a[r * a_rs + k * a_cs]) * p[k * ldp + j];
+          ASSERT_NEAR(c[r * ldc + j], want, 1e-4 * (1 + std::abs(want)))
+              << isa_name(isa) << " kc " << kc << " mr " << mr << " nr " << nr << " at " << r << "," << j;
+        }
+    }
+  }
+  if (!tested) GTEST_SKIP() << "no AVX2 on this CPU";
+}
+
+// Direct convolution, the definition: y[n][m][oy][ox] = b[m] + sum x * w.
+std::vector<double> direct_conv(const Tensor& x, const Tensor& w, const Tensor* b, int64_t group, int64_t stride,
+                                int64_t pad, int64_t dilation, Shape& out) {
+  const int64_t N = x.shape()[0], C = x.shape()[1], H = x.shape()[2], W = x.shape()[3];
+  const int64_t M = w.shape()[0], Cg = w.shape()[1], KH = w.shape()[2], KW = w.shape()[3], Mg = M / group;
+  const int64_t OH = (H + 2 * pad - dilation * (KH - 1) - 1) / stride + 1;
+  const int64_t OW = (W + 2 * pad - dilation * (KW - 1) - 1) / stride + 1;
+  out = Shape{N, M, OH, OW};
+  std::vector<double> y(static_cast<size_t>(N * M * OH * OW));
+  const float* xp = x.as<float>();
+  const float* wp = w.as<float>();
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t oy = 0; oy < OH; ++oy)
+        for (int64_t ox = 0; ox < OW; ++ox) {
+          double s = b ? b->as<float>()[m] : 0.0;
+          const int64_t g = m / Mg;
+          for (int64_t c = 0; c < Cg; ++c)
+            for (int64_t ky = 0; ky < KH; ++ky)
+              for (int64_t kx = 0; kx < KW; ++kx) {
+                const int64_t iy = oy * stride - pad + ky * dilation, ix = ox * stride - pad + kx * dilation;
+                if (iy < 0 || ix < 0 || iy >= H || ix >= W) continue;
+                s += double(xp[((n * C + g * Cg + c) * H + iy) * W + ix]) * wp[((m * Cg + c) * KH + ky) * KW + kx];
+              }
+          y[((n * M + m) * OH + oy) * OW + ox] = s;
+        }
+  return y;
+}
+
+TEST(FastConv, MatchesDirectConvolutionOnOddShapes) {
+  std::mt19937 rng(2);
+  struct Case {
+    int64_t n, c, h, w, m, k, stride, pad, dilation, group;
+  };
+  const Case cases[] = {
+      {1, 3, 32, 32, 64, 3, 1, 1, 1, 1},  {1, 64, 16, 16, 128, 3, 2, 1, 1, 1}, {2, 13, 9, 11, 7, 3, 1, 1, 1, 1},
+      {1, 5, 17, 15, 33, 1, 1, 0, 1, 1},  {1, 8, 10, 10, 8, 3, 1, 1, 1, 8},    {1, 6, 12, 7, 10, 3, 2, 0, 2, 2},
+      {1, 40, 8, 8, 70, 3, 1, 1, 1, 1},   {3, 4, 5, 3, 2, 5, 1, 2, 1, 1},      {1, 300, 4, 4, 17, 1, 1, 0, 1, 1},
+  };
+  for (const auto& t : cases) {
+    Tensor x = random_tensor(Shape{t.n, t.c, t.h, t.w}, rng);
+    Tensor w = random_tensor(Shape{t.m, t.c / t.group, t.k, t.k}, rng);
+    Tensor b = random_tensor(Shape{t.m}, rng);
+    auto y = run_op("Conv", in(x, w, b),
+                    {attr_ints("strides", {t.stride, t.stride}), attr_ints("pads", {t.pad, t.pad, t.pad, t.pad}),
+                     attr_ints("dilations", {t.dilation, t.dilation}), attr_int("group", t.group)});
+    Shape want_shape;
+    auto want = direct_conv(x, w, &b, t.group, t.stride, t.pad, t.dilation, want_shape);
+    ASSERT_EQ(y[0].shape(), want_shape);
+    for (size_t i = 0; i < want.size(); ++i)
+      ASSERT_NEAR(y[0].as<float>()[i], want[i], 1e-4 * (1 + std::abs(want[i])))
+          << "conv c" << t.c << " m" << t.m << " k" << t.k << " s" << t.stride << " g" << t.group << " at " << i;
+  }
+}
+
+TEST(FastMatMul, MatchesLoopsIncludingBatchesAndTransposes) {
+  std::mt19937 rng(3);
+  for (auto [b, m, k, n] : {std::array<int64_t, 4>{1, 1, 256, 1024}, {3, 7, 13, 33}, {2, 64, 64, 64}, {1, 5, 300, 17}}) {
+    Tensor a = random_tensor(Shape{b, m, k}, rng), bt = random_tensor(Shape{b, k, n}, rng);
+    auto y = run_op("MatMul", in(a, bt));
+    for (int64_t bb = 0; bb < b; ++bb)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double s = 0;
+          for (int64_t q = 0; q < k; ++q) s += double(a.as<float>()[(bb * m + i) * k + q]) * bt.as<float>()[(bb * k + q) * n + j];
+          ASSERT_NEAR(y[0].as<float>()[(bb * m + i) * n + j], s, 1e-4 * (1 + std::abs(s)));
+        }
+  }
+  for (int ta : {0, 1})
+    for (int tb : {0, 1}) {
+      const int64_t m = 9, k = 21, n = 35;
+      Tensor a = random_tensor(ta ? Shape{k, m} : Shape{m, k}, rng), b = random_tensor(tb ? Shape{n, k} : Shape{k, n}, rng);
+      Tensor c = random_tensor(Shape{n}, rng);
+      auto y = run_op("Gemm", in(a, b, c), {attr_int("transA", ta), attr_int("transB", tb), testing::attr_float("alpha", 0.5f)});
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double s = 0;
+          for (int64_t q = 0; q < k; ++q)
+            s += double(a.as<float>()[ta ? q * m + i : i * k + q]) * b.as<float>()[tb ? j * k + q : q * n + j];
+          const double want = 0.5 * s + c.as<float>()[j];
+          ASSERT_NEAR(y[0].as<float>()[i * n + j], want, 1e-4 * (1 + std::abs(want))) << ta << tb;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace edgewm
