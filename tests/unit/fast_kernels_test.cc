@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "kernels/cpu_features.h"
@@ -156,6 +157,26 @@ TEST(FastMatMul, MatchesLoopsIncludingBatchesAndTransposes) {
           ASSERT_NEAR(y[0].as<float>()[i * n + j], want, 1e-4 * (1 + std::abs(want))) << ta << tb;
         }
     }
+}
+
+TEST(FastSigmoid, MatchesTheDefinitionIncludingExtremes) {
+  std::vector<float> v = {0.f, 1e-8f, -1e-8f, 0.5f, -3.f, 10.f, -20.f, 30.f, -87.f, 88.f, -88.5f, 100.f, -100.f, 1e30f,
+                          -1e30f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                          std::nanf("")};
+  std::mt19937 rng(4);
+  std::uniform_real_distribution<float> u(-15.f, 15.f);
+  for (int i = 0; i < 1000; ++i) v.push_back(u(rng));  // odd length: vector tails too
+  Tensor x(DType::kF32, Shape{static_cast<int64_t>(v.size())});
+  std::copy(v.begin(), v.end(), x.as<float>());
+  auto y = run_op("Sigmoid", in(x));
+  for (size_t i = 0; i < v.size(); ++i) {
+    const double want = 1.0 / (1.0 + std::exp(-double(v[i])));
+    if (std::isnan(v[i])) {
+      EXPECT_TRUE(std::isnan(y[0].as<float>()[i]));
+      continue;
+    }
+    ASSERT_NEAR(y[0].as<float>()[i], want, 2e-7 + 4e-7 * want) << "sigmoid(" << v[i] << ")";
+  }
 }
 
 }  // namespace

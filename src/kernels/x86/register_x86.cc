@@ -2,6 +2,7 @@
 // chosen over the reference kernels when the CPU (capped by EDGEWM_ISA) has the ISA.
 #include "ir/op_registry.h"
 #include "kernels/cpu_features.h"
+#include "kernels/x86/activations.h"
 #include "kernels/ref/nn.h"
 #include "kernels/register_ops.h"
 
@@ -17,11 +18,22 @@ template <Isa kIsa> void conv(const KernelContext& ctx) { conv_f32_with(ctx, gem
 template <Isa kIsa> void gemm(const KernelContext& ctx) { gemm_f32_with(ctx, gemm_micro_f32(kIsa)); }
 template <Isa kIsa> void matmul(const KernelContext& ctx) { matmul_f32_with(ctx, gemm_micro_f32(kIsa)); }
 
+template <Isa kIsa> void sigmoid(const KernelContext& ctx) {
+  const float* x = ctx.in(0).as<float>();
+  float* y = ctx.out(0).as<float>();
+  const int64_t n = ctx.in(0).numel();
+  ctx.pool->parallel_for(n, 16384, [&](int64_t b, int64_t e) {
+    if constexpr (kIsa == Isa::kAvx512) sigmoid_f32_avx512(x + b, y + b, e - b);
+    else sigmoid_f32_avx2(x + b, y + b, e - b);
+  });
+}
+
 template <Isa kIsa> void register_isa(OpRegistry& r, int priority) {
   const std::string name = isa_name(kIsa);
   r.add_kernel("Conv", KernelDef{name, conv<kIsa>, supports_f32<kIsa>, priority, conv_scratch});
   r.add_kernel("Gemm", KernelDef{name, gemm<kIsa>, supports_f32<kIsa>, priority, gemm_scratch});
   r.add_kernel("MatMul", KernelDef{name, matmul<kIsa>, supports_f32<kIsa>, priority, matmul_scratch});
+  r.add_kernel("Sigmoid", KernelDef{name, sigmoid<kIsa>, supports_f32<kIsa>, priority, nullptr});
 }
 
 }  // namespace

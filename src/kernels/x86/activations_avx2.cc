@@ -1,0 +1,51 @@
+// Compiled for AVX2 + FMA only (CMakeLists.txt); reached through run-time dispatch.
+#include <immintrin.h>
+
+#include "kernels/x86/activations.h"
+
+namespace edgewm {
+
+namespace {
+
+// Same method as the AVX-512 version; 2^n built from the exponent bits.
+inline __m256 exp256(__m256 x) {
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.7f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.f)));
+  // 2^n for n in [-126, 128): (n + 127) << 23; n = -127 (x near -87.3) gives 0, a flush.
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+template <class F> void map256(const float* x, float* y, int64_t n, F f) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, f(_mm256_loadu_ps(x + i)));
+  if (i < n) {
+    float in[8] = {}, out[8];
+    for (int64_t k = i; k < n; ++k) in[k - i] = x[k];
+    _mm256_storeu_ps(out, f(_mm256_loadu_ps(in)));
+    for (int64_t k = i; k < n; ++k) y[k] = out[k - i];
+  }
+}
+
+inline __m256 keep_nan(__m256 v, __m256 result) { return _mm256_blendv_ps(result, v, _mm256_cmp_ps(v, v, _CMP_UNORD_Q)); }
+
+}  // namespace
+
+void sigmoid_f32_avx2(const float* x, float* y, int64_t n) {
+  map256(x, y, n, [](__m256 v) {
+    const __m256 one = _mm256_set1_ps(1.f);
+    return keep_nan(v, _mm256_div_ps(one, _mm256_add_ps(one, exp256(_mm256_sub_ps(_mm256_setzero_ps(), v)))));
+  });
+}
+
+}  // namespace edgewm
