@@ -181,8 +181,11 @@ void gemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, int64_t bat
   if (scratch_bytes < gemm_scratch_bytes<T>(N, K))
     throw Error(ErrorKind::kInternal, "gemm: scratch of " + std::to_string(scratch_bytes) + " bytes is too small");
   const int64_t nblocks = (N + kGemmNC - 1) / kGemmNC;
-  // Split rows only as far as needed to give every worker something to do.
-  const int64_t want_items = 4 * kGemmSlots;
+  // Split rows only as far as needed to give every worker something to do: each row block
+  // packs its own copy of the B panels, so on one thread the panel is packed once and reused
+  // by all M rows (packing im2col costs about as much as 64 rows of FMAs).
+  const int threads = pool ? pool->size() : 1;
+  const int64_t want_items = threads == 1 ? 1 : 2 * std::min(threads, kGemmSlots);
   int64_t mchunks = std::max<int64_t>(1, (want_items + batches * nblocks - 1) / (batches * nblocks));
   mchunks = std::min<int64_t>(mchunks, (M + kGemmMC - 1) / kGemmMC);
   int64_t mrows = (M + mchunks - 1) / mchunks;
