@@ -5,8 +5,8 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"edgewm: run generative world models on edge devices.\n"
-               "Compile an ONNX model to a compact .ewm file, inspect it, run it, and check it against "
-               "ONNX backend test cases."};
+               "Compile an ONNX model to a compact .ewm file, inspect, run, benchmark and profile it; record "
+               "simulator episodes, evaluate and fly world models, sample diffusion models."};
   app.require_subcommand(1);
   edgewm::cli::add_compile_command(app);
   edgewm::cli::add_inspect_command(app);

@@ -25,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fixtures.common import save_case  # noqa: E402
+from runlog import RunLog, ema_update, loss_curve  # noqa: E402
 from fixtures.seed_unet import FULL_CONFIG, SampleOnly  # noqa: E402
 
 DATA = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
@@ -81,9 +82,8 @@ def main():
                    ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
-    log = open(os.path.join(args.run, "log.jsonl"), "a")
-    t0 = t_last = time.time()
-    losses = []
+    log = RunLog(args.run, args.batch, every=25, wall_seconds=wall)
+    t0 = time.time()
     while time.time() - t0 < args.minutes * 60:
         idx = torch.randint(len(images), (args.batch,), generator=gen)
         x0 = images[idx].to(device)
@@ -98,25 +98,13 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        with torch.no_grad():
-            d = min(args.ema, (1 + step) / (10 + step))
-            for pe, pm in zip(ema.parameters(), model.parameters()):
-                pe.lerp_(pm, 1 - d)
+        ema_update(ema, model, step, args.ema)
         step += 1
-        losses.append(loss.item())
-        if step % 25 == 0:
-            now = time.time()
-            dt, t_last = now - t_last, now
-            wall += dt
-            rec = {"step": step, "loss": sum(losses) / len(losses), "wall_seconds": round(wall, 1),
-                   "samples_per_second": round(25 * args.batch / dt, 1)}
-            losses.clear()
-            log.write(json.dumps(rec) + "\n")
-            log.flush()
-            print(f"step {step}  loss {rec['loss']:.4f}  wall {wall / 60:.1f} min", flush=True)
+        log.step(step, loss.item())
         if step % 250 == 0:
+            wall = log.wall
             save()
-    wall += time.time() - t_last
+    wall = log.finish()
     save()
     print(f"stopped at step {step}; {wall / 60:.1f} min of training in all")
 
@@ -127,7 +115,7 @@ def export(ema, step, wall, args):
     inputs = {"sample": torch.randn(1, 1, 32, 32, generator=g), "timestep": torch.tensor([417], dtype=torch.int64)}
     more = {"sample": torch.randn(4, 1, 32, 32, generator=g), "timestep": torch.tensor([20], dtype=torch.int64)}
     s = save_case(args.export, m, inputs, ["out_sample"], "torchscript", 17, dynamic_batch=["sample"], more_inputs=[more])
-    log = [json.loads(line) for line in open(os.path.join(args.run, "log.jsonl"))]
+    curve, final_loss = loss_curve(args.run)
     card = {
         "name": os.path.basename(os.path.normpath(args.export)),
         "kind": "unconditional image diffusion (DDPM, epsilon prediction)",
@@ -136,8 +124,7 @@ def export(ema, step, wall, args):
         "data": "Fashion-MNIST train set (60000 images, Debian dataset-fashion-mnist), padded 28->32, [-1, 1]",
         "parameters": s["parameters"],
         "training": {"steps": step, "batch": args.batch, "wall_minutes": round(wall / 60, 1),
-                     "final_loss": log[-1]["loss"] if log else None,
-                     "loss_curve": [[r["step"], round(r["loss"], 5)] for r in log[:: max(1, len(log) // 40)]]},
+                     "final_loss": final_loss, "loss_curve": curve},
         "metadata": {"diffusion.parameterization": "epsilon",
                      "diffusion.num_train_timesteps": str(SCHEDULE["num_train_timesteps"]),
                      "diffusion.beta_schedule": SCHEDULE["beta_schedule"],

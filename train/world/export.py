@@ -20,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fixtures.common import save_case  # noqa: E402
+from runlog import loss_curve  # noqa: E402
 from world.model import WorldConfig, WorldDenoiser  # noqa: E402
 
 
@@ -46,15 +47,14 @@ def main():
     names = ["noisy_frame", "sigma", "past_frames", "action"]
     summary = save_case(args.out, model, case_inputs(cfg, 1, 1), ["denoised"], "torchscript", 17,
                         dynamic_batch=names, more_inputs=[case_inputs(cfg, 2, 4)])
-    log = [json.loads(line) for line in open(os.path.join(args.run, "log.jsonl"))]
+    curve, final_loss = loss_curve(args.run)
     card = {
         "name": args.name,
         "kind": "action-conditioned diffusion world model (DIAMOND-style EDM denoiser)",
         "config": cfg.to_json(),
         "parameters": summary["parameters"],
         "training": {"steps": ckpt["step"], "wall_minutes": round(ckpt["wall_seconds"] / 60, 1),
-                     "final_loss": log[-1]["loss"] if log else None, "train_episodes": len(ckpt["train_seeds"]),
-                     "loss_curve": [[r["step"], round(r["loss"], 5)] for r in log[:: max(1, len(log) // 40)]]},
+                     "final_loss": final_loss, "train_episodes": len(ckpt["train_seeds"]), "loss_curve": curve},
         # Stored in the .ewm by `edgewm compile` (strings, as .ewm metadata is).
         "metadata": {
             "diffusion.parameterization": "edm-x0",

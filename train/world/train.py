@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import os
 import sys
 import time
@@ -21,6 +20,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from runlog import RunLog, ema_update  # noqa: E402
 from world.data import EpisodeWindows  # noqa: E402
 from world.model import WorldConfig, WorldDenoiser  # noqa: E402
 
@@ -97,14 +97,13 @@ def main():
                     "wall_seconds": wall}, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
-    wall = ckpt.get("wall_seconds", 0.0) if ckpt else 0.0
-    t_start, t_last, losses = time.time(), time.time(), []
-    log = open(os.path.join(args.run, "log.jsonl"), "a")
+    log = RunLog(args.run, args.batch, every=50, wall_seconds=ckpt.get("wall_seconds", 0.0) if ckpt else 0.0)
+    wall = log.wall
+    t_start = time.time()
     while step < args.max_steps and time.time() - t_start < args.minutes * 60:
         idx = torch.randint(len(data), (args.batch,), generator=gen)
         past, action, target = (t.to(device) for t in data.batch(idx))
-        # Short warm-up, then cosine decay over the planned steps would need the step count
-        # up front; a constant rate after warm-up keeps the run resumable at any length.
+        # Warm-up, then a constant rate: the run stays resumable at any length.
         for g in opt.param_groups:
             g["lr"] = args.lr * min(1.0, (step + 1) / 500)
         loss = edm_loss(model, past, action, target)
@@ -112,25 +111,13 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        with torch.no_grad():
-            decay = min(args.ema, (1 + step) / (10 + step))
-            for pe, pm in zip(ema.parameters(), model.parameters()):
-                pe.lerp_(pm, 1 - decay)
+        ema_update(ema, model, step, args.ema)
         step += 1
-        losses.append(loss.item())
-        if step % 50 == 0:
-            now = time.time()
-            dt, t_last = now - t_last, now
-            wall += dt
-            rec = {"step": step, "loss": sum(losses) / len(losses), "wall_seconds": round(wall, 1),
-                   "samples_per_second": round(50 * args.batch / max(dt, 1e-9), 1)}
-            losses.clear()
-            log.write(json.dumps(rec) + "\n")
-            log.flush()
-            print(f"step {step}  loss {rec['loss']:.4f}  wall {wall / 60:.1f} min", flush=True)
+        log.step(step, loss.item())
         if step % 500 == 0:
+            wall = log.wall
             save()
-    wall += time.time() - t_last
+    wall = log.finish()
     save()
     print(f"stopped at step {step}, {wall / 60:.1f} min of training in all; checkpoint {ckpt_path}")
 
