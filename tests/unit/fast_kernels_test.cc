@@ -142,9 +142,11 @@ TEST(FastMatMul, MatchesLoopsIncludingBatchesAndTransposes) {
           ASSERT_NEAR(y[0].as<float>()[(bb * m + i) * n + j], s, 1e-4 * (1 + std::abs(s)));
         }
   }
+  // M = 1 (time-embedding Linear) takes the GEMV path; odd K and N exercise its tails.
+  for (int64_t m : {9, 1})
   for (int ta : {0, 1})
     for (int tb : {0, 1}) {
-      const int64_t m = 9, k = 21, n = 35;
+      const int64_t k = m == 1 ? 37 : 21, n = m == 1 ? 301 : 35;
       Tensor a = random_tensor(ta ? Shape{k, m} : Shape{m, k}, rng), b = random_tensor(tb ? Shape{n, k} : Shape{k, n}, rng);
       Tensor c = random_tensor(Shape{n}, rng);
       auto y = run_op("Gemm", in(a, b, c), {attr_int("transA", ta), attr_int("transB", tb), testing::attr_float("alpha", 0.5f)});

@@ -68,6 +68,16 @@ template <class T> void gemm_t(const KernelContext& ctx, const GemmMicroF32* mic
     std::fill(Y, Y + M * N, T(0));
   }
   const T* A = av.as<T>();
+  if constexpr (std::is_same_v<T, float>) {
+    if (micro && micro->gemv && M == 1) {
+      // One row: dot products / axpys straight from B, columns split across the threads.
+      const T* Bp = bv.as<T>();
+      ctx.pool->parallel_for(N, 64, [&](int64_t j0, int64_t j1) {
+        micro->gemv(K, j1 - j0, A, ta ? M : 1, Bp + (tb ? j0 * K : j0), tb ? 1 : N, tb ? K : 1, alpha, Y + j0);
+      });
+      return;
+    }
+  }
   StridedPacker<T> pack{bv.as<T>(), 0, tb ? 1 : N, tb ? K : 1};
   gemm_run<T>(
       ctx.pool, ctx.scratch, ctx.scratch_bytes, 1, M, N, K, ta ? 1 : K, ta ? M : 1, [&](int64_t) { return A; }, N,

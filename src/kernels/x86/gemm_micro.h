@@ -13,10 +13,16 @@ namespace edgewm {
 using GemmMicroF32Fn = void (*)(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p,
                                 int64_t ldp, float* c, int64_t ldc, int nr, float alpha);
 
+// y[j] += alpha * sum_k x[k * xs] * B[k * b_rs + j * b_cs] for j in [0, n): the M = 1 case
+// (a time-embedding Linear), where packing B for one row of A would cost more than the math.
+using GemvF32Fn = void (*)(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs,
+                           int64_t b_cs, float alpha, float* y);
+
 struct GemmMicroF32 {
   const char* isa;
   int nr_max;  // columns per call
   GemmMicroF32Fn fn;
+  GemvF32Fn gemv;
 };
 
 // The kernel for `isa`, or nullptr (scalar, or a build without x86 kernels).
@@ -24,6 +30,10 @@ const GemmMicroF32* gemm_micro_f32(Isa isa);
 
 void gemm_micro_f32_avx2(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p, int64_t ldp,
                          float* c, int64_t ldc, int nr, float alpha);
+void gemv_f32_avx2(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs, int64_t b_cs,
+                   float alpha, float* y);
+void gemv_f32_avx512(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs, int64_t b_cs,
+                     float alpha, float* y);
 void gemm_micro_f32_avx512(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p,
                            int64_t ldp, float* c, int64_t ldc, int nr, float alpha);
 

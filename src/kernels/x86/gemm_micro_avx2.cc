@@ -63,4 +63,46 @@ void gemm_micro_f32_avx2(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs,
   }
 }
 
+void gemv_f32_avx2(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs, int64_t b_cs,
+                   float alpha, float* y) {
+  if (b_cs == 1) {  // rows of B are contiguous: y[j..j+8) += x[k] * B[k, j..j+8)
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+      __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+      int64_t q = 0;
+      for (; q + 1 < k; q += 2) {
+        acc0 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + q * xs), _mm256_loadu_ps(b + q * b_rs + j), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + (q + 1) * xs), _mm256_loadu_ps(b + (q + 1) * b_rs + j), acc1);
+      }
+      if (q < k) acc0 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + q * xs), _mm256_loadu_ps(b + q * b_rs + j), acc0);
+      _mm256_storeu_ps(y + j, _mm256_fmadd_ps(_mm256_set1_ps(alpha), _mm256_add_ps(acc0, acc1), _mm256_loadu_ps(y + j)));
+    }
+    for (; j < n; ++j) {
+      float s = 0;
+      for (int64_t q = 0; q < k; ++q) s += x[q * xs] * b[q * b_rs + j];
+      y[j] += alpha * s;
+    }
+    return;
+  }
+  if (b_rs == 1 && xs == 1) {  // columns of B are contiguous (transB): one dot product per j
+    for (int64_t j = 0; j < n; ++j) {
+      const float* bj = b + j * b_cs;
+      __m256 acc = _mm256_setzero_ps();
+      int64_t q = 0;
+      for (; q + 8 <= k; q += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(x + q), _mm256_loadu_ps(bj + q), acc);
+      alignas(32) float lanes[8];
+      _mm256_store_ps(lanes, acc);
+      float s = lanes[0] + lanes[1] + lanes[2] + lanes[3] + lanes[4] + lanes[5] + lanes[6] + lanes[7];
+      for (; q < k; ++q) s += x[q] * bj[q];
+      y[j] += alpha * s;
+    }
+    return;
+  }
+  for (int64_t j = 0; j < n; ++j) {
+    float s = 0;
+    for (int64_t q = 0; q < k; ++q) s += x[q * xs] * b[q * b_rs + j * b_cs];
+    y[j] += alpha * s;
+  }
+}
+
 }  // namespace edgewm

@@ -49,4 +49,41 @@ void gemm_micro_f32_avx512(int64_t kc, const float* a, int64_t a_rs, int64_t a_c
   }
 }
 
+void gemv_f32_avx512(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs, int64_t b_cs,
+                     float alpha, float* y) {
+  if (b_cs == 1) {  // rows of B are contiguous: y[j..j+16) += x[k] * B[k, j..j+16)
+    int64_t j = 0;
+    for (; j < n; j += 16) {
+      const __mmask16 m = n - j >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - j)) - 1);
+      __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+      int64_t q = 0;
+      for (; q + 1 < k; q += 2) {
+        acc0 = _mm512_fmadd_ps(_mm512_set1_ps(x[q * xs]), _mm512_maskz_loadu_ps(m, b + q * b_rs + j), acc0);
+        acc1 = _mm512_fmadd_ps(_mm512_set1_ps(x[(q + 1) * xs]), _mm512_maskz_loadu_ps(m, b + (q + 1) * b_rs + j), acc1);
+      }
+      if (q < k) acc0 = _mm512_fmadd_ps(_mm512_set1_ps(x[q * xs]), _mm512_maskz_loadu_ps(m, b + q * b_rs + j), acc0);
+      const __m512 sum = _mm512_mul_ps(_mm512_set1_ps(alpha), _mm512_add_ps(acc0, acc1));
+      _mm512_mask_storeu_ps(y + j, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, y + j), sum));
+    }
+    return;
+  }
+  if (b_rs == 1 && xs == 1) {  // columns of B are contiguous (transB): one dot product per j
+    for (int64_t j = 0; j < n; ++j) {
+      const float* bj = b + j * b_cs;
+      __m512 acc = _mm512_setzero_ps();
+      for (int64_t q = 0; q < k; q += 16) {
+        const __mmask16 m = k - q >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - q)) - 1);
+        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + q), _mm512_maskz_loadu_ps(m, bj + q), acc);
+      }
+      y[j] += alpha * _mm512_reduce_add_ps(acc);
+    }
+    return;
+  }
+  for (int64_t j = 0; j < n; ++j) {
+    float s = 0;
+    for (int64_t q = 0; q < k; ++q) s += x[q * xs] * b[q * b_rs + j * b_cs];
+    y[j] += alpha * s;
+  }
+}
+
 }  // namespace edgewm
