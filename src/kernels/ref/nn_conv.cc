@@ -153,14 +153,14 @@ template <class T> void conv_t(const KernelContext& ctx, const GemmMicroF32* mic
           return;
         }
         const T* src = xc + in_row + off;
-        int64_t s = s0;
-        for (; s < lo; ++s) o[s - s0] = T(0);
+        // [s0, lo) and [hi, s0 + len) fall in the padding; [lo, hi) is one input row segment.
+        std::fill(o, o + (lo - s0), T(0));
         if (s_last == 1) {
-          for (; s < hi; ++s) o[s - s0] = src[s];
+          std::memcpy(o + (lo - s0), src + lo, static_cast<size_t>(hi - lo) * sizeof(T));
         } else {
-          for (; s < hi; ++s) o[s - s0] = src[s * s_last];
+          for (int64_t s = lo; s < hi; ++s) o[s - s0] = src[s * s_last];
         }
-        for (; s < s0 + len; ++s) o[s - s0] = T(0);
+        std::fill(o + (hi - s0), o + len, T(0));
       });
       std::fill(d + nc, d + ldp, T(0));
     }
