@@ -1,8 +1,11 @@
 // The x86 fast kernels: f32 Conv, Gemm and MatMul through the AVX2 / AVX-512 micro-kernels,
 // chosen over the reference kernels when the CPU (capped by EDGEWM_ISA) has the ISA.
+#include <algorithm>
+
 #include "ir/op_registry.h"
 #include "kernels/cpu_features.h"
 #include "kernels/x86/activations.h"
+#include "kernels/x86/norm.h"
 #include "kernels/ref/nn.h"
 #include "kernels/register_ops.h"
 
@@ -28,12 +31,32 @@ template <Isa kIsa> void sigmoid(const KernelContext& ctx) {
   });
 }
 
+// InstanceNormalization over [N, C, spatial...]: one row per (n, c).
+template <Isa kIsa> void instance_norm(const KernelContext& ctx) {
+  const TensorView& xv = ctx.in(0);
+  const int64_t rows = xv.shape[0] * xv.shape[1], c = xv.shape[1];
+  const int64_t inner = rows ? xv.numel() / rows : 0;
+  if (inner == 0) return;
+  const float eps = ctx.attrs().get_float("epsilon", 1e-5f);
+  const float *x = xv.as<float>(), *scale = ctx.in(1).as<float>(), *bias = ctx.in(2).as<float>();
+  float* y = ctx.out(0).as<float>();
+  ctx.pool->parallel_for(rows, std::max<int64_t>(1, 16384 / inner), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      if constexpr (kIsa == Isa::kAvx512)
+        normalize_row_f32_avx512(x + r * inner, y + r * inner, inner, scale[r % c], bias[r % c], eps);
+      else
+        normalize_row_f32_avx2(x + r * inner, y + r * inner, inner, scale[r % c], bias[r % c], eps);
+    }
+  });
+}
+
 template <Isa kIsa> void register_isa(OpRegistry& r, int priority) {
   const std::string name = isa_name(kIsa);
   r.add_kernel("Conv", KernelDef{name, conv<kIsa>, supports_f32<kIsa>, priority, conv_scratch});
   r.add_kernel("Gemm", KernelDef{name, gemm<kIsa>, supports_f32<kIsa>, priority, gemm_scratch});
   r.add_kernel("MatMul", KernelDef{name, matmul<kIsa>, supports_f32<kIsa>, priority, matmul_scratch});
   r.add_kernel("Sigmoid", KernelDef{name, sigmoid<kIsa>, supports_f32<kIsa>, priority, nullptr});
+  r.add_kernel("InstanceNormalization", KernelDef{name, instance_norm<kIsa>, supports_f32<kIsa>, priority, nullptr});
 }
 
 }  // namespace
