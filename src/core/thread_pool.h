@@ -44,8 +44,11 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable wake_, done_;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
+  // A model run is hundreds of short parallel sections: waking a sleeping thread costs tens of
+  // microseconds each time, so workers and the caller first spin briefly (bounded, with pause)
+  // on these before sleeping on the condition variables.
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
   bool stop_ = false;
   // Current job.
   ChunkFn fn_ = nullptr;
