@@ -191,6 +191,48 @@ void gemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, int64_t bat
   int64_t mrows = (M + mchunks - 1) / mchunks;
   mrows = (mrows + MR - 1) / MR * MR;
   mchunks = (M + mrows - 1) / mrows;
+  // C[i0:i1, j0:j0+nc] += alpha * A[i0:i1, k0:k0+kc] * (packed panel).
+  auto compute_rows = [&](const T* a, T* c, int64_t k0, int64_t kc, int64_t j0, int64_t nc, const T* pbuf, int64_t i0,
+                          int64_t i1) {
+    for (int64_t i = i0; i < i1; i += MR) {
+      const int mr = static_cast<int>(std::min<int64_t>(MR, i1 - i));
+      const T* ai = a + i * a_rs + k0 * a_cs;
+      if constexpr (std::is_same_v<T, float>) {
+        if (micro) {
+          for (int64_t j = 0; j < nc; j += micro->nr_max) {
+            const int nr = static_cast<int>(std::min<int64_t>(micro->nr_max, nc - j));
+            micro->fn(kc, ai, a_rs, a_cs, mr, pbuf + j, ldp, c + i * ldc + j0 + j, ldc, nr, alpha);
+          }
+          continue;
+        }
+      }
+      for (int64_t j = 0; j < nc; j += NR) {
+        const int nr = static_cast<int>(std::min<int64_t>(NR, nc - j));
+        gemm_micro<T, MR, NR>(kc, ai, a_rs, a_cs, mr, pbuf + j, ldp, c + i * ldc + j0 + j, ldc, nr, alpha);
+      }
+    }
+  };
+  // Fewer column blocks than threads (small images, deep K): splitting rows would make every
+  // thread repack the same panel, so the threads pack it once together, then share it.
+  if (pool && threads > 1 && batches * nblocks < threads && M >= 2 * MR) {
+    T* pbuf = panels;
+    const int64_t row_tiles = (M + MR - 1) / MR;
+    for (int64_t b = 0; b < batches; ++b) {
+      const T* a = a_of(b);
+      T* c = c_of(b);
+      for (int64_t nb = 0; nb < nblocks; ++nb) {
+        const int64_t j0 = nb * kGemmNC, nc = std::min(kGemmNC, N - j0);
+        for (int64_t k0 = 0; k0 < K; k0 += kGemmKC) {
+          const int64_t kc = std::min(kGemmKC, K - k0);
+          pool->parallel_for(kc, 8, [&](int64_t r0, int64_t r1) { pack(b, k0 + r0, r1 - r0, j0, nc, pbuf + r0 * ldp, ldp); });
+          pool->parallel_for(row_tiles, 1, [&](int64_t t0, int64_t t1) {
+            compute_rows(a, c, k0, kc, j0, nc, pbuf, t0 * MR, std::min(M, t1 * MR));
+          });
+        }
+      }
+    }
+    return;
+  }
   const int64_t items = batches * mchunks * nblocks;
   const int slots = static_cast<int>(std::min<int64_t>(kGemmSlots, items));
   std::atomic<int64_t> next{0};
@@ -206,23 +248,7 @@ void gemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, int64_t bat
         for (int64_t k0 = 0; k0 < K; k0 += kGemmKC) {
           const int64_t kc = std::min(kGemmKC, K - k0);
           pack(b, k0, kc, j0, nc, pbuf, ldp);
-          for (int64_t i = i0; i < i1; i += MR) {
-            const int mr = static_cast<int>(std::min<int64_t>(MR, i1 - i));
-            const T* ai = a + i * a_rs + k0 * a_cs;
-            if constexpr (std::is_same_v<T, float>) {
-              if (micro) {
-                for (int64_t j = 0; j < nc; j += micro->nr_max) {
-                  const int nr = static_cast<int>(std::min<int64_t>(micro->nr_max, nc - j));
-                  micro->fn(kc, ai, a_rs, a_cs, mr, pbuf + j, ldp, c + i * ldc + j0 + j, ldc, nr, alpha);
-                }
-                continue;
-              }
-            }
-            for (int64_t j = 0; j < nc; j += NR) {
-              const int nr = static_cast<int>(std::min<int64_t>(NR, nc - j));
-              gemm_micro<T, MR, NR>(kc, ai, a_rs, a_cs, mr, pbuf + j, ldp, c + i * ldc + j0 + j, ldc, nr, alpha);
-            }
-          }
+          compute_rows(a, c, k0, kc, j0, nc, pbuf, i0, i1);
         }
       }
     }
