@@ -9,6 +9,17 @@ import time
 import torch
 
 
+def optimizer_step(opt: torch.optim.Optimizer, model: torch.nn.Module, loss: torch.Tensor, lr: float,
+                   clip: float = 1.0) -> None:
+    """One update at learning rate `lr`, gradients clipped to norm `clip`."""
+    for g in opt.param_groups:
+        g["lr"] = lr
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    opt.step()
+
+
 @torch.no_grad()
 def ema_update(ema: torch.nn.Module, model: torch.nn.Module, step: int, decay: float) -> None:
     """EMA with a warm-up: early steps follow the model closely, later ones average over ~1/(1-decay)."""

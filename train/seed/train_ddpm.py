@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fixtures.common import save_case  # noqa: E402
-from runlog import RunLog, ema_update, loss_curve  # noqa: E402
+from runlog import RunLog, ema_update, loss_curve, optimizer_step  # noqa: E402
 from fixtures.seed_unet import FULL_CONFIG, SampleOnly  # noqa: E402
 
 DATA = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
@@ -91,13 +91,8 @@ def main():
         noise = torch.randn(x0.shape, generator=gen).to(device)
         a = alphas[t][:, None, None, None]
         xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
-        for g in opt.param_groups:
-            g["lr"] = args.lr * min(1.0, (step + 1) / 200)
         loss = torch.mean((model(xt, t).sample - noise) ** 2)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        optimizer_step(opt, model, loss, args.lr * min(1.0, (step + 1) / 200))
         ema_update(ema, model, step, args.ema)
         step += 1
         log.step(step, loss.item())

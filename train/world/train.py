@@ -20,7 +20,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from runlog import RunLog, ema_update  # noqa: E402
+from runlog import RunLog, ema_update, optimizer_step  # noqa: E402
 from world.data import EpisodeWindows  # noqa: E402
 from world.model import WorldConfig, WorldDenoiser  # noqa: E402
 
@@ -103,14 +103,9 @@ def main():
     while step < args.max_steps and time.time() - t_start < args.minutes * 60:
         idx = torch.randint(len(data), (args.batch,), generator=gen)
         past, action, target = (t.to(device) for t in data.batch(idx))
-        # Warm-up, then a constant rate: the run stays resumable at any length.
-        for g in opt.param_groups:
-            g["lr"] = args.lr * min(1.0, (step + 1) / 500)
         loss = edm_loss(model, past, action, target)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        # Warm-up, then a constant rate: the run stays resumable at any length.
+        optimizer_step(opt, model, loss, args.lr * min(1.0, (step + 1) / 500))
         ema_update(ema, model, step, args.ema)
         step += 1
         log.step(step, loss.item())
