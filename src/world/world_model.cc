@@ -59,6 +59,8 @@ struct WorldModel::Impl {
   WorldModelOptions opt;
   double eval_ms_estimate = 0;  // running cost of one denoiser call, for the deadline
   std::vector<float> denoised, previous_denoised;
+  std::vector<float> sigmas;          // the schedule: fixed, so computed once
+  std::vector<TensorView> inputs;     // views of noisy/sigma/past/action in the model's order
 
   Impl(std::shared_ptr<const Model> m, const WorldModelOptions& o)
       : model(m), session(m, SessionOptions{o.threads}), seed(o.seed), opt(o) {
@@ -102,6 +104,14 @@ struct WorldModel::Impl {
     past = Tensor(DType::kF32, ins[in_past].shape);
     action = Tensor(DType::kI64, Shape{1});
     for (int i = 0; i < k; ++i) ring.emplace_back(DType::kF32, Shape{1, 3, h, w});
+    sigmas = diffusion::karras_sigmas(steps, schedule);
+    inputs.resize(4);
+    inputs[in_noisy] = noisy.view();
+    inputs[in_sigma] = sigma.view();
+    inputs[in_past] = past.view();
+    inputs[in_action] = action.view();
+    denoised.resize(static_cast<size_t>(3) * h * w);
+    previous_denoised.resize(denoised.size());
   }
 
   void push(const Image& img) {
@@ -153,7 +163,7 @@ const Image& WorldModel::step(int action) {
   d.action.as<int64_t>()[0] = action;
   const auto t1 = Clock::now();
 
-  const std::vector<float> sigmas = diffusion::karras_sigmas(d.steps, d.schedule);
+  const std::vector<float>& sigmas = d.sigmas;
   float* x = d.noisy.as<float>();
   const int start = d.opt.warm_start_step;
   // Warm start: the newest history frame (where the scene was a moment ago) noised to
@@ -161,13 +171,6 @@ const Image& WorldModel::step(int action) {
   const float* newest = d.ring[(d.head + d.k - 1) % d.k].as<float>();
   for (size_t i = 0; i < frame_floats; ++i)
     x[i] = (start > 0 ? newest[i] : 0.f) + static_cast<float>(d.rng.normal()) * sigmas[start];
-  std::vector<TensorView> ins(4);
-  ins[d.in_noisy] = d.noisy.view();
-  ins[d.in_sigma] = d.sigma.view();
-  ins[d.in_past] = d.past.view();
-  ins[d.in_action] = d.action.view();
-  d.denoised.resize(frame_floats);
-  d.previous_denoised.resize(frame_floats);
   StepTiming timing;
   for (int s = start; s < d.steps; ++s) {
     if (d.opt.budget_ms > 0 && timing.nfe > 0 && ms(Clock::now() - t0) + d.eval_ms_estimate > d.opt.budget_ms) {
@@ -176,7 +179,7 @@ const Image& WorldModel::step(int action) {
     }
     const auto e0 = Clock::now();
     d.sigma.as<float>()[0] = sigmas[s];
-    auto outs = d.session.run(ins);
+    auto outs = d.session.run(d.inputs);
     std::swap(d.denoised, d.previous_denoised);
     std::copy_n(outs[0].as<float>(), frame_floats, d.denoised.begin());
     ++timing.nfe;
