@@ -9,6 +9,7 @@
 
 #include "compiler/compile.h"
 #include "edgewm/model.h"
+#include "edgewm/world.h"
 #include "edgewm/tensor.h"
 
 namespace edgewm::cli {
@@ -30,6 +31,10 @@ struct CompileFlags {
   void add_to(CLI::App& app);
   CompileOptions options() const;
 };
+
+// The world-model sampling flags (--steps, --sampler, --early-exit, --warm-start, --budget-ms,
+// --threads) shared by demo, rollout and play.
+void add_world_model_flags(CLI::App& app, WorldModelOptions& options);
 
 // Opens a model: .ewm is mapped; anything else is compiled from ONNX in memory.
 std::shared_ptr<const Model> open_model(const std::string& path, const CompileFlags& flags);

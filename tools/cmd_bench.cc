@@ -55,6 +55,7 @@ void print_stats(const char* name, const LatencyStats& s) {
 struct Args {
   std::string model, image, image_input, save_output;
   int threads = 0, runs = 50, warmup = 5, loads = 50;
+  std::vector<std::string> memoize;
   bool json = false, peak = false;
   CompileFlags compile;
 };
@@ -157,7 +158,10 @@ void run_bench(const Args& a) {
     Session s(model, SessionOptions{a.threads});
     session_setup.push_back(ms_since(t0));
   }
-  Session session(model, SessionOptions{a.threads});
+  SessionOptions session_options;
+  session_options.threads = a.threads;
+  session_options.memoize_inputs = a.memoize;
+  Session session(model, session_options);
   std::vector<Tensor> ins = synthetic_inputs(*model);
   std::vector<TensorView> views;
   for (const auto& t : ins) views.push_back(t.view());
@@ -281,6 +285,9 @@ void add_bench_command(CLI::App& app) {
                 "and report the model's compute as % of the FP32 peak");
   cmd->add_option("-t,--threads", args->threads, "Threads (default: physical cores)");
   cmd->add_option("--runs", args->runs, "Timed runs (default 50)")->check(CLI::PositiveNumber);
+  cmd->add_option("--memoize", args->memoize,
+                  "Input whose value repeats (e.g. a sampler's noise level): nodes depending only on such inputs "
+                  "run once and are replayed (repeatable)");
   cmd->add_option("--warmup", args->warmup, "Untimed runs first (default 5)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--loads", args->loads, "Timed model loads (default 50)")->check(CLI::PositiveNumber);
   cmd->add_option("--image", args->image,

@@ -124,21 +124,14 @@ void add_demo_command(CLI::App& app) {
   auto a = std::make_shared<DemoArgs>();
   cmd->add_option("model", a->model, "World model (.ewm, or .onnx with its model.json)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--frames", a->frames, "Frames to fly")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--steps", a->wm.steps, "Denoising steps per frame (default: the model's)")->check(CLI::PositiveNumber);
   cmd->add_option("--seed", a->seed, "Seed of the flight (held out from training seeds)")->capture_default_str();
   cmd->add_option("--anchor-every", a->anchor_every,
                   "Restart the dream from the true frames every N frames (0: dream freely)")
       ->capture_default_str();
-  cmd->add_option("--budget-ms", a->wm.budget_ms,
-                  "Per-frame deadline: return the best estimate rather than miss it (drawn on the chart)");
-  cmd->add_option("--early-exit", a->wm.early_exit_tol,
-                  "Stop denoising once the clean-frame prediction changes less than this (relative L2)");
-  cmd->add_option("--warm-start", a->wm.warm_start_step,
-                  "Start each frame at this schedule step from the previous frame, noised (0: off)");
-  cmd->add_option("-t,--threads", a->wm.threads, "Threads (default: physical cores)");
   cmd->add_option("--gif", a->gif, "Animated GIF output")->capture_default_str();
   cmd->add_option("--plot", a->plot, "Latency chart (PNG) output")->capture_default_str();
   cmd->add_flag("--json", a->json, "Print JSON");
+  add_world_model_flags(*cmd, a->wm);
   a->compile.add_to(*cmd);
   cmd->callback([a] { run_demo(*a); });
 }

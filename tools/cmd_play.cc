@@ -51,22 +51,39 @@ int action_for(const std::string& key) {
   return 0;
 }
 
-// The next key: waits up to timeout_ms on a terminal; reads the next byte of a pipe.
-std::string read_key(bool interactive, int timeout_ms, bool& eof) {
-  char buf[8];
-  if (interactive) {
-    pollfd p{STDIN_FILENO, POLLIN, 0};
-    if (poll(&p, 1, timeout_ms) <= 0) return {};
-    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+// Keys one at a time: a terminal may deliver several in one read (fast typing, a paste), and
+// arrows arrive as ESC [ A..D. Waits up to timeout_ms on a terminal; a pipe gives one byte
+// per frame until it ends.
+class KeyReader {
+ public:
+  explicit KeyReader(bool interactive) : interactive_(interactive) {}
+  std::string next(int timeout_ms, bool& eof) {
+    if (pending_.empty()) fill(timeout_ms, eof);
+    if (pending_.empty()) return {};
+    size_t n = 1;
+    if (pending_[0] == '\x1b' && pending_.size() >= 3 && pending_[1] == '[') n = 3;
+    std::string key = pending_.substr(0, n);
+    pending_.erase(0, n);
+    return key;
   }
-  ssize_t n = read(STDIN_FILENO, buf, 1);
-  if (n <= 0) {
-    eof = true;
-    return {};
+
+ private:
+  void fill(int timeout_ms, bool& eof) {
+    char buf[64];
+    if (interactive_) {
+      pollfd p{STDIN_FILENO, POLLIN, 0};
+      if (poll(&p, 1, timeout_ms) <= 0) return;
+      const ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+      if (n > 0) pending_.append(buf, static_cast<size_t>(n));
+      return;
+    }
+    const ssize_t n = read(STDIN_FILENO, buf, 1);
+    if (n <= 0) eof = true;
+    else pending_.append(buf, 1);
   }
-  return std::string(buf, 1);
-}
+  bool interactive_;
+  std::string pending_;
+};
 
 void draw(const Image& f, int scale, std::string& out) {
   out.clear();
@@ -102,8 +119,7 @@ void add_play_command(CLI::App& app) {
   cmd->add_option("--scale", a->scale, "Terminal cells per pixel (width)")->capture_default_str()->check(CLI::Range(1, 8));
   cmd->add_option("--frames", a->frames, "Stop after this many frames (0: until q)")->capture_default_str();
   cmd->add_option("--seed", a->seed, "Seed of the starting scene")->capture_default_str();
-  cmd->add_option("--steps", a->wm.steps, "Denoising steps per frame (default: the model's)")->check(CLI::PositiveNumber);
-  cmd->add_option("-t,--threads", a->wm.threads, "Threads (default: physical cores)");
+  add_world_model_flags(*cmd, a->wm);
   a->compile.add_to(*cmd);
   cmd->callback([a] {
     WorldModel wm(open_model(a->model, a->compile), a->wm);
@@ -123,10 +139,11 @@ void add_play_command(CLI::App& app) {
     RawTerminal term;
     std::string screen;
     bool eof = false;
+    KeyReader keys(term.interactive());
     const int period_ms = 1000 / a->fps;
     for (int frame = 0; a->frames == 0 || frame < a->frames; ++frame) {
       const auto t0 = std::chrono::steady_clock::now();
-      const std::string key = read_key(term.interactive(), period_ms, eof);
+      const std::string key = keys.next(period_ms, eof);
       if (eof || key == "q" || key == "\x1b") break;
       if (key == "r") {
         restart(++seed);

@@ -19,6 +19,7 @@ void add_profile_command(CLI::App& app) {
   struct Args {
     std::string model, trace;
     int threads = 0, runs = 20, warmup = 3, top = 15;
+    std::vector<std::string> memoize;
     bool json = false;
     CompileFlags flags;
   };
@@ -27,13 +28,19 @@ void add_profile_command(CLI::App& app) {
   cmd->add_option("-t,--threads", args->threads, "Threads (default: physical cores)");
   cmd->add_option("--runs", args->runs, "Profiled runs; per-node figures are medians (default 20)")->check(CLI::PositiveNumber);
   cmd->add_option("--warmup", args->warmup, "Unprofiled runs first (default 3)");
+  cmd->add_option("--memoize", args->memoize,
+                  "Input whose value repeats (e.g. a sampler's noise level): nodes depending only on such inputs "
+                  "run once and are replayed (repeatable)");
   cmd->add_option("--top", args->top, "Slowest nodes to list (default 15)");
   cmd->add_option("--trace", args->trace, "Write the last run as Chrome trace JSON (chrome://tracing, ui.perfetto.dev)");
   cmd->add_flag("--json", args->json, "Print JSON");
   args->flags.add_to(*cmd);
   cmd->callback([args] {
     auto model = open_model(args->model, args->flags);
-    Session session(model, SessionOptions{args->threads});
+    SessionOptions session_options;
+    session_options.threads = args->threads;
+    session_options.memoize_inputs = args->memoize;
+    Session session(model, session_options);
     const Graph& g = model->data().parsed.graph;
     std::vector<NodeKernel> kernels = session.kernels();
     std::vector<Tensor> ins;

@@ -81,20 +81,14 @@ void add_rollout_command(CLI::App& app) {
   cmd->add_option("--env", a->spec.env, "Simulator")->capture_default_str();
   cmd->add_option("--episodes", a->spec.episodes, "Held-out episodes")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--horizon", a->spec.horizon, "Frames predicted per episode")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--steps", a->wm.steps, "Denoising steps per frame (default: the model's)")->check(CLI::PositiveNumber);
   cmd->add_option("--seed", a->spec.seed, "Base seed of the held-out episodes (keep it apart from training seeds)")
       ->capture_default_str();
   cmd->add_option("--sampler-seed", a->wm.seed, "Seed of the sampler's noise")->capture_default_str();
-  cmd->add_option("--early-exit", a->wm.early_exit_tol,
-                  "Stop denoising once the clean-frame prediction changes less than this (relative L2)");
-  cmd->add_option("--warm-start", a->wm.warm_start_step,
-                  "Start each frame at this schedule step from the previous frame, noised (0: off)");
-  cmd->add_option("--budget-ms", a->wm.budget_ms, "Per-frame deadline: return the best estimate rather than miss it");
   cmd->add_option("--policy", a->spec.policy, "Who acts: scripted or random")->capture_default_str();
-  cmd->add_option("-t,--threads", a->wm.threads, "Threads (default: physical cores)");
   cmd->add_option("--strip", a->strip, "Write a PNG strip of the first episode (top: truth, bottom: dream)");
   cmd->add_option("--gif", a->gif, "Write an animated GIF of the first episode (truth | dream)");
   cmd->add_flag("--json", a->json, "Print JSON");
+  add_world_model_flags(*cmd, a->wm);
   a->compile.add_to(*cmd);
   cmd->callback([a] {
     WorldModel wm(open_model(a->model, a->compile), a->wm);

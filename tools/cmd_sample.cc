@@ -1,4 +1,4 @@
-// `edgewm sample`: images from an unconditional diffusion model (DDPM/DDIM), as a PNG grid.
+// `edgewm sample`: images from an unconditional diffusion model, as a PNG grid.
 #include <cmath>
 #include <cstdio>
 
@@ -12,7 +12,7 @@
 namespace edgewm::cli {
 
 void add_sample_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("sample", "Sample images from a diffusion model (DDPM or DDIM) into a PNG grid");
+  auto* cmd = app.add_subcommand("sample", "Sample images from a diffusion model (DDPM, DDIM, Euler, Heun, DPM-Solver++ 2M) into a PNG grid");
   struct Args {
     std::string model, out = "grid.png";
     diffusion::ImageSamplingOptions opt;
@@ -21,7 +21,9 @@ void add_sample_command(CLI::App& app) {
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("model", a->model, "Model (.ewm, or .onnx with its model.json)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--sampler", a->opt.sampler, "ddpm or ddim (default: the model's, else ddim)");
+  cmd->add_option("--sampler", a->opt.sampler,
+                  "ddpm, ddim, euler, heun or dpm++2m; add -karras for Karras noise levels (euler, heun, dpm++2m); "
+                  "default: the model's, else ddim");
   cmd->add_option("--steps", a->opt.steps, "Sampling steps (default: the model's, else 50)")->check(CLI::PositiveNumber);
   cmd->add_option("--eta", a->opt.eta, "DDIM eta: 0 deterministic, 1 as noisy as DDPM")->capture_default_str();
   cmd->add_option("--seed", a->opt.seed, "Seed of the initial noise")->capture_default_str();

@@ -17,6 +17,16 @@ namespace edgewm {
 struct SessionOptions {
   int threads = 0;            // 0: one per physical core
   bool check_inputs = true;   // reject NaN/Inf in float inputs with an error naming the input
+  // Inputs whose values repeat across runs (a sampler's noise level, an action): the nodes
+  // that depend only on them and on constants run once per distinct value (up to 64 kept);
+  // later runs replay their outputs. Empty: off.
+  std::vector<std::string> memoize_inputs;
+};
+
+struct SessionMemoStats {
+  size_t nodes = 0;             // nodes a memo hit skips
+  size_t hits = 0, misses = 0;  // runs
+  size_t entries = 0, entry_bytes = 0;
 };
 
 struct NodeKernel {
@@ -49,6 +59,7 @@ class Session {
   // duration in nanoseconds (profiling); empty = off, and then costs nothing.
   using NodeObserver = std::function<void(size_t node, int64_t start_ns, int64_t duration_ns)>;
   void set_node_observer(NodeObserver observer);
+  SessionMemoStats memo_stats() const;
 
  private:
   struct Impl;

@@ -21,12 +21,20 @@ struct WorldModelOptions {
   // Adaptive sampling. Early exit: stop once the predicted clean frame changes by less than
   // this (relative L2) between two denoiser calls, and return it; 0: off.
   double early_exit_tol = 0;
-  // Warm start (SDEdit-style): begin at schedule index N (of `steps`) from the newest history
-  // frame noised to that level, instead of from pure noise at sigma_max; 0: off.
+  // Warm start (SDEdit-style): begin at noise level N of the schedule (of `steps`) from a
+  // forecast of the next frame noised to that level, instead of from pure noise; 0: off.
   int warm_start_step = 0;
+  // The forecast: "motion", the newest frame moved by the global motion between the two
+  // newest (scrolling scenes, ego-motion); "last", the newest frame as it is.
+  std::string warm_start_from = "motion";
   // Deadline per frame: before each denoiser call after the first, predict its cost from the
   // measured ones and return the current estimate rather than miss the budget; 0: off.
   double budget_ms = 0;
+  // Compute the conditioning path (noise-level and action embeddings) once per (sigma,
+  // action) and replay it (Session memoize_inputs); false: every call computes it.
+  bool memoize_conditioning = true;
+  // ODE solver: euler | heun | dpm++2m; empty: the model's `diffusion.sampler`, else euler.
+  std::string sampler;
 };
 
 // Where a frame's time went (milliseconds), the split edge engineers budget with.

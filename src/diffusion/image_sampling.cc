@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "core/rng.h"
-#include "diffusion/discrete.h"
+#include "diffusion/sampler.h"
 #include "imaging/image_tensor.h"
 
 namespace edgewm::diffusion {
@@ -44,7 +44,11 @@ ImageSamplingResult sample_images(Session& session, const ImageSamplingOptions& 
   ImageSamplingResult r;
   r.sampler = o.sampler.empty() ? meta_or(m, "diffusion.sampler", "ddim") : o.sampler;
   r.steps = o.steps > 0 ? o.steps : static_cast<int>(meta_number(m, "diffusion.steps", 50));
-  auto sampler = DiscreteSampler::create(r.sampler, s, r.steps, o.eta);
+  SamplerOptions so;
+  so.eta = o.eta;
+  so.spacing = meta_or(m, "diffusion.timestep_spacing", "");
+  auto sampler = Sampler::create(r.sampler, s, r.steps, so);
+  r.sampler = sampler->name();
 
   const auto& ins = m.inputs();
   if (ins.size() != 2 || !is_image_tensor(TensorView{nullptr, ins[0].dtype, ins[0].shape}))
@@ -58,26 +62,32 @@ ImageSamplingResult sample_images(Session& session, const ImageSamplingOptions& 
   Tensor x(DType::kF32, shape), t(tinfo.dtype, tinfo.shape), noise(DType::kF32, shape);
   Rng rng(o.seed);
   std::vector<float> out_copy(static_cast<size_t>(shape.numel()));
+  Tensor model_in(DType::kF32, shape);
+  float* ins_p = model_in.as<float>();
+  const size_t n = static_cast<size_t>(x.numel());
   for (int done = 0; done < o.count; done += static_cast<int>(batch)) {
     float* xs = x.as<float>();
-    for (int64_t i = 0; i < x.numel(); ++i) xs[i] = static_cast<float>(rng.normal());
-    for (size_t i = 0; i < sampler->timesteps().size(); ++i) {
-      const int64_t ts = sampler->timesteps()[i];
+    const double init = sampler->init_noise_sigma();
+    for (size_t i = 0; i < n; ++i) xs[i] = static_cast<float>(rng.normal() * init);
+    sampler->restart();
+    for (size_t i = 0; i < sampler->evaluations(); ++i) {
+      const double ts = sampler->timesteps()[i];
       for (int64_t k = 0; k < t.numel(); ++k) {
-        if (tinfo.dtype == DType::kI64) t.as<int64_t>()[k] = ts;
+        if (tinfo.dtype == DType::kI64) t.as<int64_t>()[k] = static_cast<int64_t>(ts);
         else if (tinfo.dtype == DType::kI32) t.as<int32_t>()[k] = static_cast<int32_t>(ts);
         else t.as<float>()[k] = static_cast<float>(ts);
       }
+      const float scale = static_cast<float>(sampler->input_scale(i));
+      for (size_t k = 0; k < n; ++k) ins_p[k] = xs[k] * scale;
       const auto t0 = std::chrono::steady_clock::now();
-      auto outs = session.run({x.view(), t.view()});
+      auto outs = session.run({model_in.view(), t.view()});
       if (outs[0].shape != shape)
         throw Error(ErrorKind::kInvalidArgument, "model output " + describe(outs[0]) + " is not the sample's shape");
       std::copy_n(outs[0].as<float>(), out_copy.size(), out_copy.begin());
       if (sampler->needs_noise(i))
         for (int64_t k = 0; k < noise.numel(); ++k) noise.as<float>()[k] = static_cast<float>(rng.normal());
-      sampler->step(i, out_copy, {xs, static_cast<size_t>(x.numel())},
-                    sampler->needs_noise(i) ? std::span<const float>(noise.as<float>(), static_cast<size_t>(noise.numel()))
-                                            : std::span<const float>());
+      sampler->step(i, out_copy, {xs, n},
+                    sampler->needs_noise(i) ? std::span<const float>(noise.as<float>(), n) : std::span<const float>());
       r.step_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
     for (int64_t b = 0; b < batch && done + b < o.count; ++b) r.images.push_back(tensor_to_image(x.view(), b));

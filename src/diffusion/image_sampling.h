@@ -1,6 +1,7 @@
 #pragma once
 // Unconditional image sampling with a discrete-time diffusion model (sample, timestep) -> model
-// output, driven by its metadata (prediction type, beta schedule) and a DDPM/DDIM sampler.
+// output, driven by its metadata (prediction type, beta schedule, timestep spacing) and any
+// sampler of diffusion/sampler.h.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,7 +12,7 @@
 namespace edgewm::diffusion {
 
 struct ImageSamplingOptions {
-  std::string sampler;  // ddpm | ddim; empty: the model's diffusion.sampler (else ddim)
+  std::string sampler;  // Sampler::names() (+ "-karras"); empty: the model's diffusion.sampler (else ddim)
   int steps = 0;        // 0: the model's diffusion.steps (else 50)
   double eta = 0.0;     // DDIM only
   uint64_t seed = 0;
@@ -22,7 +23,7 @@ struct ImageSamplingResult {
   std::vector<Image> images;
   std::vector<double> step_ms;  // one per model evaluation (a whole batch)
   std::string sampler;
-  int steps = 0;
+  int steps = 0;  // steps as asked; Heun evaluates the model 2 * steps - 1 times
 };
 
 // Throws kInvalidArgument naming what is missing when the model is not such a model.

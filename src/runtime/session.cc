@@ -7,6 +7,7 @@
 
 #include "core/thread_pool.h"
 #include "ir/op_registry.h"
+#include "runtime/input_memo.h"
 #include "runtime/model_data.h"
 
 namespace edgewm {
@@ -22,6 +23,7 @@ struct Session::Impl {
   std::vector<TensorView> outputs;        // graph outputs
   NodeObserver observer;
   bool check_inputs = true;
+  InputMemo memo;
 };
 
 namespace {
@@ -99,6 +101,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
     }
   }
   for (ValueId id : g.outputs) s.outputs.push_back(s.views[static_cast<size_t>(id)]);
+  s.memo = InputMemo(g, options.memoize_inputs);
 }
 
 Session::~Session() = default;
@@ -124,17 +127,28 @@ std::span<const TensorView> Session::run(std::span<const TensorView> inputs) {
     const TensorView& dst = s.views[static_cast<size_t>(g.inputs[i])];
     if (dst.data != inputs[i].data && inputs[i].nbytes()) std::memcpy(dst.data, inputs[i].data, inputs[i].nbytes());
   }
+  const bool replay = s.memo.begin(inputs);
   for (size_t k = 0; k < s.contexts.size(); ++k) {
-    if (!s.observer) {
+    const bool memoized = s.memo.memoized(k);
+    auto run_node = [&] {
+      if (replay && memoized) {
+        s.memo.replay(k, s.contexts[k].outputs);
+        return;
+      }
       s.kernels[k]->fn(s.contexts[k]);
+      if (memoized) s.memo.keep(k, s.contexts[k].outputs);
+    };
+    if (!s.observer) {
+      run_node();
       continue;
     }
     auto t0 = std::chrono::steady_clock::now();
-    s.kernels[k]->fn(s.contexts[k]);
+    run_node();
     auto t1 = std::chrono::steady_clock::now();
     s.observer(k, std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count(),
                std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
   }
+  s.memo.end();
   return s.outputs;
 }
 
@@ -163,5 +177,7 @@ std::vector<NodeKernel> Session::kernels() const {
 }
 
 void Session::set_node_observer(NodeObserver observer) { impl_->observer = std::move(observer); }
+
+SessionMemoStats Session::memo_stats() const { return impl_->memo.stats(); }
 
 }  // namespace edgewm

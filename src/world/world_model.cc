@@ -8,8 +8,10 @@
 
 #include "core/rng.h"
 #include "diffusion/edm.h"
+#include "diffusion/sampler.h"
 #include "edgewm/session.h"
 #include "imaging/image_tensor.h"
+#include "imaging/motion.h"
 
 namespace edgewm {
 
@@ -39,6 +41,18 @@ double meta_number(const Model& m, const std::string& key, const std::string& fa
   throw Error(ErrorKind::kInvalidArgument, "model metadata '" + key + "' = '" + v + "' is not a number");
 }
 
+// The noise level and the action take a handful of values per run: the denoiser's
+// conditioning path (noise embedding + action embedding -> per-block modulation) is computed
+// once per (sigma, action) and replayed after.
+SessionOptions session_options(const Model* m, const WorldModelOptions& o) {
+  SessionOptions so;
+  so.threads = o.threads;
+  if (m && o.memoize_conditioning)
+    for (const auto& in : m->inputs())
+      if (in.name == "sigma" || in.name == "action") so.memoize_inputs.push_back(in.name);
+  return so;
+}
+
 }  // namespace
 
 struct WorldModel::Impl {
@@ -60,10 +74,11 @@ struct WorldModel::Impl {
   double eval_ms_estimate = 0;  // running cost of one denoiser call, for the deadline
   std::vector<float> denoised, previous_denoised;
   std::vector<float> sigmas;          // the schedule: fixed, so computed once
+  std::unique_ptr<diffusion::Sampler> sampler;
   std::vector<TensorView> inputs;     // views of noisy/sigma/past/action in the model's order
 
   Impl(std::shared_ptr<const Model> m, const WorldModelOptions& o)
-      : model(m), session(m, SessionOptions{o.threads}), seed(o.seed), opt(o) {
+      : model(m), session(m, session_options(m.get(), o)), seed(o.seed), opt(o) {
     const Model& mm = *model;
     if (meta(mm, "diffusion.parameterization") != "edm-x0")
       throw Error(ErrorKind::kInvalidArgument, "world model parameterization '" +
@@ -77,6 +92,8 @@ struct WorldModel::Impl {
     if (o.warm_start_step < 0 || o.warm_start_step >= steps)
       throw Error(ErrorKind::kInvalidArgument, "warm start step " + std::to_string(o.warm_start_step) +
                                                    " is outside 0.." + std::to_string(steps - 1));
+    if (o.warm_start_from != "motion" && o.warm_start_from != "last")
+      throw Error(ErrorKind::kInvalidArgument, "warm start forecast '" + o.warm_start_from + "' is not motion or last");
     if (o.early_exit_tol < 0 || o.budget_ms < 0)
       throw Error(ErrorKind::kInvalidArgument, "early exit tolerance and budget must be >= 0");
     std::stringstream names(meta(mm, "world.action_names"));
@@ -105,6 +122,7 @@ struct WorldModel::Impl {
     action = Tensor(DType::kI64, Shape{1});
     for (int i = 0; i < k; ++i) ring.emplace_back(DType::kF32, Shape{1, 3, h, w});
     sigmas = diffusion::karras_sigmas(steps, schedule);
+    sampler = diffusion::Sampler::create_edm(o.sampler.empty() ? meta(mm, "diffusion.sampler", "euler") : o.sampler, sigmas);
     inputs.resize(4);
     inputs[in_noisy] = noisy.view();
     inputs[in_sigma] = sigma.view();
@@ -166,26 +184,37 @@ const Image& WorldModel::step(int action) {
   const std::vector<float>& sigmas = d.sigmas;
   float* x = d.noisy.as<float>();
   const int start = d.opt.warm_start_step;
-  // Warm start: the newest history frame (where the scene was a moment ago) noised to
-  // sigmas[start]; the skipped high-noise steps would only have rediscovered it.
-  const float* newest = d.ring[(d.head + d.k - 1) % d.k].as<float>();
-  for (size_t i = 0; i < frame_floats; ++i)
-    x[i] = (start > 0 ? newest[i] : 0.f) + static_cast<float>(d.rng.normal()) * sigmas[start];
+  // Warm start: a forecast of the next frame noised to sigmas[start]; the skipped high-noise
+  // steps would mostly have rediscovered it.
+  std::fill(x, x + frame_floats, 0.f);
+  if (start > 0) {
+    std::span<const float> newest(d.ring[(d.head + d.k - 1) % d.k].as<float>(), frame_floats);
+    if (d.opt.warm_start_from == "motion" && d.k >= 2) {
+      std::span<const float> before(d.ring[(d.head + d.k - 2) % d.k].as<float>(), frame_floats);
+      translate(newest, {x, frame_floats}, 3, d.h, d.w, estimate_translation(before, newest, 3, d.h, d.w));
+    } else {
+      std::copy(newest.begin(), newest.end(), x);
+    }
+  }
+  for (size_t i = 0; i < frame_floats; ++i) x[i] += static_cast<float>(d.rng.normal()) * sigmas[start];
   StepTiming timing;
-  for (int s = start; s < d.steps; ++s) {
+  diffusion::Sampler& sampler = *d.sampler;
+  sampler.restart();
+  const size_t evals = sampler.evaluations();
+  for (size_t e = sampler.evaluation_at_level(static_cast<size_t>(start)); e < evals; ++e) {
     if (d.opt.budget_ms > 0 && timing.nfe > 0 && ms(Clock::now() - t0) + d.eval_ms_estimate > d.opt.budget_ms) {
       timing.exit = StepTiming::Exit::kDeadline;
       break;
     }
     const auto e0 = Clock::now();
-    d.sigma.as<float>()[0] = sigmas[s];
+    d.sigma.as<float>()[0] = static_cast<float>(sampler.timesteps()[e]);
     auto outs = d.session.run(d.inputs);
     std::swap(d.denoised, d.previous_denoised);
     std::copy_n(outs[0].as<float>(), frame_floats, d.denoised.begin());
     ++timing.nfe;
     const double eval_ms = ms(Clock::now() - e0);
     d.eval_ms_estimate = d.eval_ms_estimate == 0 ? eval_ms : std::max(eval_ms, 0.8 * d.eval_ms_estimate + 0.2 * eval_ms);
-    if (d.opt.early_exit_tol > 0 && timing.nfe > 1 && s + 1 < d.steps) {
+    if (d.opt.early_exit_tol > 0 && timing.nfe > 1 && e + 1 < evals) {
       double diff = 0, norm = 0;
       for (size_t i = 0; i < frame_floats; ++i) {
         const double dd = d.denoised[i] - d.previous_denoised[i];
@@ -197,7 +226,7 @@ const Image& WorldModel::step(int action) {
         break;
       }
     }
-    diffusion::euler_step({x, frame_floats}, d.denoised, sigmas[s], sigmas[s + 1]);
+    sampler.step(e, d.denoised, {x, frame_floats});
   }
   // Stopped early: the best estimate is the latest clean-frame prediction.
   if (timing.exit != StepTiming::Exit::kFull) std::copy(d.denoised.begin(), d.denoised.end(), x);

@@ -82,10 +82,16 @@ check "rollout json" 0 "rollout ok" -- python3 -c "import json,subprocess,sys; j
 check "rollout warm start uses fewer calls" 0 '"mean_nfe": 2' -- "$EDGEWM" rollout "$TMP/world.ewm" --episodes 1 --horizon 2 --warm-start 1 --json
 check "rollout bad warm start" 1 "warm start step 3 is outside 0..2" -- "$EDGEWM" rollout "$TMP/world.ewm" --warm-start 3
 check "demo writes gif and chart" 0 "wrote .*demo.gif" -- "$EDGEWM" demo "$TMP/world.ewm" --frames 4 --gif "$TMP/demo.gif" --plot "$TMP/demo.png"
+check "rollout heun calls the model 2 steps - 1 times" 0 '"mean_nfe": 5' -- "$EDGEWM" rollout "$TMP/world.ewm" --episodes 1 --horizon 2 --sampler heun --json
+check "rollout dpm++2m" 0 '"mean_nfe": 3' -- "$EDGEWM" rollout "$TMP/world.ewm" --episodes 1 --horizon 2 --sampler dpm++2m --json
+check "rollout rejects a discrete sampler" 1 "unknown EDM sampler 'ddim'" -- "$EDGEWM" rollout "$TMP/world.ewm" --sampler ddim
+check "play in a terminal" 0 "play tty ok" -- "$(dirname "$0")/play_tty.sh" "$EDGEWM" "$TMP/world.ewm" "$TMP/tty.out"
 check "play from piped keys" 0 "up +frame +1 " -- bash -c "printf 'wwsq' | '$EDGEWM' play '$TMP/world.ewm' --scale 1"
 check "world model needs its metadata" 1 "no 'diffusion.parameterization'" -- "$EDGEWM" rollout "$TMP/relu.ewm"
 check "sample grid" 0 "2 images, ddim, 2 steps" -- "$EDGEWM" sample "$SMALL/model.onnx" --meta diffusion.parameterization=epsilon -n 2 --steps 2 -o "$TMP/grid.png"
-check "sample unknown sampler" 1 "unknown discrete sampler 'plms'" -- "$EDGEWM" sample "$SMALL/model.onnx" --meta diffusion.parameterization=epsilon --sampler plms
+check "sample unknown sampler" 1 "unknown sampler 'plms'" -- "$EDGEWM" sample "$SMALL/model.onnx" --meta diffusion.parameterization=epsilon --sampler plms
+check "sample dpm++2m karras" 0 "2 images, dpm\+\+2m-karras, 3 steps" -- "$EDGEWM" sample "$SMALL/model.onnx" --meta diffusion.parameterization=epsilon -n 2 --steps 3 --sampler dpm++2m-karras -o "$TMP/grid2.png"
+check "sample heun" 0 "2 images, heun, 2 steps" -- "$EDGEWM" sample "$SMALL/model.onnx" --meta diffusion.parameterization=epsilon -n 2 --steps 2 --sampler heun -o "$TMP/grid3.png"
 check "onnx-test min-pass" 1 "fewer than --min-pass 5" -- "$EDGEWM" onnx-test "$RELU" --min-pass 5
 
 echo "$passes passed, $fails failed"

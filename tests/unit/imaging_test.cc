@@ -2,12 +2,14 @@
 // checked by the ONNX conformance data) and against exact round trips.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <random>
 #include <unistd.h>
 
 #include "imaging/image_tensor.h"
+#include "imaging/motion.h"
 #include "media/png.h"
 #include "op_test_util.h"
 
@@ -139,6 +141,39 @@ TEST(Png, WriteReadRoundTripAndErrors) {
   EXPECT_THROW(read_png(junk), Error);
   EXPECT_THROW(read_png((dir / "missing.png").string()), Error);
   std::filesystem::remove_all(dir);
+}
+
+// A smooth random pattern moved by a known sub-pixel translation: the estimate recovers it.
+std::vector<float> smooth_pattern(int c, int h, int w, uint32_t seed) {
+  std::vector<float> v(static_cast<size_t>(c) * h * w);
+  std::mt19937 g(seed);
+  std::uniform_real_distribution<float> u(0.f, 6.28f);
+  const float p1 = u(g), p2 = u(g), p3 = u(g);
+  for (int ch = 0; ch < c; ++ch)
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        v[(static_cast<size_t>(ch) * h + y) * w + x] =
+            std::sin(0.45f * x + p1 + ch) * std::cos(0.3f * y + p2) + 0.5f * std::sin(0.2f * (x + y) + p3);
+  return v;
+}
+
+TEST(Motion, RecoversKnownTranslations) {
+  const int c = 3, h = 32, w = 32;
+  const auto from = smooth_pattern(c, h, w, 3);
+  std::vector<float> to(from.size());
+  for (auto [dx, dy] : std::vector<std::pair<double, double>>{{1.0, 0.0}, {-1.3, 0.4}, {0.6, -2.2}, {0, 0}}) {
+    translate(from, to, c, h, w, {dx, dy});
+    const Translation t = estimate_translation(from, to, c, h, w);
+    EXPECT_NEAR(t.dx, dx, 0.15) << dx << "," << dy;
+    EXPECT_NEAR(t.dy, dy, 0.15) << dx << "," << dy;
+  }
+  translate(from, to, c, h, w, {});  // no motion: an exact copy
+  EXPECT_EQ(to, from);
+  translate(from, to, c, h, w, {2, 0});  // whole pixels move samples exactly, edges clamp
+  EXPECT_EQ(to[5], from[3]);
+  EXPECT_EQ(to[0], from[0]);
+  EXPECT_THROW(estimate_translation(from, std::span<const float>(to).first(10), c, h, w), Error);
+  EXPECT_THROW(translate(from, to, c, h, w + 1, {}), Error);
 }
 
 }  // namespace

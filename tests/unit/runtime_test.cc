@@ -51,6 +51,48 @@ TEST(Session, RejectsWrongInputsByName) {
   EXPECT_EQ(static_cast<const float*>(out[0].data)[0], 0.f);
 }
 
+// y = x + sigmoid(t * w) * x + relu(x): the t-only path (Mul, Sigmoid) is what a memo on t keeps.
+std::shared_ptr<const Model> conditioned_model() {
+  OnnxBuilder b;
+  b.input("x", {1, 8}).input("t", {1, 1}).output("y");
+  b.initializer("w", make_f32(Shape{1, 8}, {0.1f, -0.2f, 0.3f, 0.5f, -1.f, 2.f, 0.7f, 0.f}));
+  b.node("Mul", {"t", "w"}, {"tw"});
+  b.node("Sigmoid", {"tw"}, {"gate"});
+  b.node("Mul", {"gate", "x"}, {"gx"});
+  b.node("Relu", {"x"}, {"rx"});
+  b.node("Add", {"gx", "rx"}, {"sum"});
+  b.node("Add", {"sum", "x"}, {"y"});
+  return Model::from_bytes(compile_imported(import_onnx_bytes(b.bytes(), ".")).serialize());
+}
+
+TEST(Session, MemoisedInputsReplayTheSameOutputs) {
+  auto model = conditioned_model();
+  Session plain(model);
+  SessionOptions o;
+  o.memoize_inputs = {"t"};
+  Session memo(model, o);
+  EXPECT_EQ(memo.memo_stats().nodes, 2u);  // Mul(t, w), Sigmoid
+  EXPECT_EQ(memo.memo_stats().entry_bytes, 32u);  // only the gate is read by the rest
+  std::mt19937 g(5);
+  std::normal_distribution<float> n;
+  // Keys revisited in a sampler-like cycle, more keys than the memo keeps.
+  for (int run = 0; run < 200; ++run) {
+    Tensor x(DType::kF32, Shape{1, 8});
+    for (int i = 0; i < 8; ++i) x.as<float>()[i] = n(g);
+    Tensor t = make_f32(Shape{1, 1}, {run < 100 ? static_cast<float>(run % 5) : static_cast<float>(run)});
+    const auto want = plain.run({x.view(), t.view()});
+    std::vector<float> w(static_cast<const float*>(want[0].data), static_cast<const float*>(want[0].data) + 8);
+    const auto got = memo.run({x.view(), t.view()});
+    for (int i = 0; i < 8; ++i) ASSERT_EQ(static_cast<const float*>(got[0].data)[i], w[i]) << "run " << run;
+  }
+  const SessionMemoStats st = memo.memo_stats();
+  EXPECT_EQ(st.misses, 5u + 100u);
+  EXPECT_EQ(st.hits, 95u);
+  EXPECT_EQ(st.entries, 64u);  // capped; runs past the cap compute as usual
+  o.memoize_inputs = {"time"};
+  EXPECT_THROW(Session(model, o), Error);
+}
+
 // Random DAGs of Relu/Add: values alive at the same step must never share arena bytes.
 TEST(MemoryPlan, LiveValuesNeverOverlapAndMemoryIsReused) {
   std::mt19937 rng(7);
