@@ -107,13 +107,20 @@ const OpSchema* OpRegistry::find(std::string_view op_type, std::string_view doma
   return it == ops_.end() ? nullptr : &it->second;
 }
 
-const KernelDef& OpRegistry::select(const Node& n, const Graph& g) const {
+const KernelDef& OpRegistry::select(const Node& n, const Graph& g, size_t max_scratch) const {
   const OpSchema* s = find(n.op_type, n.domain);
   if (!s) throw Error(ErrorKind::kUnsupported, Graph::where(n) + ": op is not supported");
   const KernelDef* best = nullptr;
   for (const KernelDef& k : s->kernels)
-    if ((!k.supports || k.supports(n, g)) && (!best || k.priority > best->priority)) best = &k;
-  if (!best) throw Error(ErrorKind::kUnsupported, Graph::where(n) + ": no kernel supports this node");
+    if ((!k.supports || k.supports(n, g)) && (!k.scratch || k.scratch(n, g) <= max_scratch) &&
+        (!best || k.priority > best->priority))
+      best = &k;
+  if (!best)
+    throw Error(ErrorKind::kUnsupported,
+                Graph::where(n) + ": no kernel supports this node" +
+                    (max_scratch == SIZE_MAX ? std::string()
+                                             : " within the " + std::to_string(max_scratch) +
+                                                   " bytes of scratch the model planned (recompile it)"));
   return *best;
 }
 

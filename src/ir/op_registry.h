@@ -1,4 +1,6 @@
 #pragma once
+#include <cstdint>
+#include <memory>
 // Every op declares: how to infer its output types/shapes (and fold when inputs are constant),
 // and one or more kernels. The executor picks a kernel per node; fast kernels (SIMD, quantised,
 // CUDA) register next to the reference one and declare which nodes they support.
@@ -63,6 +65,7 @@ struct KernelContext {
   ThreadPool* pool = nullptr;  // never null inside a session
   void* scratch = nullptr;     // per-node workspace from the arena, size from OpSchema::scratch
   size_t scratch_bytes = 0;
+  const void* prepared = nullptr;  // what the kernel's `prepare` made at session start, if any
 
   const Attributes& attrs() const { return node->attrs; }
   const TensorView& in(size_t i) const { return inputs[i]; }
@@ -76,6 +79,10 @@ using KernelFn = void (*)(const KernelContext&);
 using ScratchFn = size_t (*)(const Node&, const Graph&);
 // Whether a kernel handles this particular node (dtypes, attributes, CPU features).
 using SupportsFn = bool (*)(const Node&, const Graph&);
+// Work a kernel does once per session from constant inputs (weights in its own layout); the
+// session keeps the result and hands it back in KernelContext::prepared. Returns null when
+// there is nothing to prepare (e.g. the weights are not constant).
+using PrepareFn = std::shared_ptr<const void> (*)(const KernelContext&, const Graph&);
 
 struct KernelDef {
   std::string name;            // shown by `edgewm inspect`, e.g. "ref", "avx2.conv3x3"
@@ -83,6 +90,7 @@ struct KernelDef {
   SupportsFn supports = nullptr;  // null: supports every node that passed inference
   int priority = 0;               // highest supported wins
   ScratchFn scratch = nullptr;
+  PrepareFn prepare = nullptr;
 };
 
 struct OpSchema {
@@ -105,8 +113,10 @@ class OpRegistry {
   // Adds a kernel to an op registered earlier.
   void add_kernel(std::string_view op_type, KernelDef k, std::string_view domain = "");
   const OpSchema* find(std::string_view op_type, std::string_view domain = "") const;
-  // The highest-priority kernel that supports the node; throws kUnsupported if none.
-  const KernelDef& select(const Node& n, const Graph& g) const;
+  // The highest-priority kernel that supports the node within `max_scratch` bytes of scratch
+  // (a model compiled before a kernel that needs more existed still runs, on another kernel);
+  // throws kUnsupported if none.
+  const KernelDef& select(const Node& n, const Graph& g, size_t max_scratch = SIZE_MAX) const;
   std::vector<std::string> op_types() const;
 
  private:

@@ -20,6 +20,7 @@ struct Session::Impl {
   std::vector<TensorView> node_io;        // per node: its inputs then its outputs
   std::vector<KernelContext> contexts;    // per node
   std::vector<const KernelDef*> kernels;  // per node
+  std::vector<std::shared_ptr<const void>> prepared;  // per node, from KernelDef::prepare
   std::vector<TensorView> outputs;        // graph outputs
   NodeObserver observer;
   bool check_inputs = true;
@@ -79,10 +80,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   size_t at = 0;
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const Node& n = g.nodes[k];
-    const KernelDef& kd = OpRegistry::global().select(n, g);
-    if (kd.scratch && static_cast<int64_t>(kd.scratch(n, g)) > pm.plan.scratch_bytes[k])
-      throw Error(ErrorKind::kInvalidModel, Graph::where(n) + ": kernel '" + kd.name +
-                                                "' needs more scratch than the model planned; recompile the model");
+    const KernelDef& kd = OpRegistry::global().select(n, g, static_cast<size_t>(pm.plan.scratch_bytes[k]));
     s.kernels[k] = &kd;
     KernelContext& c = s.contexts[k];
     c.node = &n;
@@ -100,6 +98,12 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
       c.scratch_bytes = static_cast<size_t>(pm.plan.scratch_bytes[k]);
     }
   }
+  s.prepared.resize(g.nodes.size());
+  for (size_t k = 0; k < g.nodes.size(); ++k)
+    if (s.kernels[k]->prepare) {
+      s.prepared[k] = s.kernels[k]->prepare(s.contexts[k], g);
+      s.contexts[k].prepared = s.prepared[k].get();
+    }
   for (ValueId id : g.outputs) s.outputs.push_back(s.views[static_cast<size_t>(id)]);
   s.memo = InputMemo(g, options.memoize_inputs);
 }

@@ -20,6 +20,7 @@ using testing::attr_int;
 using testing::attr_ints;
 using testing::in;
 using testing::run_op;
+using testing::selected_kernel;
 
 std::vector<float> random_vec(size_t n, std::mt19937& rng) {
   std::uniform_real_distribution<float> u(-1.f, 1.f);
@@ -127,6 +128,37 @@ TEST(FastConv, MatchesDirectConvolutionOnOddShapes) {
       ASSERT_NEAR(y[0].as<float>()[i], want[i], 1e-4 * (1 + std::abs(want[i])))
           << "conv c" << t.c << " m" << t.m << " k" << t.k << " s" << t.stride << " g" << t.group << " at " << i;
   }
+}
+
+// 3x3 stride-1 convolutions wide enough for Winograd F(2x2, 3x3): channel counts off the
+// vector width, odd sizes (cropped output tiles), pads 0..2, batches, with and without bias.
+TEST(FastConv, WinogradMatchesDirectConvolution) {
+  std::mt19937 rng(4);
+  struct Case {
+    int64_t n, c, h, w, m, pad;
+    bool bias;
+  };
+  const Case cases[] = {{1, 16, 16, 16, 16, 1, true}, {2, 20, 17, 19, 24, 1, true}, {1, 33, 20, 21, 17, 0, false},
+                        {1, 17, 15, 16, 40, 2, true}, {1, 64, 32, 32, 48, 1, true}};
+  const bool fast = cpu_isa() >= Isa::kAvx2;
+  for (const auto& t : cases) {
+    Tensor x = random_tensor(Shape{t.n, t.c, t.h, t.w}, rng);
+    Tensor w = random_tensor(Shape{t.m, t.c, 3, 3}, rng);
+    Tensor b = t.bias ? random_tensor(Shape{t.m}, rng) : Tensor();
+    const std::vector<Attribute> attrs = {attr_ints("pads", {t.pad, t.pad, t.pad, t.pad})};
+    const std::string kernel = selected_kernel("Conv", in(x, w, b), attrs);
+    if (fast) EXPECT_NE(kernel.find("winograd"), std::string::npos) << kernel;
+    auto y = run_op("Conv", in(x, w, b), attrs);
+    Shape want_shape;
+    auto want = direct_conv(x, w, t.bias ? &b : nullptr, 1, 1, t.pad, 1, want_shape);
+    ASSERT_EQ(y[0].shape(), want_shape);
+    for (size_t i = 0; i < want.size(); ++i)
+      ASSERT_NEAR(y[0].as<float>()[i], want[i], 1e-4 * (1 + std::abs(want[i])))
+          << kernel << " c" << t.c << " m" << t.m << " " << t.h << "x" << t.w << " pad " << t.pad << " at " << i;
+  }
+  // Too small for Winograd: the im2col kernel keeps it.
+  Tensor x = random_tensor(Shape{1, 32, 8, 8}, rng), w = random_tensor(Shape{32, 32, 3, 3}, rng);
+  EXPECT_EQ(selected_kernel("Conv", in(x, w), {attr_ints("pads", {1, 1, 1, 1})}).find("winograd"), std::string::npos);
 }
 
 TEST(FastMatMul, MatchesLoopsIncludingBatchesAndTransposes) {

@@ -9,10 +9,11 @@
 
 namespace edgewm::testing {
 
-std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
-                           const std::vector<Attribute>& attrs, int num_outputs, int opset) {
-  Graph g;
-  Node n;
+namespace {
+
+// One node on constant inputs, shapes inferred.
+void build_single_node(const std::string& op_type, const std::vector<Tensor>& inputs,
+                       const std::vector<Attribute>& attrs, int num_outputs, int opset, Graph& g, Node& n) {
   n.name = "test_" + op_type;
   n.op_type = op_type;
   n.opset = opset;
@@ -33,6 +34,15 @@ std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>
   if (!s) throw Error(ErrorKind::kUnsupported, "op not registered: " + op_type);
   InferContext ictx(g, n);
   s->infer(ictx);
+}
+
+}  // namespace
+
+std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
+                           const std::vector<Attribute>& attrs, int num_outputs, int opset) {
+  Graph g;
+  Node n;
+  build_single_node(op_type, inputs, attrs, num_outputs, opset, g, n);
   std::vector<Tensor> outs;
   // Ops such as Shape produce their result during inference.
   bool all_const = true;
@@ -43,6 +53,14 @@ std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>
   }
   ThreadPool pool(2);
   return evaluate_node(g, n, pool);
+}
+
+std::string selected_kernel(const std::string& op_type, const std::vector<Tensor>& inputs,
+                            const std::vector<Attribute>& attrs) {
+  Graph g;
+  Node n;
+  build_single_node(op_type, inputs, attrs, 1, 17, g, n);
+  return OpRegistry::global().select(n, g).name;
 }
 
 Tensor make_f32(const Shape& s, const std::vector<float>& v) {

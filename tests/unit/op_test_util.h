@@ -13,6 +13,10 @@ namespace edgewm::testing {
 std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
                            const std::vector<Attribute>& attrs = {}, int num_outputs = 1, int opset = 17);
 
+// The kernel the registry picks for that node (e.g. "avx512.winograd").
+std::string selected_kernel(const std::string& op_type, const std::vector<Tensor>& inputs,
+                            const std::vector<Attribute>& attrs = {});
+
 // run_op takes a vector of move-only Tensors: in(x, w, b) copies the arguments in
 // (a default-constructed Tensor stands for an omitted optional input).
 template <class... Ts> std::vector<Tensor> in(const Ts&... ts) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ir/op_registry.h"
+#include "kernels/conv_winograd.h"
 #include "kernels/cpu_features.h"
 #include "kernels/x86/activations.h"
 #include "kernels/x86/norm.h"
@@ -18,6 +19,12 @@ template <Isa kIsa> bool supports_f32(const Node& n, const Graph& g) {
 }
 
 template <Isa kIsa> void conv(const KernelContext& ctx) { conv_f32_with(ctx, gemm_micro_f32(kIsa)); }
+template <Isa kIsa> bool supports_winograd(const Node& n, const Graph& g) {
+  return supports_f32<kIsa>(n, g) && winograd_f23_supports(n, g);
+}
+template <Isa kIsa> void conv_winograd(const KernelContext& ctx) {
+  conv_winograd_f23(ctx, gemm_micro_f32(kIsa), winograd_transforms(kIsa));
+}
 template <Isa kIsa> void gemm(const KernelContext& ctx) { gemm_f32_with(ctx, gemm_micro_f32(kIsa)); }
 template <Isa kIsa> void matmul(const KernelContext& ctx) { matmul_f32_with(ctx, gemm_micro_f32(kIsa)); }
 
@@ -53,6 +60,9 @@ template <Isa kIsa> void instance_norm(const KernelContext& ctx) {
 template <Isa kIsa> void register_isa(OpRegistry& r, int priority) {
   const std::string name = isa_name(kIsa);
   r.add_kernel("Conv", KernelDef{name, conv<kIsa>, supports_f32<kIsa>, priority, conv_scratch});
+  // Above every im2col kernel, where it applies.
+  r.add_kernel("Conv", KernelDef{name + ".winograd", conv_winograd<kIsa>, supports_winograd<kIsa>, priority + 100,
+                                 winograd_f23_scratch, winograd_f23_prepare});
   r.add_kernel("Gemm", KernelDef{name, gemm<kIsa>, supports_f32<kIsa>, priority, gemm_scratch});
   r.add_kernel("MatMul", KernelDef{name, matmul<kIsa>, supports_f32<kIsa>, priority, matmul_scratch});
   r.add_kernel("Sigmoid", KernelDef{name, sigmoid<kIsa>, supports_f32<kIsa>, priority, nullptr});

@@ -1,0 +1,20 @@
+#pragma once
+// 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray 2016):
+// each 2x2 output tile costs 16 multiplies per (input, output) channel pair instead of 36, so
+// the GEMM work falls 2.25x. Input tiles and weights go to the Winograd domain (16 points),
+// 16 GEMMs [out ch x in ch] x [in ch x tiles] run on the vectorised micro-kernel, and the
+// output transform adds the bias. Used where the GEMMs are wide enough to pay for the
+// transforms (see winograd_f23_supports).
+#include "ir/op_registry.h"
+#include "kernels/x86/gemm_micro.h"
+#include "kernels/x86/winograd.h"
+
+namespace edgewm {
+
+bool winograd_f23_supports(const Node& n, const Graph& g);
+size_t winograd_f23_scratch(const Node& n, const Graph& g);  // 0 where unsupported
+// The weights in the Winograd domain, once per session (null when they are not constant).
+std::shared_ptr<const void> winograd_f23_prepare(const KernelContext& ctx, const Graph& g);
+void conv_winograd_f23(const KernelContext& ctx, const GemmMicroF32* micro, const WinogradTransforms* transforms);
+
+}  // namespace edgewm
