@@ -161,6 +161,35 @@ TEST(FastConv, WinogradMatchesDirectConvolution) {
   EXPECT_EQ(selected_kernel("Conv", in(x, w), {attr_ints("pads", {1, 1, 1, 1})}).find("winograd"), std::string::npos);
 }
 
+// Depthwise convolutions (group = channels): strides 1/2/3, dilation, pads, 3x3 and 5x5,
+// sizes that leave partial vectors and rows that the padding cuts, batches.
+TEST(FastConv, DepthwiseMatchesDirectConvolution) {
+  std::mt19937 rng(6);
+  struct Case {
+    int64_t n, c, h, w, k, stride, pad, dilation;
+  };
+  const Case cases[] = {{1, 16, 32, 32, 3, 1, 1, 1}, {2, 24, 17, 19, 3, 2, 1, 1}, {1, 7, 9, 40, 5, 1, 2, 1},
+                        {1, 5, 11, 13, 3, 2, 0, 2},  {1, 3, 8, 8, 3, 3, 1, 1},   {1, 32, 6, 5, 5, 2, 2, 1}};
+  const bool fast = cpu_isa() >= Isa::kAvx2;
+  for (const auto& t : cases) {
+    Tensor x = random_tensor(Shape{t.n, t.c, t.h, t.w}, rng);
+    Tensor w = random_tensor(Shape{t.c, 1, t.k, t.k}, rng);
+    Tensor b = random_tensor(Shape{t.c}, rng);
+    const std::vector<Attribute> attrs = {attr_ints("strides", {t.stride, t.stride}),
+                                          attr_ints("pads", {t.pad, t.pad, t.pad, t.pad}),
+                                          attr_ints("dilations", {t.dilation, t.dilation}), attr_int("group", t.c)};
+    const std::string kernel = selected_kernel("Conv", in(x, w, b), attrs);
+    if (fast) EXPECT_NE(kernel.find("depthwise"), std::string::npos) << kernel;
+    auto y = run_op("Conv", in(x, w, b), attrs);
+    Shape want_shape;
+    auto want = direct_conv(x, w, &b, t.c, t.stride, t.pad, t.dilation, want_shape);
+    ASSERT_EQ(y[0].shape(), want_shape);
+    for (size_t i = 0; i < want.size(); ++i)
+      ASSERT_NEAR(y[0].as<float>()[i], want[i], 1e-5 * (1 + std::abs(want[i])))
+          << kernel << " c" << t.c << " " << t.h << "x" << t.w << " k" << t.k << " s" << t.stride << " at " << i;
+  }
+}
+
 TEST(FastMatMul, MatchesLoopsIncludingBatchesAndTransposes) {
   std::mt19937 rng(3);
   for (auto [b, m, k, n] : {std::array<int64_t, 4>{1, 1, 256, 1024}, {3, 7, 13, 33}, {2, 64, 64, 64}, {1, 5, 300, 17}}) {

@@ -6,6 +6,7 @@
 #include "kernels/conv_winograd.h"
 #include "kernels/cpu_features.h"
 #include "kernels/x86/activations.h"
+#include "kernels/x86/depthwise_conv.h"
 #include "kernels/x86/norm.h"
 #include "kernels/ref/nn.h"
 #include "kernels/register_ops.h"
@@ -25,6 +26,11 @@ template <Isa kIsa> bool supports_winograd(const Node& n, const Graph& g) {
 template <Isa kIsa> void conv_winograd(const KernelContext& ctx) {
   conv_winograd_f23(ctx, gemm_micro_f32(kIsa), winograd_transforms(kIsa));
 }
+template <Isa kIsa> bool supports_depthwise(const Node& n, const Graph& g) {
+  return supports_f32<kIsa>(n, g) && is_depthwise_conv(n, g);
+}
+template <Isa kIsa> void conv_depthwise(const KernelContext& ctx) { conv_depthwise_f32(ctx, depthwise_plane_f32(kIsa)); }
+
 template <Isa kIsa> void gemm(const KernelContext& ctx) { gemm_f32_with(ctx, gemm_micro_f32(kIsa)); }
 template <Isa kIsa> void matmul(const KernelContext& ctx) { matmul_f32_with(ctx, gemm_micro_f32(kIsa)); }
 
@@ -60,6 +66,8 @@ template <Isa kIsa> void instance_norm(const KernelContext& ctx) {
 template <Isa kIsa> void register_isa(OpRegistry& r, int priority) {
   const std::string name = isa_name(kIsa);
   r.add_kernel("Conv", KernelDef{name, conv<kIsa>, supports_f32<kIsa>, priority, conv_scratch});
+  r.add_kernel("Conv", KernelDef{name + ".depthwise", conv_depthwise<kIsa>, supports_depthwise<kIsa>, priority + 50,
+                                 depthwise_scratch});
   // Above every im2col kernel, where it applies.
   r.add_kernel("Conv", KernelDef{name + ".winograd", conv_winograd<kIsa>, supports_winograd<kIsa>, priority + 100,
                                  winograd_f23_scratch, winograd_f23_prepare});
