@@ -56,6 +56,7 @@ void CompileFlags::add_to(CLI::App& app) {
   app.add_option("--meta", meta,
                  "Store key=value in the model's metadata (repeatable; wins over the model.json beside the ONNX)");
   app.add_flag("--no-fold", no_fold, "Do not fold constant subgraphs (debugging)");
+  app.add_flag("--no-fuse", no_fuse, "Do not fuse op chains (GroupNorm, SiLU, identity arithmetic) (debugging)");
 }
 
 void add_world_model_flags(CLI::App& app, WorldModelOptions& o) {
@@ -95,6 +96,7 @@ CompileOptions CompileFlags::options() const {
     o.metadata[k] = v;
   }
   o.fold_constants = !no_fold;
+  o.fuse = !no_fuse;
   return o;
 }
 

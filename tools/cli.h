@@ -27,7 +27,7 @@ struct CompileFlags {
   std::vector<std::string> input_values;  // name=file.npy|.pb
   std::vector<std::string> meta;          // key=value
   int64_t batch = 0;  // 0: the model's own batch (1 where dynamic)
-  bool no_fold = false;
+  bool no_fold = false, no_fuse = false;
   void add_to(CLI::App& app);
   CompileOptions options() const;
 };

@@ -34,6 +34,10 @@ void add_compile_command(CLI::App& app) {
     std::printf("compiled %s -> %s in %.0f ms\n", args->input.c_str(), out.c_str(), ms);
     std::printf("  nodes: %d imported, %d folded at compile time, %zu to run\n", m.imported_nodes,
                 m.stats.folded_nodes, m.graph.nodes.size());
+    std::string fused;
+    for (const auto& [pass, count] : m.fusions)
+      if (count) fused += (fused.empty() ? "" : ", ") + std::to_string(count) + " " + pass;
+    if (!fused.empty()) std::printf("  fusion: %s\n", fused.c_str());
     std::printf("  arena: %s (lower bound: %s live at once)\n", format_bytes(static_cast<double>(m.plan.arena_bytes)).c_str(),
                 format_bytes(static_cast<double>(m.peak_live_bytes)).c_str());
     std::printf("  weights: %s, file: %s\n", format_bytes(static_cast<double>(weights)).c_str(),

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "format/ewm_writer.h"
+#include "passes/fuse.h"
 #include "passes/plan_memory.h"
 
 namespace edgewm {
@@ -18,6 +19,7 @@ CompiledModel compile_imported(ImportedModel imported, const CompileOptions& opt
   out.metadata["edgewm.version"] = EDGEWM_VERSION;
   out.imported_nodes = static_cast<int>(out.graph.nodes.size());
   out.stats = infer_and_fold(out.graph, options.fold_constants);
+  if (options.fuse) out.fusions = fuse_graph(out.graph);
   out.plan = plan_memory(out.graph);
   out.peak_live_bytes = peak_live_bytes(out.graph);
   return out;

@@ -15,6 +15,7 @@ namespace edgewm {
 struct CompileOptions {
   ImportOptions import;
   bool fold_constants = true;
+  bool fuse = true;  // fusion passes (passes/fuse.h)
   std::map<std::string, std::string> metadata;  // extra key/values stored in the model
 };
 
@@ -25,6 +26,7 @@ struct CompiledModel {
   int imported_nodes = 0;
   InferStats stats;
   int64_t peak_live_bytes = 0;  // lower bound for the arena, to judge the plan
+  std::vector<std::pair<std::string, int>> fusions;  // (fusion pass, rewrites) in run order
 
   std::vector<uint8_t> serialize() const;
 };

@@ -246,13 +246,14 @@ void infer_group_norm(InferContext& ctx) {
   ctx.set_output(0, ctx.dtype(0), x);
 }
 
-template <class T> void group_norm_t(const KernelContext& ctx) {
+// Scale and bias per group (ONNX opset 18) or per channel (opset 21, edgewm.GroupNorm), then
+// SiLU when asked.
+template <class T> void group_norm_t(const KernelContext& ctx, bool per_channel, bool silu) {
   const TensorView& xv = ctx.in(0);
   const int64_t N = xv.shape[0], C = xv.shape[1];
   const int64_t G = ctx.attrs().get_int("num_groups", 1);
   const int64_t spatial = N * C != 0 ? xv.numel() / (N * C) : 0;
   const int64_t cg = C / G, inner = cg * spatial;
-  const bool per_channel = ctx.node->opset >= 21;
   const double eps = ctx.attrs().get_float("epsilon", 1e-5f);
   const T* X = xv.as<T>();
   const T *S = ctx.in(1).as<T>(), *Bi = ctx.in(2).as<T>();
@@ -269,14 +270,42 @@ template <class T> void group_norm_t(const KernelContext& ctx) {
         const double a = static_cast<double>(S[p]) * inv, bias = static_cast<double>(Bi[p]);
         const T* xc = xp + c * spatial;
         T* yc = yp + c * spatial;
-        for (int64_t i = 0; i < spatial; ++i) yc[i] = static_cast<T>((static_cast<double>(xc[i]) - mean) * a + bias);
+        for (int64_t i = 0; i < spatial; ++i) {
+          const double v = (static_cast<double>(xc[i]) - mean) * a + bias;
+          yc[i] = static_cast<T>(silu ? v / (1 + std::exp(-v)) : v);
+        }
       }
     }
   });
 }
 
 void group_norm_kernel(const KernelContext& ctx) {
-  ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { group_norm_t<decltype(t)>(ctx); });
+  ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { group_norm_t<decltype(t)>(ctx, ctx.node->opset >= 21, false); });
+}
+
+// ------------------------------------------------------- edgewm.GroupNorm (fusion result)
+// GroupNorm with a per-channel scale and bias and an optional SiLU, the form the compiler's
+// fusion pass gives the exported Reshape -> InstanceNormalization -> Reshape -> Mul -> Add
+// (-> Sigmoid -> Mul) chain. Attributes: num_groups, epsilon, activation ("none" | "silu").
+
+void infer_fused_group_norm(InferContext& ctx) {
+  ctx.expect_dtype(0, {DType::kF32, DType::kF64});
+  expect_same_dtype(ctx, 1, 2);
+  const Shape& x = ctx.shape(0);
+  if (x.rank() < 3) ctx.fail("input must be [N, C, spatial...], got " + x.str());
+  const int64_t groups = ctx.attrs().require_int("num_groups");
+  if (groups < 1 || x[1] % groups != 0)
+    ctx.fail("num_groups " + std::to_string(groups) + " does not divide the " + std::to_string(x[1]) + " channels");
+  const std::string_view act = ctx.attrs().get_string("activation", "none");
+  if (act != "none" && act != "silu") ctx.fail("activation must be none or silu, got '" + std::string(act) + "'");
+  expect_vector(ctx, 1, x[1], "scale (one per channel)");
+  expect_vector(ctx, 2, x[1], "bias (one per channel)");
+  ctx.set_output(0, ctx.dtype(0), x);
+}
+
+void fused_group_norm_kernel(const KernelContext& ctx) {
+  const bool silu = ctx.attrs().get_string("activation", "none") == "silu";
+  ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { group_norm_t<decltype(t)>(ctx, true, silu); });
 }
 
 // ---------------------------------------------------------------------------- LRN
@@ -328,6 +357,7 @@ void register_norm_ops(OpRegistry& r) {
   r.add({"LayerNormalization", "", infer_layer_norm, {KernelDef{"ref", layer_norm_kernel}}});
   r.add({"GroupNormalization", "", infer_group_norm, {KernelDef{"ref", group_norm_kernel}}});
   r.add({"LRN", "", infer_lrn, {KernelDef{"ref", lrn_kernel}}});
+  r.add({"GroupNorm", "edgewm", infer_fused_group_norm, {KernelDef{"ref", fused_group_norm_kernel}}});
 }
 
 }  // namespace edgewm

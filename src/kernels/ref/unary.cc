@@ -107,6 +107,14 @@ void register_unary_ops(OpRegistry& r) {
   add(r, "Atanh", infer_float, [](const KernelContext& c) { apply_float(c, [](auto x) { return std::atanh(x); }); });
   // Activations.
   add(r, "Sigmoid", infer_float, [](const KernelContext& c) { apply_float(c, [](auto x) { return sigmoid(x); }); });
+  {  // edgewm.Silu: x * sigmoid(x), what the compiler fuses Sigmoid + Mul into.
+    OpSchema silu;
+    silu.op_type = "Silu";
+    silu.domain = "edgewm";
+    silu.infer = infer_float;
+    silu.kernels.push_back(KernelDef{"ref", [](const KernelContext& c) { apply_float(c, [](auto x) { return x * sigmoid(x); }); }});
+    r.add(std::move(silu));
+  }
   add(r, "Tanh", infer_float, [](const KernelContext& c) { apply_float(c, [](auto x) { return std::tanh(x); }); });
   add(r, "Softplus", infer_float, [](const KernelContext& c) { apply_float(c, [](auto x) { return softplus(x); }); });
   add(r, "Softsign", infer_float, [](const KernelContext& c) {

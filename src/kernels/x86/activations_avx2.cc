@@ -41,11 +41,31 @@ inline __m256 keep_nan(__m256 v, __m256 result) { return _mm256_blendv_ps(result
 
 }  // namespace
 
-void sigmoid_f32_avx2(const float* x, float* y, int64_t n) {
-  map256(x, y, n, [](__m256 v) {
-    const __m256 one = _mm256_set1_ps(1.f);
-    return keep_nan(v, _mm256_div_ps(one, _mm256_add_ps(one, exp256(_mm256_sub_ps(_mm256_setzero_ps(), v)))));
-  });
+namespace {
+
+inline __m256 sigmoid256(__m256 v) {
+  const __m256 one = _mm256_set1_ps(1.f);
+  return keep_nan(v, _mm256_div_ps(one, _mm256_add_ps(one, exp256(_mm256_sub_ps(_mm256_setzero_ps(), v)))));
+}
+
+}  // namespace
+
+void sigmoid_f32_avx2(const float* x, float* y, int64_t n) { map256(x, y, n, sigmoid256); }
+
+void silu_f32_avx2(const float* x, float* y, int64_t n) {
+  map256(x, y, n, [](__m256 v) { return _mm256_mul_ps(v, sigmoid256(v)); });
+}
+
+void affine_act_f32_avx2(const float* x, float* y, int64_t n, float a, float b, bool silu) {
+  const __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b);
+  if (silu) {
+    map256(x, y, n, [&](__m256 v) {
+      const __m256 t = _mm256_fmadd_ps(v, va, vb);
+      return _mm256_mul_ps(t, sigmoid256(t));
+    });
+  } else {
+    map256(x, y, n, [&](__m256 v) { return _mm256_fmadd_ps(v, va, vb); });
+  }
 }
 
 }  // namespace edgewm

@@ -38,12 +38,32 @@ template <class F> void map512(const float* x, float* y, int64_t n, F f) {
 
 }  // namespace
 
-void sigmoid_f32_avx512(const float* x, float* y, int64_t n) {
-  map512(x, y, n, [](__m512 v) {
-    const __m512 one = _mm512_set1_ps(1.f);
-    const __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, exp512(_mm512_sub_ps(_mm512_setzero_ps(), v))));
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), s, v);
-  });
+namespace {
+
+inline __m512 sigmoid512(__m512 v) {
+  const __m512 one = _mm512_set1_ps(1.f);
+  const __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, exp512(_mm512_sub_ps(_mm512_setzero_ps(), v))));
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), s, v);
+}
+
+}  // namespace
+
+void sigmoid_f32_avx512(const float* x, float* y, int64_t n) { map512(x, y, n, sigmoid512); }
+
+void silu_f32_avx512(const float* x, float* y, int64_t n) {
+  map512(x, y, n, [](__m512 v) { return _mm512_mul_ps(v, sigmoid512(v)); });
+}
+
+void affine_act_f32_avx512(const float* x, float* y, int64_t n, float a, float b, bool silu) {
+  const __m512 va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b);
+  if (silu) {
+    map512(x, y, n, [&](__m512 v) {
+      const __m512 t = _mm512_fmadd_ps(v, va, vb);
+      return _mm512_mul_ps(t, sigmoid512(t));
+    });
+  } else {
+    map512(x, y, n, [&](__m512 v) { return _mm512_fmadd_ps(v, va, vb); });
+  }
 }
 
 }  // namespace edgewm

@@ -44,6 +44,42 @@ template <Isa kIsa> void sigmoid(const KernelContext& ctx) {
   });
 }
 
+template <Isa kIsa> void silu(const KernelContext& ctx) {
+  const float* x = ctx.in(0).as<float>();
+  float* y = ctx.out(0).as<float>();
+  const int64_t n = ctx.in(0).numel();
+  ctx.pool->parallel_for(n, 16384, [&](int64_t b, int64_t e) {
+    if constexpr (kIsa == Isa::kAvx512) silu_f32_avx512(x + b, y + b, e - b);
+    else silu_f32_avx2(x + b, y + b, e - b);
+  });
+}
+
+// edgewm.GroupNorm: per (n, group) the moments over the group, then per channel scale, shift
+// and the optional SiLU in one more pass over data still in cache.
+template <Isa kIsa> void group_norm(const KernelContext& ctx) {
+  const TensorView& xv = ctx.in(0);
+  const int64_t N = xv.shape[0], C = xv.shape[1], G = ctx.attrs().get_int("num_groups", 1);
+  const int64_t spatial = N * C ? xv.numel() / (N * C) : 0, cg = C / G, inner = cg * spatial;
+  if (inner == 0) return;
+  const bool act = ctx.attrs().get_string("activation", "none") == "silu";
+  const float eps = ctx.attrs().get_float("epsilon", 1e-5f);
+  const float *x = xv.as<float>(), *scale = ctx.in(1).as<float>(), *bias = ctx.in(2).as<float>();
+  float* y = ctx.out(0).as<float>();
+  ctx.pool->parallel_for(N * G, std::max<int64_t>(1, 16384 / inner), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const int64_t c0 = (r % G) * cg;
+      float* yr = y + r * inner;
+      if constexpr (kIsa == Isa::kAvx512) normalize_row_f32_avx512(x + r * inner, yr, inner, 1.f, 0.f, eps);
+      else normalize_row_f32_avx2(x + r * inner, yr, inner, 1.f, 0.f, eps);
+      for (int64_t c = 0; c < cg; ++c) {
+        float* yc = yr + c * spatial;
+        if constexpr (kIsa == Isa::kAvx512) affine_act_f32_avx512(yc, yc, spatial, scale[c0 + c], bias[c0 + c], act);
+        else affine_act_f32_avx2(yc, yc, spatial, scale[c0 + c], bias[c0 + c], act);
+      }
+    }
+  });
+}
+
 // InstanceNormalization over [N, C, spatial...]: one row per (n, c).
 template <Isa kIsa> void instance_norm(const KernelContext& ctx) {
   const TensorView& xv = ctx.in(0);
@@ -75,6 +111,8 @@ template <Isa kIsa> void register_isa(OpRegistry& r, int priority) {
   r.add_kernel("MatMul", KernelDef{name, matmul<kIsa>, supports_f32<kIsa>, priority, matmul_scratch});
   r.add_kernel("Sigmoid", KernelDef{name, sigmoid<kIsa>, supports_f32<kIsa>, priority, nullptr});
   r.add_kernel("InstanceNormalization", KernelDef{name, instance_norm<kIsa>, supports_f32<kIsa>, priority, nullptr});
+  r.add_kernel("Silu", KernelDef{name, silu<kIsa>, supports_f32<kIsa>, priority, nullptr}, "edgewm");
+  r.add_kernel("GroupNorm", KernelDef{name, group_norm<kIsa>, supports_f32<kIsa>, priority, nullptr}, "edgewm");
 }
 
 }  // namespace

@@ -1,0 +1,14 @@
+#include "passes/fuse.h"
+
+namespace edgewm {
+
+FusionReport fuse_graph(Graph& g) {
+  FusionReport r;
+  r.emplace_back("identity arithmetic removed", remove_identity_arithmetic(g));
+  r.emplace_back("GroupNorm chains fused", fuse_group_norm(g));
+  r.emplace_back("SiLU fused", fuse_silu(g));
+  r.emplace_back("GroupNorm + SiLU merged", fuse_group_norm_silu(g));
+  return r;
+}
+
+}  // namespace edgewm

@@ -1,0 +1,29 @@
+#pragma once
+// Graph fusion at compile time: patterns that exporters spell as chains of small ops become
+// one op with a fast kernel, so the feature map is read and written once instead of per op.
+// Each pass is its own function (and file) and can be run and tested alone; fuse_graph runs
+// them all in order. Counts per pass are reported (edgewm compile / inspect print them).
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace edgewm {
+
+using FusionReport = std::vector<std::pair<std::string, int>>;  // (pass, rewrites) in run order
+
+// x * 1, x / 1, x + 0, x - 0 with a constant that does not broadcast x: removed (exporters
+// leave them, e.g. diffusers' `/ output_scale_factor` with factor 1).
+int remove_identity_arithmetic(Graph& g);
+// Reshape [N, G, -1] -> InstanceNormalization (scale 1, bias 0) -> Reshape back -> Mul(gamma)
+// -> Add(beta), PyTorch's GroupNorm export, -> edgewm.GroupNorm(x, gamma, beta).
+int fuse_group_norm(Graph& g);
+// Mul(x, Sigmoid(x)) -> edgewm.Silu(x).
+int fuse_silu(Graph& g);
+// edgewm.GroupNorm -> edgewm.Silu (the norm's only reader) -> GroupNorm with activation silu.
+int fuse_group_norm_silu(Graph& g);
+
+FusionReport fuse_graph(Graph& g);
+
+}  // namespace edgewm
