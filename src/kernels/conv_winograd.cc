@@ -134,6 +134,7 @@ void conv_winograd_f23(const KernelContext& ctx, const GemmMicroF32* micro, cons
   if (ctx.prepared) u = static_cast<float*>(const_cast<void*>(ctx.prepared));  // read only below
   else transform_weights(wv.as<float>(), geo, u, l.u, ctx.pool);
   const WinogradShape ws{geo.h, geo.w, geo.oh, geo.ow, geo.pad_t, geo.pad_l, geo.th, geo.tw};
+  const ConvAddend addend = conv_addend(ctx, geo.n, geo.m, geo.oh * geo.ow);
   constexpr int MR = 6;
   const int64_t row_tiles = (geo.m + MR - 1) / MR;
   for (int64_t img = 0; img < geo.n; ++img) {
@@ -164,7 +165,8 @@ void conv_winograd_f23(const KernelContext& ctx, const GemmMicroF32* micro, cons
       });
       ctx.pool->parallel_for(geo.m, 4, [&](int64_t b, int64_t e) {
         for (int64_t oc = b; oc < e; ++oc)
-          t->output_rows(mo + oc * l.ld, bias ? bias[oc] : 0.f, ws, ty0, ty1, y + oc * geo.oh * geo.ow, l.mo);
+          t->output_rows(mo + oc * l.ld, (bias ? bias[oc] : 0.f) + addend.channel(img, oc), ws, ty0, ty1,
+                         y + oc * geo.oh * geo.ow, addend.plane(img, oc), l.mo);
       });
     }
   }

@@ -24,6 +24,9 @@ int fuse_silu(Graph& g);
 // edgewm.GroupNorm -> edgewm.Silu (the norm's only reader) -> GroupNorm with activation silu.
 int fuse_group_norm_silu(Graph& g);
 
+// Conv -> Add(residual of the same shape, or one value per channel) -> edgewm.ConvAdd.
+int fuse_conv_add(Graph& g);
+
 FusionReport fuse_graph(Graph& g);
 
 }  // namespace edgewm

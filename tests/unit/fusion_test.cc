@@ -149,5 +149,37 @@ TEST(Fusion, IdentityArithmeticIsRemovedUnlessItBroadcasts) {
   EXPECT_EQ(count_ops(compile(half, true).graph, "Mul"), 1);
 }
 
+// Conv + Add on every conv kernel: Winograd (3x3 s1, wide), im2col (stride 2, 1x1, small),
+// depthwise; the addend a residual of the output's shape or one value per channel.
+TEST(Fusion, ConvAddOnEveryConvKernel) {
+  struct Case {
+    int64_t c, h, m, k, stride, group;
+    bool per_channel, bias;
+  };
+  const Case cases[] = {{16, 16, 24, 3, 1, 1, false, true}, {16, 16, 24, 3, 1, 1, true, true},
+                        {8, 9, 12, 3, 2, 1, false, false}, {8, 9, 12, 1, 1, 1, true, true},
+                        {12, 10, 12, 3, 1, 12, false, true}, {12, 10, 12, 3, 2, 12, true, false}};
+  for (const auto& t : cases) {
+    const int64_t pad = t.k / 2, oh = (t.h + 2 * pad - t.k) / t.stride + 1;
+    OnnxBuilder b;
+    b.input("x", {1, t.c, t.h, t.h}).output("y");
+    b.initializer("w", random_f32(Shape{t.m, t.c / t.group, t.k, t.k}, 3));
+    if (t.bias) b.initializer("b", random_f32(Shape{t.m}, 4));
+    b.initializer("z", t.per_channel ? random_f32(Shape{1, t.m, 1, 1}, 5) : random_f32(Shape{1, t.m, oh, oh}, 5));
+    auto& conv = b.node("Conv", t.bias ? std::vector<std::string>{"x", "w", "b"} : std::vector<std::string>{"x", "w"},
+                        {"c"});
+    OnnxBuilder::ints_attr(conv, "pads", {pad, pad, pad, pad});
+    OnnxBuilder::ints_attr(conv, "strides", {t.stride, t.stride});
+    OnnxBuilder::int_attr(conv, "group", t.group);
+    b.node("Add", {"z", "c"}, {"y"});
+    CompiledModel m = compile(b, true);
+    ASSERT_EQ(m.graph.nodes.size(), 1u);
+    EXPECT_EQ(m.graph.nodes[0].op_type, "ConvAdd");
+    SCOPED_TRACE("c" + std::to_string(t.c) + " k" + std::to_string(t.k) + " s" + std::to_string(t.stride) + " g" +
+                 std::to_string(t.group) + (t.per_channel ? " per-channel" : " residual"));
+    expect_same_outputs(b, Shape{1, t.c, t.h, t.h}, 1e-4f);
+  }
+}
+
 }  // namespace
 }  // namespace edgewm

@@ -33,6 +33,25 @@ size_t conv_scratch(const Node& n, const Graph& g);
 size_t gemm_scratch(const Node& n, const Graph& g);
 size_t matmul_scratch(const Node& n, const Graph& g);
 
+// edgewm.ConvAdd (a Conv and the Add after it, fused): input 3 is added to the output, either
+// one value per (image, channel) broadcast over the plane, or a tensor of the output's shape.
+struct ConvAddend {
+  const float* data = nullptr;  // null: plain Conv
+  bool per_channel = false;
+  int64_t image_stride = 0;  // elements per image (0: the same for every image)
+  int64_t channel_stride = 0;
+  // The value to add to every element of (n, m) (0 unless per channel).
+  float channel(int64_t n, int64_t m) const {
+    return data && per_channel ? data[n * image_stride + m * channel_stride] : 0.f;
+  }
+  // The plane to add for (n, m), or null when there is none or it is a per-channel value.
+  const float* plane(int64_t n, int64_t m) const {
+    return data && !per_channel ? data + n * image_stride + m * channel_stride : nullptr;
+  }
+};
+// For an output [N, M, spatial...] of `plane` elements per channel.
+ConvAddend conv_addend(const KernelContext& ctx, int64_t N, int64_t M, int64_t plane);
+
 namespace ref::nn {
 
 inline constexpr int kMaxSpatial = Shape::kMaxRank - 2;

@@ -108,6 +108,48 @@ void infer_conv(InferContext& ctx) {
 
 }  // namespace
 
+ConvAddend conv_addend(const KernelContext& ctx, int64_t N, int64_t M, int64_t plane) {
+  ConvAddend a;
+  if (!ctx.has_in(3)) return a;
+  const TensorView& z = ctx.in(3);
+  a.data = z.as<float>();
+  a.per_channel = z.numel() == M || z.numel() == N * M;
+  if (a.per_channel && z.numel() == N * M && N > 1) a.image_stride = M;
+  if (a.per_channel) {
+    a.channel_stride = 1;
+  } else {
+    a.image_stride = M * plane;
+    a.channel_stride = plane;
+  }
+  return a;
+}
+
+namespace {
+
+// Input 3 of edgewm.ConvAdd: the output's shape, or one value per channel ([1|N, M, 1, ...],
+// right-aligned), f32.
+void infer_conv_add(InferContext& ctx) {
+  infer_conv(ctx);
+  if (!ctx.has_input(3)) ctx.fail("ConvAdd needs its addend (input 3)");
+  if (ctx.dtype(3) != DType::kF32 || ctx.dtype(0) != DType::kF32) ctx.fail("ConvAdd is f32 only");
+  Window win;
+  compute_window_or_fail(ctx, ctx.shape(0), ctx.shape(1).dims().subspan(2), false, true, win);
+  Shape y{ctx.shape(0)[0], ctx.shape(1)[0]};
+  for (int d = 0; d < win.nd; ++d) y.push_back(win.out[d]);
+  const Shape& z = ctx.shape(3);
+  if (z == y) return;
+  bool channel = z.rank() <= y.rank() && z.numel() > 0;
+  for (int d = 0; channel && d < z.rank(); ++d) {
+    const int full = y.rank() - z.rank() + d;
+    const int64_t want = full == 1 ? y[1] : (full == 0 ? -1 : 1);
+    channel = want == -1 ? (z[d] == 1 || z[d] == y[0]) : z[d] == want;
+  }
+  if (!channel || z.numel() < y[1])
+    ctx.fail("addend " + z.str() + " is neither the output's shape " + y.str() + " nor one value per channel");
+}
+
+}  // namespace
+
 size_t conv_scratch(const Node& n, const Graph& g) {
   const Value& x = g.value(n.inputs[0]);
   const Value& w = g.value(n.inputs[1]);
@@ -135,6 +177,19 @@ template <class T> void conv_t(const KernelContext& ctx, const GemmMicroF32* mic
   T* Y = yv.as<T>();
   const T* B = ctx.has_in(2) ? ctx.in(2).as<T>() : nullptr;
   for (int64_t r = 0; r < N * M; ++r) std::fill(Y + r * OHW, Y + (r + 1) * OHW, B ? B[r % M] : T(0));
+  if constexpr (std::is_same_v<T, float>) {  // edgewm.ConvAdd: the GEMM accumulates onto bias + addend
+    const ConvAddend z = conv_addend(ctx, N, M, OHW);
+    if (z.data)
+      for (int64_t r = 0; r < N * M; ++r) {
+        float* y = Y + r * OHW;
+        if (const float* p = z.plane(r / M, r % M)) {
+          for (int64_t i = 0; i < OHW; ++i) y[i] += p[i];
+        } else {
+          const float v = z.channel(r / M, r % M);
+          for (int64_t i = 0; i < OHW; ++i) y[i] += v;
+        }
+      }
+  }
   GridMap map{win.nd, win.out, win.in, win.stride, win.pad_begin, win.dilation};
   auto pack = [&](int64_t b, int64_t k0, int64_t kc, int64_t j0, int64_t nc, T* dst, int64_t ldp) {
     const T* xb = X + ((b / G) * C + (b % G) * Cg) * IHW;
@@ -336,6 +391,19 @@ template <class T> void conv_transpose_t(const KernelContext& ctx) {
   T* Y = yv.as<T>();
   const T* B = ctx.has_in(2) ? ctx.in(2).as<T>() : nullptr;
   for (int64_t r = 0; r < N * M; ++r) std::fill(Y + r * OHW, Y + (r + 1) * OHW, B ? B[r % M] : T(0));
+  if constexpr (std::is_same_v<T, float>) {  // edgewm.ConvAdd: the GEMM accumulates onto bias + addend
+    const ConvAddend z = conv_addend(ctx, N, M, OHW);
+    if (z.data)
+      for (int64_t r = 0; r < N * M; ++r) {
+        float* y = Y + r * OHW;
+        if (const float* p = z.plane(r / M, r % M)) {
+          for (int64_t i = 0; i < OHW; ++i) y[i] += p[i];
+        } else {
+          const float v = z.channel(r / M, r % M);
+          for (int64_t i = 0; i < OHW; ++i) y[i] += v;
+        }
+      }
+  }
   if (IHW == 0 || OHW == 0) return;
   const int64_t tile = convt_tile(rows, IHW, sizeof(T));
   T* col = reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(ctx.scratch) + 63) & ~uintptr_t(63));
@@ -389,6 +457,7 @@ void conv_transpose_kernel(const KernelContext& ctx) {
 
 void register_conv_ops(OpRegistry& r) {
   r.add({"Conv", "", infer_conv, {KernelDef{"ref", conv_kernel, nullptr, 0, conv_scratch}}});
+  r.add({"ConvAdd", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, conv_scratch}}});
   r.add({"ConvTranspose", "", infer_conv_transpose, {KernelDef{"ref", conv_transpose_kernel, nullptr, 0, convt_scratch}}});
 }
 

@@ -58,13 +58,20 @@ void conv_depthwise_f32(const KernelContext& ctx, DepthwisePlaneFn fn) {
   const float* bias = ctx.has_in(2) ? ctx.in(2).as<float>() : nullptr;
   float* y = yv.as<float>();
   float* pads = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(ctx.scratch) + 63) & ~uintptr_t(63));
+  const ConvAddend addend = conv_addend(ctx, xv.shape[0], c, p.oh * p.ow);
   const int slots = static_cast<int>(std::min<int64_t>({kSlots, planes, ctx.pool->size()}));
   std::atomic<int64_t> next{0};
   ctx.pool->parallel_for(slots, 1, [&](int64_t s0, int64_t s1) {
     for (int64_t s = s0; s < s1; ++s)
       for (int64_t i; (i = next.fetch_add(1)) < planes;)
-        fn(x + i * p.h * p.w, w + (i % c) * p.kh * p.kw, bias ? bias[i % c] : 0.f, p, y + i * p.oh * p.ow,
+      {
+        const int64_t img = i / c, ch = i % c;
+        float* yp = y + i * p.oh * p.ow;
+        fn(x + i * p.h * p.w, w + ch * p.kh * p.kw, (bias ? bias[ch] : 0.f) + addend.channel(img, ch), p, yp,
            pads + s * pad_floats);
+        if (const float* zp = addend.plane(img, ch))
+          for (int64_t q = 0; q < p.oh * p.ow; ++q) yp[q] += zp[q];
+      }
   });
 }
 

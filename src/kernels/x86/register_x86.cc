@@ -101,12 +101,16 @@ template <Isa kIsa> void instance_norm(const KernelContext& ctx) {
 
 template <Isa kIsa> void register_isa(OpRegistry& r, int priority) {
   const std::string name = isa_name(kIsa);
-  r.add_kernel("Conv", KernelDef{name, conv<kIsa>, supports_f32<kIsa>, priority, conv_scratch});
-  r.add_kernel("Conv", KernelDef{name + ".depthwise", conv_depthwise<kIsa>, supports_depthwise<kIsa>, priority + 50,
-                                 depthwise_scratch});
-  // Above every im2col kernel, where it applies.
-  r.add_kernel("Conv", KernelDef{name + ".winograd", conv_winograd<kIsa>, supports_winograd<kIsa>, priority + 100,
-                                 winograd_f23_scratch, winograd_f23_prepare});
+  // Conv and edgewm.ConvAdd (Conv + the Add after it) share every kernel.
+  for (const char* op : {"Conv", "ConvAdd"}) {
+    const std::string_view domain = std::string_view(op) == "Conv" ? "" : "edgewm";
+    r.add_kernel(op, KernelDef{name, conv<kIsa>, supports_f32<kIsa>, priority, conv_scratch}, domain);
+    r.add_kernel(op, KernelDef{name + ".depthwise", conv_depthwise<kIsa>, supports_depthwise<kIsa>, priority + 50,
+                               depthwise_scratch}, domain);
+    // Above every im2col kernel, where it applies.
+    r.add_kernel(op, KernelDef{name + ".winograd", conv_winograd<kIsa>, supports_winograd<kIsa>, priority + 100,
+                               winograd_f23_scratch, winograd_f23_prepare}, domain);
+  }
   r.add_kernel("Gemm", KernelDef{name, gemm<kIsa>, supports_f32<kIsa>, priority, gemm_scratch});
   r.add_kernel("MatMul", KernelDef{name, matmul<kIsa>, supports_f32<kIsa>, priority, matmul_scratch});
   r.add_kernel("Sigmoid", KernelDef{name, sigmoid<kIsa>, supports_f32<kIsa>, priority, nullptr});

@@ -16,9 +16,10 @@ struct WinogradTransforms {
   // tiles, zero-padded to `ld` columns.
   void (*input_rows)(const float* xc, const WinogradShape& s, int64_t ty0, int64_t ty1, float* v, int64_t plane,
                      int64_t ld);
-  // One output channel's 16 planes of tiles in rows [ty0, ty1) -> those output rows, plus bias.
+  // One output channel's 16 planes of tiles in rows [ty0, ty1) -> those output rows, plus bias
+  // and, when z is not null, z (the output channel's addend plane, same layout as y).
   void (*output_rows)(const float* m, float bias, const WinogradShape& s, int64_t ty0, int64_t ty1, float* y,
-                      int64_t plane);
+                      const float* z, int64_t plane);
 };
 
 // Null for an ISA this build or CPU lacks.

@@ -72,9 +72,9 @@ void input_rows(const float* xc, const WinogradShape& s, int64_t ty0, int64_t ty
 
 // y = A^T M A + bias for one output channel and tile rows [ty0, ty1), A^T = [1 1 1 0;
 // 0 1 -1 -1]; m points at this channel's tiles (numbered from ty0) in plane 0 (plane stride
-// `plane`); odd output edges are cropped.
+// `plane`); odd output edges are cropped. z (optional, y's layout) is added (edgewm.ConvAdd).
 void output_rows(const float* m, float bias, const WinogradShape& s, int64_t ty0, int64_t ty1, float* y,
-                 int64_t plane) {
+                 const float* z, int64_t plane) {
   float sr[2][4][kChunk];
   float out[2][kChunk];
   for (int64_t ty = ty0; ty < ty1; ++ty) {
@@ -99,11 +99,20 @@ void output_rows(const float* m, float bias, const WinogradShape& s, int64_t ty0
         float* row = y + oy * s.ow + 2 * tx0;
         const int64_t cols = min_of(2 * n, s.ow - 2 * tx0);
         const int64_t pairs = cols / 2;
-        for (int64_t i = 0; i < pairs; ++i) {
-          row[2 * i] = out[0][i];
-          row[2 * i + 1] = out[1][i];
+        if (z) {
+          const float* zr = z + oy * s.ow + 2 * tx0;
+          for (int64_t i = 0; i < pairs; ++i) {
+            row[2 * i] = out[0][i] + zr[2 * i];
+            row[2 * i + 1] = out[1][i] + zr[2 * i + 1];
+          }
+          if (cols % 2) row[cols - 1] = out[0][pairs] + zr[cols - 1];
+        } else {
+          for (int64_t i = 0; i < pairs; ++i) {
+            row[2 * i] = out[0][i];
+            row[2 * i + 1] = out[1][i];
+          }
+          if (cols % 2) row[cols - 1] = out[0][pairs];
         }
-        if (cols % 2) row[cols - 1] = out[0][pairs];
       }
     }
   }
