@@ -391,19 +391,6 @@ template <class T> void conv_transpose_t(const KernelContext& ctx) {
   T* Y = yv.as<T>();
   const T* B = ctx.has_in(2) ? ctx.in(2).as<T>() : nullptr;
   for (int64_t r = 0; r < N * M; ++r) std::fill(Y + r * OHW, Y + (r + 1) * OHW, B ? B[r % M] : T(0));
-  if constexpr (std::is_same_v<T, float>) {  // edgewm.ConvAdd: the GEMM accumulates onto bias + addend
-    const ConvAddend z = conv_addend(ctx, N, M, OHW);
-    if (z.data)
-      for (int64_t r = 0; r < N * M; ++r) {
-        float* y = Y + r * OHW;
-        if (const float* p = z.plane(r / M, r % M)) {
-          for (int64_t i = 0; i < OHW; ++i) y[i] += p[i];
-        } else {
-          const float v = z.channel(r / M, r % M);
-          for (int64_t i = 0; i < OHW; ++i) y[i] += v;
-        }
-      }
-  }
   if (IHW == 0 || OHW == 0) return;
   const int64_t tile = convt_tile(rows, IHW, sizeof(T));
   T* col = reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(ctx.scratch) + 63) & ~uintptr_t(63));
