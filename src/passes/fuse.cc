@@ -4,6 +4,7 @@ namespace edgewm {
 
 FusionReport fuse_graph(Graph& g) {
   FusionReport r;
+  r.emplace_back("BatchNorm folded into Conv", fold_conv_batchnorm(g));
   r.emplace_back("identity arithmetic removed", remove_identity_arithmetic(g));
   r.emplace_back("GroupNorm chains fused", fuse_group_norm(g));
   r.emplace_back("SiLU fused", fuse_silu(g));

@@ -13,6 +13,9 @@ namespace edgewm {
 
 using FusionReport = std::vector<std::pair<std::string, int>>;  // (pass, rewrites) in run order
 
+// Conv -> BatchNormalization (inference, constant statistics) -> one Conv, weights and bias
+// rescaled.
+int fold_conv_batchnorm(Graph& g);
 // x * 1, x / 1, x + 0, x - 0 with a constant that does not broadcast x: removed (exporters
 // leave them, e.g. diffusers' `/ output_scale_factor` with factor 1).
 int remove_identity_arithmetic(Graph& g);

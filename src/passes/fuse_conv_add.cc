@@ -26,8 +26,7 @@ bool addend_fits(const Shape& y, const Shape& z) {
 
 int fuse_conv_add(Graph& g) {
   const auto readers = rewrite::readers(g);
-  std::set<size_t> drop;
-  std::vector<std::pair<size_t, Node>> fused;
+  rewrite::Splicer splicer;
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const Node& conv = g.nodes[k];
     if (conv.op_type != "Conv" || !conv.domain.empty() || conv.outputs.size() != 1) continue;
@@ -35,7 +34,7 @@ int fuse_conv_add(Graph& g) {
     const Value& yv = g.value(y);
     if (yv.dtype != DType::kF32 || !yv.shape_known || yv.shape.rank() < 3) continue;
     const auto& r = readers[static_cast<size_t>(y)];
-    if (r.size() != 1 || g.is_graph_output(y) || drop.count(r[0])) continue;
+    if (r.size() != 1 || g.is_graph_output(y) || splicer.taken(r[0])) continue;
     const Node& add = g.nodes[r[0]];
     if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.inputs[0] == add.inputs[1]) continue;
     const ValueId z = add.inputs[0] == y ? add.inputs[1] : add.inputs[0];
@@ -50,12 +49,9 @@ int fuse_conv_add(Graph& g) {
     n.inputs.resize(3, kNoValue);  // the bias slot stays (maybe empty)
     n.inputs.push_back(z);
     n.outputs = {add.outputs[0]};
-    drop.insert({k, r[0]});
-    fused.emplace_back(r[0], std::move(n));
+    splicer.replace({k, r[0]}, r[0], std::move(n));
   }
-  const int count = static_cast<int>(fused.size());
-  if (count) rewrite::splice(g, drop, std::move(fused));
-  return count;
+  return splicer.apply(g);
 }
 
 }  // namespace edgewm

@@ -16,8 +16,7 @@ ValueId other(const Node& n, ValueId v) { return n.inputs[0] == v ? n.inputs[1] 
 int fuse_group_norm(Graph& g) {
   const auto readers = rewrite::readers(g);
   const auto producer = rewrite::producers(g);
-  std::set<size_t> drop;
-  std::vector<std::pair<size_t, Node>> fused;
+  rewrite::Splicer splicer;
   auto sole_reader = [&](ValueId v, size_t& reader) {
     const auto& r = readers[static_cast<size_t>(v)];
     if (r.size() != 1 || g.is_graph_output(v)) return false;
@@ -28,7 +27,7 @@ int fuse_group_norm(Graph& g) {
     const Node& in = g.nodes[k];
     if (in.op_type != "InstanceNormalization" || !in.domain.empty() || in.inputs.size() != 3) continue;
     const size_t r1 = producer[static_cast<size_t>(in.inputs[0])];
-    if (r1 == SIZE_MAX || g.nodes[r1].op_type != "Reshape" || drop.count(r1)) continue;
+    if (r1 == SIZE_MAX || g.nodes[r1].op_type != "Reshape" || splicer.taken(r1)) continue;
     const Node& reshape1 = g.nodes[r1];
     const ValueId x = reshape1.inputs[0];
     const Value& xv = g.value(x);
@@ -70,12 +69,9 @@ int fuse_group_norm(Graph& g) {
     a = Attribute{};
     a.name = "activation", a.kind = Attribute::Kind::kString, a.s = "none";
     n.attrs.set(a);
-    drop.insert({r1, k, r2, mul, add});
-    fused.emplace_back(add, std::move(n));
+    splicer.replace({r1, k, r2, mul, add}, add, std::move(n));
   }
-  const int count = static_cast<int>(fused.size());
-  if (count) rewrite::splice(g, drop, std::move(fused));
-  return count;
+  return splicer.apply(g);
 }
 
 }  // namespace edgewm

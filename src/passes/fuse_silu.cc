@@ -7,8 +7,7 @@ namespace edgewm {
 
 int fuse_silu(Graph& g) {
   const auto readers = rewrite::readers(g);
-  std::set<size_t> drop;
-  std::vector<std::pair<size_t, Node>> fused;
+  rewrite::Splicer splicer;
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const Node& s = g.nodes[k];
     if (s.op_type != "Sigmoid" || !s.domain.empty() || g.value(s.inputs[0]).dtype != DType::kF32) continue;
@@ -26,19 +25,15 @@ int fuse_silu(Graph& g) {
     n.opset = 1;
     n.inputs = {x};
     n.outputs = {m.outputs[0]};
-    drop.insert({k, r[0]});
-    fused.emplace_back(r[0], std::move(n));
+    splicer.replace({k, r[0]}, r[0], std::move(n));
   }
-  const int count = static_cast<int>(fused.size());
-  if (count) rewrite::splice(g, drop, std::move(fused));
-  return count;
+  return splicer.apply(g);
 }
 
 int fuse_group_norm_silu(Graph& g) {
   const auto readers = rewrite::readers(g);
   const auto producer = rewrite::producers(g);
-  std::set<size_t> drop;
-  std::vector<std::pair<size_t, Node>> fused;
+  rewrite::Splicer splicer;
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const Node& s = g.nodes[k];
     if (s.op_type != "Silu" || s.domain != "edgewm") continue;
@@ -52,12 +47,9 @@ int fuse_group_norm_silu(Graph& g) {
     a.name = "activation", a.kind = Attribute::Kind::kString, a.s = "silu";
     n.attrs.set(a);
     n.outputs = {s.outputs[0]};
-    drop.insert({p, k});
-    fused.emplace_back(k, std::move(n));
+    splicer.replace({p, k}, k, std::move(n));
   }
-  const int count = static_cast<int>(fused.size());
-  if (count) rewrite::splice(g, drop, std::move(fused));
-  return count;
+  return splicer.apply(g);
 }
 
 }  // namespace edgewm

@@ -29,4 +29,27 @@ bool per_channel_constant(const Graph& g, ValueId v, int rank, int64_t channels,
 // unreferenced values are removed.
 void splice(Graph& g, const std::set<size_t>& drop, std::vector<std::pair<size_t, Node>> replacement);
 
+// Collects a pass's rewrites (node chains -> one node) and applies them together.
+class Splicer {
+ public:
+  // Whether node k is already part of a rewrite.
+  bool taken(size_t k) const { return drop_.count(k) > 0; }
+  // The nodes `chain` go; `n` takes the place of `at` (the chain's last node, so it runs after
+  // everything the chain read and before everything that read the chain).
+  void replace(std::initializer_list<size_t> chain, size_t at, Node n) {
+    drop_.insert(chain);
+    fused_.emplace_back(at, std::move(n));
+  }
+  // Applies them; returns how many.
+  int apply(Graph& g) {
+    const int count = static_cast<int>(fused_.size());
+    if (count) splice(g, drop_, std::move(fused_));
+    return count;
+  }
+
+ private:
+  std::set<size_t> drop_;
+  std::vector<std::pair<size_t, Node>> fused_;
+};
+
 }  // namespace edgewm::rewrite

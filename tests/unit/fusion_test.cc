@@ -150,6 +150,33 @@ TEST(Fusion, IdentityArithmeticIsRemovedUnlessItBroadcasts) {
   EXPECT_EQ(count_ops(compile(half, true).graph, "Mul"), 1);
 }
 
+TEST(Fusion, BatchNormFoldsIntoTheConvBeforeIt) {
+  for (bool bias : {true, false}) {
+    OnnxBuilder b;
+    b.input("x", {2, 6, 9, 9}).output("y");
+    b.initializer("w", random_f32(Shape{10, 6, 3, 3}, 7));
+    if (bias) b.initializer("b", random_f32(Shape{10}, 8));
+    b.initializer("scale", random_f32(Shape{10}, 9, 0.5f, 2.f));
+    b.initializer("beta", random_f32(Shape{10}, 10));
+    b.initializer("mean", random_f32(Shape{10}, 11));
+    b.initializer("var", random_f32(Shape{10}, 12, 0.1f, 3.f));
+    auto& conv = b.node("Conv", bias ? std::vector<std::string>{"x", "w", "b"} : std::vector<std::string>{"x", "w"}, {"c"});
+    OnnxBuilder::ints_attr(conv, "pads", {1, 1, 1, 1});
+    b.node("BatchNormalization", {"c", "scale", "beta", "mean", "var"}, {"y"});
+    CompiledModel m = compile(b, true);
+    ASSERT_EQ(m.graph.nodes.size(), 1u);
+    EXPECT_EQ(m.graph.nodes[0].op_type, "Conv");
+    expect_same_outputs(b, Shape{2, 6, 9, 9}, 2e-5f);
+  }
+  OnnxBuilder shared;  // the conv output is read twice: folding would change the other reader
+  shared.input("x", {1, 2, 4, 4}).output("y").output("c");
+  shared.initializer("w", random_f32(Shape{2, 2, 1, 1}, 1));
+  for (const char* n : {"scale", "beta", "mean", "var"}) shared.initializer(n, random_f32(Shape{2}, 2, 0.5f, 1.f));
+  shared.node("Conv", {"x", "w"}, {"c"});
+  shared.node("BatchNormalization", {"c", "scale", "beta", "mean", "var"}, {"y"});
+  EXPECT_EQ(count_ops(compile(shared, true).graph, "BatchNormalization"), 1);
+}
+
 // Conv + Add on every conv kernel: Winograd (3x3 s1, wide), im2col (stride 2, 1x1, small),
 // depthwise; the addend a residual of the output's shape or one value per channel.
 TEST(Fusion, ConvAddOnEveryConvKernel) {
