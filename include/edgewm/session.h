@@ -20,7 +20,7 @@ struct SessionOptions {
   // Inputs whose values repeat across runs (a sampler's noise level, an action): the nodes
   // that depend only on them and on constants run once per distinct value (up to 64 kept);
   // later runs replay their outputs. Empty: off.
-  std::vector<std::string> memoize_inputs;
+  std::vector<std::string> memoize_inputs = {};
 };
 
 struct SessionMemoStats {

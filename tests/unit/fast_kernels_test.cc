@@ -147,7 +147,9 @@ TEST(FastConv, WinogradMatchesDirectConvolution) {
     Tensor b = t.bias ? random_tensor(Shape{t.m}, rng) : Tensor();
     const std::vector<Attribute> attrs = {attr_ints("pads", {t.pad, t.pad, t.pad, t.pad})};
     const std::string kernel = selected_kernel("Conv", in(x, w, b), attrs);
-    if (fast) EXPECT_NE(kernel.find("winograd"), std::string::npos) << kernel;
+    if (fast) {
+      EXPECT_NE(kernel.find("winograd"), std::string::npos) << kernel;
+    }
     auto y = run_op("Conv", in(x, w, b), attrs);
     Shape want_shape;
     auto want = direct_conv(x, w, t.bias ? &b : nullptr, 1, 1, t.pad, 1, want_shape);
@@ -179,7 +181,9 @@ TEST(FastConv, DepthwiseMatchesDirectConvolution) {
                                           attr_ints("pads", {t.pad, t.pad, t.pad, t.pad}),
                                           attr_ints("dilations", {t.dilation, t.dilation}), attr_int("group", t.c)};
     const std::string kernel = selected_kernel("Conv", in(x, w, b), attrs);
-    if (fast) EXPECT_NE(kernel.find("depthwise"), std::string::npos) << kernel;
+    if (fast) {
+      EXPECT_NE(kernel.find("depthwise"), std::string::npos) << kernel;
+    }
     auto y = run_op("Conv", in(x, w, b), attrs);
     Shape want_shape;
     auto want = direct_conv(x, w, &b, t.c, t.stride, t.pad, t.dilation, want_shape);

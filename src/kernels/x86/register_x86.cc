@@ -59,7 +59,7 @@ template <Isa kIsa> void silu(const KernelContext& ctx) {
 template <Isa kIsa> void group_norm(const KernelContext& ctx) {
   const TensorView& xv = ctx.in(0);
   const int64_t N = xv.shape[0], C = xv.shape[1], G = ctx.attrs().get_int("num_groups", 1);
-  const int64_t spatial = N * C ? xv.numel() / (N * C) : 0, cg = C / G, inner = cg * spatial;
+  const int64_t spatial = N * C != 0 ? xv.numel() / (N * C) : 0, cg = C / G, inner = cg * spatial;
   if (inner == 0) return;
   const bool act = ctx.attrs().get_string("activation", "none") == "silu";
   const float eps = ctx.attrs().get_float("epsilon", 1e-5f);
