@@ -140,7 +140,9 @@ TEST(MemoryPlan, LiveValuesNeverOverlapAndMemoryIsReused) {
     width += m.plan.arena_bytes;
     int64_t naive = 0;
     for (const Value& v : g.values) naive += (static_cast<int64_t>(v.nbytes()) + 63) / 64 * 64;
-    if (g.nodes.size() > 10) EXPECT_LT(m.plan.arena_bytes, naive);  // reuse happened
+    if (g.nodes.size() > 10) {
+      EXPECT_LT(m.plan.arena_bytes, naive);  // reuse happened
+    }
   }
 }
 
