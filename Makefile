@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test unit conformance demo sanitize clean
+.PHONY: all deps build test test-arm unit conformance demo sanitize clean
 
 all: build
 
@@ -17,9 +17,18 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Unit tests, ONNX conformance (Debian's libonnx-testdata) and the PyTorch model fixtures.
+# Unit tests, ONNX conformance (Debian's libonnx-testdata) and the PyTorch model fixtures;
+# then the runtime's kernel tests built for ARM64 and run under qemu-aarch64.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) test-arm
+
+# The runtime and its kernel/sampler tests cross-compiled for ARM64 (Debian's aarch64 g++),
+# run under qemu-aarch64: correctness off x86 (speed is not measurable under emulation).
+test-arm: deps
+	cmake -S cross -B $(BUILD)-aarch64 -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cross/aarch64-linux-gnu.cmake
+	cmake --build $(BUILD)-aarch64 -j $(JOBS)
+	cd $(BUILD)-aarch64 && ctest --output-on-failure
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
@@ -40,4 +49,4 @@ sanitize: deps
 	$(BUILD)-asan/edgewm onnx-test -q -j $(JOBS) /usr/share/libonnx-testdata/data tests/models
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-aarch64

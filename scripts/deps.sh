@@ -11,6 +11,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libxxhash-dev  # command line, JSON reports, model checksums
   libpng-dev libgif-dev                        # tools: PNG frames, animated GIF rollouts
   python3 python3-numpy                        # CLI tests read the .npy/.json the tools write
+  g++-aarch64-linux-gnu qemu-user              # `make test-arm`: the runtime's tests on ARM64
 )
 
 missing=()
