@@ -19,6 +19,8 @@ Isa detected_isa() {
     return Isa::kScalar;
   }();
   return isa;
+#elif defined(__aarch64__)
+  return Isa::kNeon;
 #else
   return Isa::kScalar;
 #endif
@@ -33,14 +35,20 @@ Isa cpu_isa() {
     if (!std::strcmp(want, "scalar")) cap = Isa::kScalar;
     else if (!std::strcmp(want, "avx2")) cap = Isa::kAvx2;
     else if (!std::strcmp(want, "avx512")) cap = Isa::kAvx512;
-    else throw Error(ErrorKind::kInvalidArgument, std::string("EDGEWM_ISA='") + want + "' (use scalar, avx2 or avx512)");
+    else if (!std::strcmp(want, "neon")) cap = Isa::kNeon;
+    else throw Error(ErrorKind::kInvalidArgument, std::string("EDGEWM_ISA='") + want + "' (use scalar, avx2, avx512 or neon)");
     return static_cast<int>(cap) < static_cast<int>(have) ? cap : have;
   }();
   return isa;
 }
 
-#if !defined(__x86_64__)
-// No x86 kernels in this build: nothing to dispatch to.
+#if defined(__aarch64__)
+const GemmMicroF32* gemm_micro_f32(Isa isa) {
+  static const GemmMicroF32 neon{"neon", 16, gemm_micro_f32_neon, gemv_f32_neon};
+  return isa == Isa::kNeon ? &neon : nullptr;
+}
+#elif !defined(__x86_64__)
+// No vector kernels in this build: nothing to dispatch to.
 const GemmMicroF32* gemm_micro_f32(Isa) { return nullptr; }
 #endif
 
@@ -49,6 +57,7 @@ const char* isa_name(Isa isa) {
     case Isa::kScalar: return "scalar";
     case Isa::kAvx2: return "avx2";
     case Isa::kAvx512: return "avx512";
+    case Isa::kNeon: return "neon";
   }
   return "?";
 }

@@ -1,12 +1,13 @@
 #pragma once
 // Which vector ISA the fast kernels may use on this CPU, decided once per process. The
-// environment variable EDGEWM_ISA (scalar | avx2 | avx512) caps it, so tests exercise every
-// lower path on a machine that has the higher ones.
+// environment variable EDGEWM_ISA (scalar | avx2 | avx512 | neon) caps it, so tests exercise
+// every lower path on a machine that has the higher ones. x86 levels are ordered; NEON (every
+// AArch64 CPU) is the one ARM level, above scalar.
 #include <string>
 
 namespace edgewm {
 
-enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kNeon = 3 };
 
 Isa cpu_isa();                 // detected, capped by EDGEWM_ISA
 Isa detected_isa();            // what the CPU has, ignoring EDGEWM_ISA

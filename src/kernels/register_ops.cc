@@ -12,6 +12,8 @@ void register_all_ops(OpRegistry& r) {
   register_nn_ops(r);
 #if defined(__x86_64__)
   register_x86_ops(r);
+#elif defined(__aarch64__)
+  register_arm_ops(r);
 #endif
 }
 

@@ -12,6 +12,7 @@ void register_movement_ops(OpRegistry& r);  // movement*.cc: Shape, views, Trans
 void register_reduce_ops(OpRegistry& r);    // reduce*.cc: Reduce*, ArgMax/ArgMin, TopK, Softmax/LogSoftmax/Hardmax, LpNormalization, CumSum
 void register_nn_ops(OpRegistry& r);        // nn*.cc: Conv, ConvTranspose, pools, norms, Gemm, MatMul, Einsum, Resize
 
-// Fast kernels beside the reference ones (kernels/x86/), chosen per node at run time.
+// Fast kernels beside the reference ones (kernels/x86/, kernels/arm/), chosen per node at run time.
 void register_x86_ops(OpRegistry& r);
+void register_arm_ops(OpRegistry& r);
 }  // namespace edgewm

@@ -39,8 +39,11 @@ Tensor random_tensor(const Shape& s, std::mt19937& rng) {
 TEST(GemmMicro, EveryIsaMatchesADoubleSum) {
   std::mt19937 rng(1);
   int tested = 0;
-  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
-    if (static_cast<int>(detected_isa()) < static_cast<int>(isa)) continue;
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512, Isa::kNeon}) {
+    const bool have = isa == Isa::kNeon ? detected_isa() == Isa::kNeon
+                                        : detected_isa() != Isa::kNeon &&
+                                              static_cast<int>(detected_isa()) >= static_cast<int>(isa);
+    if (!have) continue;
     const GemmMicroF32* micro = gemm_micro_f32(isa);
     ASSERT_NE(micro, nullptr);
     ++tested;
@@ -72,7 +75,7 @@ TEST(GemmMicro, EveryIsaMatchesADoubleSum) {
         }
     }
   }
-  if (!tested) GTEST_SKIP() << "no AVX2 on this CPU";
+  if (!tested) GTEST_SKIP() << "no AVX2 or NEON on this CPU";
 }
 
 // Direct convolution, the definition: y[n][m][oy][ox] = b[m] + sum x * w.
@@ -118,9 +121,13 @@ TEST(FastConv, MatchesDirectConvolutionOnOddShapes) {
     Tensor x = random_tensor(Shape{t.n, t.c, t.h, t.w}, rng);
     Tensor w = random_tensor(Shape{t.m, t.c / t.group, t.k, t.k}, rng);
     Tensor b = random_tensor(Shape{t.m}, rng);
-    auto y = run_op("Conv", in(x, w, b),
-                    {attr_ints("strides", {t.stride, t.stride}), attr_ints("pads", {t.pad, t.pad, t.pad, t.pad}),
-                     attr_ints("dilations", {t.dilation, t.dilation}), attr_int("group", t.group)});
+    const std::vector<Attribute> attrs = {attr_ints("strides", {t.stride, t.stride}),
+                                          attr_ints("pads", {t.pad, t.pad, t.pad, t.pad}),
+                                          attr_ints("dilations", {t.dilation, t.dilation}), attr_int("group", t.group)};
+    if (cpu_isa() == Isa::kNeon) {  // ARM64: the NEON micro-kernel runs it
+      EXPECT_EQ(selected_kernel("Conv", in(x, w, b), attrs), "neon");
+    }
+    auto y = run_op("Conv", in(x, w, b), attrs);
     Shape want_shape;
     auto want = direct_conv(x, w, &b, t.group, t.stride, t.pad, t.dilation, want_shape);
     ASSERT_EQ(y[0].shape(), want_shape);
@@ -140,7 +147,7 @@ TEST(FastConv, WinogradMatchesDirectConvolution) {
   };
   const Case cases[] = {{1, 16, 16, 16, 16, 1, true}, {2, 20, 17, 19, 24, 1, true}, {1, 33, 20, 21, 17, 0, false},
                         {1, 17, 15, 16, 40, 2, true}, {1, 64, 32, 32, 48, 1, true}};
-  const bool fast = cpu_isa() >= Isa::kAvx2;
+  const bool fast = cpu_isa() == Isa::kAvx2 || cpu_isa() == Isa::kAvx512;  // x86 kernels
   for (const auto& t : cases) {
     Tensor x = random_tensor(Shape{t.n, t.c, t.h, t.w}, rng);
     Tensor w = random_tensor(Shape{t.m, t.c, 3, 3}, rng);
@@ -172,7 +179,7 @@ TEST(FastConv, DepthwiseMatchesDirectConvolution) {
   };
   const Case cases[] = {{1, 16, 32, 32, 3, 1, 1, 1}, {2, 24, 17, 19, 3, 2, 1, 1}, {1, 7, 9, 40, 5, 1, 2, 1},
                         {1, 5, 11, 13, 3, 2, 0, 2},  {1, 3, 8, 8, 3, 3, 1, 1},   {1, 32, 6, 5, 5, 2, 2, 1}};
-  const bool fast = cpu_isa() >= Isa::kAvx2;
+  const bool fast = cpu_isa() == Isa::kAvx2 || cpu_isa() == Isa::kAvx512;  // x86 kernels
   for (const auto& t : cases) {
     Tensor x = random_tensor(Shape{t.n, t.c, t.h, t.w}, rng);
     Tensor w = random_tensor(Shape{t.c, 1, t.k, t.k}, rng);

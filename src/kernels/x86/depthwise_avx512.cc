@@ -21,7 +21,7 @@ struct Avx512 {
     } else {
       const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                              _mm512_set1_epi32(static_cast<int>(stride)));
-      x = _mm512_i32gather_ps(idx, src, 4);
+      x = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), __mmask16(0xFFFF), idx, src, 4);
     }
     return _mm512_fmadd_ps(_mm512_set1_ps(kv), x, acc);
   }

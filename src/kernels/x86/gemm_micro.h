@@ -25,7 +25,7 @@ struct GemmMicroF32 {
   GemvF32Fn gemv;
 };
 
-// The kernel for `isa`, or nullptr (scalar, or a build without x86 kernels).
+// The kernel for `isa`, or nullptr (scalar, or an ISA this build has no kernels for).
 const GemmMicroF32* gemm_micro_f32(Isa isa);
 
 void gemm_micro_f32_avx2(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p, int64_t ldp,
@@ -36,5 +36,14 @@ void gemv_f32_avx512(int64_t k, int64_t n, const float* x, int64_t xs, const flo
                      float alpha, float* y);
 void gemm_micro_f32_avx512(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p,
                            int64_t ldp, float* c, int64_t ldc, int nr, float alpha);
+// Any strides, plain loops (src/kernels/gemv_strided.cc, portable): what the vector GEMVs fall
+// back to when neither B's rows nor its columns are contiguous.
+void gemv_f32_strided(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs, int64_t b_cs,
+                      float alpha, float* y);
+// ARM64 (src/kernels/arm/gemm_micro_neon.cc, built on AArch64 only).
+void gemm_micro_f32_neon(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p, int64_t ldp,
+                         float* c, int64_t ldc, int nr, float alpha);
+void gemv_f32_neon(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs, int64_t b_cs,
+                   float alpha, float* y);
 
 }  // namespace edgewm

@@ -79,11 +79,7 @@ void gemv_f32_avx512(int64_t k, int64_t n, const float* x, int64_t xs, const flo
     }
     return;
   }
-  for (int64_t j = 0; j < n; ++j) {
-    float s = 0;
-    for (int64_t q = 0; q < k; ++q) s += x[q * xs] * b[q * b_rs + j * b_cs];
-    y[j] += alpha * s;
-  }
+  gemv_f32_strided(k, n, x, xs, b, b_rs, b_cs, alpha, y);
 }
 
 }  // namespace edgewm
