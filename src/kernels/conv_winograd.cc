@@ -71,7 +71,6 @@ Layout layout(const Geometry& geo) {
   return l;
 }
 
-float* aligned(void* p) { return reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t(63)); }
 
 // U[xi][m][c] = (G g G^T)[xi] with G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
 void transform_weights(const float* wt, const Geometry& geo, float* u, int64_t ps, ThreadPool* pool) {
@@ -127,7 +126,7 @@ void conv_winograd_f23(const KernelContext& ctx, const GemmMicroF32* micro, cons
   if (!geometry(ctx.attrs(), xv.dtype, xv.shape, wv.shape, geo))
     throw Error(ErrorKind::kInternal, Graph::where(*ctx.node) + ": Winograd kernel chosen for a node it cannot run");
   const Layout l = layout(geo);
-  float* u = aligned(ctx.scratch);
+  float* u = scratch_aligned<float>(ctx.scratch);
   float* v = u + 16 * l.u;
   float* mo = v + 16 * l.v;
   const float* bias = ctx.has_in(2) ? ctx.in(2).as<float>() : nullptr;

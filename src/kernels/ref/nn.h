@@ -52,6 +52,11 @@ struct ConvAddend {
 // For an output [N, M, spatial...] of `plane` elements per channel.
 ConvAddend conv_addend(const KernelContext& ctx, int64_t N, int64_t M, int64_t plane);
 
+// Kernel scratch at its first 64-byte boundary (scratch sizes include the 64 bytes of slack).
+template <class T> T* scratch_aligned(void* scratch) {
+  return reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
+}
+
 namespace ref::nn {
 
 inline constexpr int kMaxSpatial = Shape::kMaxRank - 2;
@@ -196,7 +201,7 @@ void gemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, int64_t bat
   constexpr int MR = GemmTile<T>::MR, NR = GemmTile<T>::NR;
   const int64_t ldp = gemm_panel_ld<T>(N);
   const int64_t panel = gemm_panel_elems<T>(N, K);
-  T* panels = reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
+  T* panels = scratch_aligned<T>(scratch);
   if (scratch_bytes < gemm_scratch_bytes<T>(N, K))
     throw Error(ErrorKind::kInternal, "gemm: scratch of " + std::to_string(scratch_bytes) + " bytes is too small");
   const int64_t nblocks = (N + kGemmNC - 1) / kGemmNC;

@@ -229,7 +229,8 @@ void layer_norm_kernel(const KernelContext& ctx) {
 
 // ---------------------------------------------------------------------------- GroupNormalization
 
-void infer_group_norm(InferContext& ctx) {
+// What both GroupNorm forms check: [N, C, spatial...] input, num_groups dividing C.
+int64_t infer_groups(InferContext& ctx) {
   ctx.expect_dtype(0, {DType::kF32, DType::kF64});
   expect_same_dtype(ctx, 1, 2);
   const Shape& x = ctx.shape(0);
@@ -237,6 +238,12 @@ void infer_group_norm(InferContext& ctx) {
   const int64_t groups = ctx.attrs().require_int("num_groups");
   if (groups < 1 || x[1] % groups != 0)
     ctx.fail("num_groups " + std::to_string(groups) + " does not divide the " + std::to_string(x[1]) + " channels");
+  return groups;
+}
+
+void infer_group_norm(InferContext& ctx) {
+  const int64_t groups = infer_groups(ctx);
+  const Shape& x = ctx.shape(0);
   check_stash_type(ctx);
   // Opset 18 scales each group; opset 21 each channel.
   const int64_t n = ctx.node().opset >= 21 ? x[1] : groups;
@@ -289,13 +296,8 @@ void group_norm_kernel(const KernelContext& ctx) {
 // (-> Sigmoid -> Mul) chain. Attributes: num_groups, epsilon, activation ("none" | "silu").
 
 void infer_fused_group_norm(InferContext& ctx) {
-  ctx.expect_dtype(0, {DType::kF32, DType::kF64});
-  expect_same_dtype(ctx, 1, 2);
+  infer_groups(ctx);
   const Shape& x = ctx.shape(0);
-  if (x.rank() < 3) ctx.fail("input must be [N, C, spatial...], got " + x.str());
-  const int64_t groups = ctx.attrs().require_int("num_groups");
-  if (groups < 1 || x[1] % groups != 0)
-    ctx.fail("num_groups " + std::to_string(groups) + " does not divide the " + std::to_string(x[1]) + " channels");
   const std::string_view act = ctx.attrs().get_string("activation", "none");
   if (act != "none" && act != "silu") ctx.fail("activation must be none or silu, got '" + std::string(act) + "'");
   expect_vector(ctx, 1, x[1], "scale (one per channel)");

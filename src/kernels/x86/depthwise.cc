@@ -57,7 +57,7 @@ void conv_depthwise_f32(const KernelContext& ctx, DepthwisePlaneFn fn) {
   const float *x = xv.as<float>(), *w = wv.as<float>();
   const float* bias = ctx.has_in(2) ? ctx.in(2).as<float>() : nullptr;
   float* y = yv.as<float>();
-  float* pads = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(ctx.scratch) + 63) & ~uintptr_t(63));
+  float* pads = scratch_aligned<float>(ctx.scratch);
   const ConvAddend addend = conv_addend(ctx, xv.shape[0], c, p.oh * p.ow);
   const int slots = static_cast<int>(std::min<int64_t>({kSlots, planes, ctx.pool->size()}));
   std::atomic<int64_t> next{0};
