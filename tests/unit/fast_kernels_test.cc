@@ -116,6 +116,9 @@ TEST(FastConv, MatchesDirectConvolutionOnOddShapes) {
       {1, 3, 32, 32, 64, 3, 1, 1, 1, 1},  {1, 64, 16, 16, 128, 3, 2, 1, 1, 1}, {2, 13, 9, 11, 7, 3, 1, 1, 1, 1},
       {1, 5, 17, 15, 33, 1, 1, 0, 1, 1},  {1, 8, 10, 10, 8, 3, 1, 1, 1, 8},    {1, 6, 12, 7, 10, 3, 2, 0, 2, 2},
       {1, 40, 8, 8, 70, 3, 1, 1, 1, 1},   {3, 4, 5, 3, 2, 5, 1, 2, 1, 1},      {1, 300, 4, 4, 17, 1, 1, 0, 1, 1},
+      // Deeper than one shared panel (K = 2304 > 2048) on an 8x8 image; rows too wide for the
+      // padded-row packer (the generic im2col takes them).
+      {1, 256, 8, 8, 20, 3, 1, 1, 1, 1},  {1, 2, 3, 9000, 4, 3, 1, 1, 1, 1},
   };
   for (const auto& t : cases) {
     Tensor x = random_tensor(Shape{t.n, t.c, t.h, t.w}, rng);

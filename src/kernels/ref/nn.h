@@ -121,6 +121,7 @@ inline constexpr int64_t kGemmKC = 256;  // depth of a packed B block
 inline constexpr int64_t kGemmNC = 256;  // width of a packed B block
 inline constexpr int64_t kGemmMC = 64;   // smallest row block when rows are split for parallelism
 inline constexpr int kGemmSlots = 8;     // workers (and packed blocks) at most
+inline constexpr int64_t kGemmPanelBytes = 512 << 10;  // deepest panel a lone worker packs
 
 template <class T> struct GemmTile {
   static constexpr int MR = 6;
@@ -237,17 +238,20 @@ void gemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, int64_t bat
     }
   };
   // Fewer column blocks than threads (small images, deep K): splitting rows would make every
-  // thread repack the same panel, so the threads pack it once together, then share it.
+  // thread repack the same panel, so the threads pack it once together, then share it. The
+  // shared panel takes every slot's scratch, so it is kGemmSlots times deeper: fewer of the
+  // pack/compute hand-overs, which cost as much as the packing on 8x8 images.
   if (pool && threads > 1 && batches * nblocks < threads && M >= 2 * MR) {
     T* pbuf = panels;
     const int64_t row_tiles = (M + MR - 1) / MR;
+    const int64_t kc_max = kGemmSlots * (panel / ldp);
     for (int64_t b = 0; b < batches; ++b) {
       const T* a = a_of(b);
       T* c = c_of(b);
       for (int64_t nb = 0; nb < nblocks; ++nb) {
         const int64_t j0 = nb * kGemmNC, nc = std::min(kGemmNC, N - j0);
-        for (int64_t k0 = 0; k0 < K; k0 += kGemmKC) {
-          const int64_t kc = std::min(kGemmKC, K - k0);
+        for (int64_t k0 = 0; k0 < K; k0 += kc_max) {
+          const int64_t kc = std::min(kc_max, K - k0);
           pool->parallel_for(kc, 8, [&](int64_t r0, int64_t r1) { pack(b, k0 + r0, r1 - r0, j0, nc, pbuf + r0 * ldp, ldp); });
           pool->parallel_for(row_tiles, 1, [&](int64_t t0, int64_t t1) {
             compute_rows(a, c, k0, kc, j0, nc, pbuf, t0 * MR, std::min(M, t1 * MR));
@@ -260,17 +264,22 @@ void gemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, int64_t bat
   const int64_t items = batches * mchunks * nblocks;
   const int slots = static_cast<int>(std::min<int64_t>(kGemmSlots, items));
   std::atomic<int64_t> next{0};
+  // Fewer workers than slots: each takes the scratch of several and packs deeper panels (fewer
+  // passes over C), as long as a panel stays well inside L2.
+  const int64_t spread = kGemmSlots / slots;
+  const int64_t kc_max = std::max(panel / ldp, std::min(spread * (panel / ldp),
+                                                          kGemmPanelBytes / (ldp * static_cast<int64_t>(sizeof(T)))));
   auto work = [&](int64_t s_begin, int64_t s_end) {
     for (int64_t s = s_begin; s < s_end; ++s) {
-      T* pbuf = panels + s * panel;
+      T* pbuf = panels + s * spread * panel;
       for (int64_t item; (item = next.fetch_add(1)) < items;) {
         const int64_t nb = item % nblocks, mc = (item / nblocks) % mchunks, b = item / (nblocks * mchunks);
         const int64_t j0 = nb * kGemmNC, nc = std::min(kGemmNC, N - j0);
         const int64_t i0 = mc * mrows, i1 = std::min(M, i0 + mrows);
         const T* a = a_of(b);
         T* c = c_of(b);
-        for (int64_t k0 = 0; k0 < K; k0 += kGemmKC) {
-          const int64_t kc = std::min(kGemmKC, K - k0);
+        for (int64_t k0 = 0; k0 < K; k0 += kc_max) {
+          const int64_t kc = std::min(kc_max, K - k0);
           pack(b, k0, kc, j0, nc, pbuf, ldp);
           compute_rows(a, c, k0, kc, j0, nc, pbuf, i0, i1);
         }
