@@ -134,7 +134,7 @@ void conv_winograd_f23(const KernelContext& ctx, const GemmMicroF32* micro, cons
   else transform_weights(wv.as<float>(), geo, u, l.u, ctx.pool);
   const WinogradShape ws{geo.h, geo.w, geo.oh, geo.ow, geo.pad_t, geo.pad_l, geo.th, geo.tw};
   const ConvAddend addend = conv_addend(ctx, geo.n, geo.m, geo.oh * geo.ow);
-  constexpr int MR = 6;
+  const int MR = micro->mr_max;
   const int64_t row_tiles = (geo.m + MR - 1) / MR;
   for (int64_t img = 0; img < geo.n; ++img) {
     const float* x = xv.as<float>() + img * geo.c * geo.h * geo.w;
@@ -144,7 +144,7 @@ void conv_winograd_f23(const KernelContext& ctx, const GemmMicroF32* micro, cons
       ctx.pool->parallel_for(geo.c, 4, [&](int64_t b, int64_t e) {
         for (int64_t ch = b; ch < e; ++ch) t->input_rows(x + ch * geo.h * geo.w, ws, ty0, ty1, v + ch * l.ld, l.v, l.ld);
       });
-      // Mo[xi] = U[xi] (m x c) * V[xi] (c x nc): one item per (xi, 6-row tile of output channels).
+      // Mo[xi] = U[xi] (m x c) * V[xi] (c x nc): one item per (xi, MR-row tile of output channels).
       ctx.pool->parallel_for(16 * row_tiles, 1, [&](int64_t b, int64_t e) {
         for (int64_t item = b; item < e; ++item) {
           const int64_t xi = item / row_tiles, i = (item % row_tiles) * MR;

@@ -44,7 +44,7 @@ Isa cpu_isa() {
 
 #if defined(__aarch64__)
 const GemmMicroF32* gemm_micro_f32(Isa isa) {
-  static const GemmMicroF32 neon{"neon", 16, gemm_micro_f32_neon, gemv_f32_neon};
+  static const GemmMicroF32 neon{"neon", 6, 16, gemm_micro_f32_neon, gemv_f32_neon};
   return isa == Isa::kNeon ? &neon : nullptr;
 }
 #elif !defined(__x86_64__)

@@ -49,7 +49,7 @@ TEST(GemmMicro, EveryIsaMatchesADoubleSum) {
     ++tested;
     for (int trial = 0; trial < 300; ++trial) {
       const int64_t kc = std::uniform_int_distribution<int64_t>(1, 70)(rng);
-      const int mr = std::uniform_int_distribution<int>(1, 6)(rng);
+      const int mr = std::uniform_int_distribution<int>(1, micro->mr_max)(rng);
       const int nr = std::uniform_int_distribution<int>(1, micro->nr_max)(rng);
       const bool transposed_a = trial % 3 == 0;
       // Panel: row stride a multiple of 16, zero past nr (as gemm_run packs it), plus slack

@@ -46,6 +46,10 @@ TEST(Session, RejectsWrongInputsByName) {
   EXPECT_NE(run_error(s, {wrong_shape.view()}).find("input 'x' must be f32[2x2], got f32[4]"), std::string::npos);
   EXPECT_NE(run_error(s, {wrong_type.view()}).find("got f64[2x2]"), std::string::npos);
   EXPECT_NE(run_error(s, {nan.view()}).find("input 'x' contains NaN"), std::string::npos);
+  Tensor inf = make_f32(Shape{2, 2}, {0, 0, 0, -INFINITY});
+  EXPECT_NE(run_error(s, {inf.view()}).find("input 'x' contains NaN or Inf"), std::string::npos);
+  Tensor big = make_f32(Shape{2, 2}, {3.4e38f, -1e-45f, 0, 0});  // largest finite, denormal: accepted
+  EXPECT_EQ(run_error(s, {big.view()}), "");
   auto out = s.run({ok.view()});
   EXPECT_EQ(static_cast<const float*>(out[0].data)[1], 2.f);
   EXPECT_EQ(static_cast<const float*>(out[0].data)[0], 0.f);

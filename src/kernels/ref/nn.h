@@ -199,7 +199,8 @@ void gemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, int64_t bat
               int64_t K, int64_t a_rs, int64_t a_cs, AOf a_of, int64_t ldc, COf c_of, T alpha, const Pack& pack,
               const GemmMicroF32* micro = nullptr) {
   if (batches <= 0 || M <= 0 || N <= 0 || K <= 0) return;
-  constexpr int MR = GemmTile<T>::MR, NR = GemmTile<T>::NR;
+  constexpr int NR = GemmTile<T>::NR;
+  const int MR = std::is_same_v<T, float> && micro ? micro->mr_max : GemmTile<T>::MR;  // rows per kernel call
   const int64_t ldp = gemm_panel_ld<T>(N);
   const int64_t panel = gemm_panel_elems<T>(N, K);
   T* panels = scratch_aligned<T>(scratch);
@@ -233,7 +234,7 @@ void gemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, int64_t bat
       }
       for (int64_t j = 0; j < nc; j += NR) {
         const int nr = static_cast<int>(std::min<int64_t>(NR, nc - j));
-        gemm_micro<T, MR, NR>(kc, ai, a_rs, a_cs, mr, pbuf + j, ldp, c + i * ldc + j0 + j, ldc, nr, alpha);
+        gemm_micro<T, GemmTile<T>::MR, NR>(kc, ai, a_rs, a_cs, mr, pbuf + j, ldp, c + i * ldc + j0 + j, ldc, nr, alpha);
       }
     }
   };

@@ -1,6 +1,6 @@
 #pragma once
 // Vectorised f32 GEMM micro-kernels for the blocked GEMM of src/kernels/ref/nn.h:
-//   C[mr x nr] += alpha * A[mr x kc] * P[kc x nr]     (mr <= 6, nr <= nr_max)
+//   C[mr x nr] += alpha * A[mr x kc] * P[kc x nr]     (mr <= mr_max, nr <= nr_max)
 // A addressed through row/column strides; P a packed panel with row stride ldp whose columns
 // past the block are zero. Each ISA's kernel lives in its own file compiled for that ISA only;
 // callers reach it through this table after checking cpu_isa().
@@ -20,6 +20,7 @@ using GemvF32Fn = void (*)(int64_t k, int64_t n, const float* x, int64_t xs, con
 
 struct GemmMicroF32 {
   const char* isa;
+  int mr_max;  // rows per call
   int nr_max;  // columns per call
   GemmMicroF32Fn fn;
   GemvF32Fn gemv;
