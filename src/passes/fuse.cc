@@ -9,6 +9,7 @@ FusionReport fuse_graph(Graph& g) {
   r.emplace_back("GroupNorm chains fused", fuse_group_norm(g));
   r.emplace_back("SiLU fused", fuse_silu(g));
   r.emplace_back("GroupNorm + SiLU merged", fuse_group_norm_silu(g));
+  r.emplace_back("nearest 2x Resize + Conv fused", fuse_upsample_conv(g));
   r.emplace_back("Conv + Add fused", fuse_conv_add(g));
   return r;
 }

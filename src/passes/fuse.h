@@ -27,6 +27,9 @@ int fuse_silu(Graph& g);
 // edgewm.GroupNorm -> edgewm.Silu (the norm's only reader) -> GroupNorm with activation silu.
 int fuse_group_norm_silu(Graph& g);
 
+// Resize(nearest, 2x) -> Conv(3x3, stride 1, pad 1) -> edgewm.UpsampleConv on the small input,
+// the 3x3 weights summed into one 2x2 kernel per output phase.
+int fuse_upsample_conv(Graph& g);
 // Conv -> Add(residual of the same shape, or one value per channel) -> edgewm.ConvAdd.
 int fuse_conv_add(Graph& g);
 

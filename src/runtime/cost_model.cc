@@ -45,6 +45,9 @@ int64_t node_macs(const Node& n, const Graph& g) {
     for (int i = 1; i < w.rank(); ++i) per_output *= w[i];
     return out.numel() * per_output;
   }
+  // edgewm.UpsampleConv counts the 3x3 convolution on the upsampled image it replaces (as
+  // Winograd layers count direct convolution), so fusing does not change a model's GFLOP.
+  if (op == "UpsampleConv" && n.domain == "edgewm" && n.inputs.size() > 1) return out.numel() * in[1] * 9;
   if (op == "ConvTranspose" && n.inputs.size() > 1) {
     const Shape& w = shape_of(g, n.inputs[1]);  // [C, M/group, k...]
     int64_t per_input = 1;

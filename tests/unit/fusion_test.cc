@@ -216,5 +216,72 @@ TEST(Fusion, ConvAddOnEveryConvKernel) {
   }
 }
 
+// A UNet upsampler: Resize (nearest 2x, as exporters spell it) then a 'same' 3x3 Conv.
+struct Upsampler {
+  int64_t n = 1, c = 3, h = 5, w = 7, m = 5;
+  std::string mode = "nearest", coord = "asymmetric", nearest = "floor";
+  bool sizes = false, bias = true, shared = false;
+  int64_t factor = 2, stride = 1;
+};
+
+OnnxBuilder upsampler(const Upsampler& u) {
+  OnnxBuilder b;
+  b.input("x", {u.n, u.c, u.h, u.w}).output("y");
+  if (u.shared) b.output("up");  // the upsampled tensor is wanted too
+  if (u.sizes) {
+    b.initializer("sizes", make_i64(Shape{4}, {u.n, u.c, u.factor * u.h, u.factor * u.w}));
+  } else {
+    b.initializer("scales", make_f32(Shape{4}, {1.f, 1.f, float(u.factor), float(u.factor)}));
+  }
+  b.initializer("w", random_f32(Shape{u.m, u.c, 3, 3}, 21));
+  if (u.bias) b.initializer("b", random_f32(Shape{u.m}, 22));
+  auto& r = b.node("Resize", u.sizes ? std::vector<std::string>{"x", "", "", "sizes"} : std::vector<std::string>{"x", "", "scales"},
+                   {"up"});
+  OnnxBuilder::string_attr(r, "mode", u.mode);
+  OnnxBuilder::string_attr(r, "coordinate_transformation_mode", u.coord);
+  OnnxBuilder::string_attr(r, "nearest_mode", u.nearest);
+  auto& conv = b.node("Conv", u.bias ? std::vector<std::string>{"up", "w", "b"} : std::vector<std::string>{"up", "w"}, {"y"});
+  OnnxBuilder::ints_attr(conv, "pads", {1, 1, 1, 1});
+  OnnxBuilder::ints_attr(conv, "strides", {u.stride, u.stride});
+  return b;
+}
+
+TEST(Fusion, NearestUpsampleConvRunsOnTheSmallImage) {
+  std::vector<Upsampler> fused(6);
+  fused[1].coord = "half_pixel", fused[1].nearest = "round_prefer_floor";  // ONNX's defaults
+  fused[2].sizes = true, fused[2].bias = false, fused[2].n = 2;
+  fused[3].c = 20, fused[3].m = 17, fused[3].h = 8, fused[3].w = 8;    // deep enough for the GEMM blocking
+  fused[4].coord = "half_pixel", fused[4].nearest = "round_prefer_ceil";  // also maps i to i / 2
+  fused[5].c = 1, fused[5].m = 2, fused[5].h = 1, fused[5].w = 2100;   // wider than the GEMM path packs
+  for (const Upsampler& u : fused) {
+    SCOPED_TRACE(u.coord + "/" + u.nearest + " " + std::to_string(u.c) + "x" + std::to_string(u.h) + "x" + std::to_string(u.w));
+    const OnnxBuilder b = upsampler(u);
+    CompiledModel m = compile(b, true);
+    ASSERT_EQ(m.graph.nodes.size(), 1u);
+    EXPECT_EQ(m.graph.nodes[0].op_type, "UpsampleConv");
+    expect_same_outputs(b, Shape{u.n, u.c, u.h, u.w}, 1e-4f);
+    auto macs = [](const Graph& g) {  // counted as the convolution it replaces
+      int64_t sum = 0;
+      for (const Node& n : g.nodes) sum += node_macs(n, g);
+      return sum;
+    };
+    EXPECT_EQ(macs(m.graph), macs(compile(b, false).graph));
+  }
+  // Not a nearest 2x upsampling into a 'same' 3x3 conv: left alone.
+  std::vector<Upsampler> kept(6);
+  kept[0].mode = "linear";
+  kept[1].factor = 3;
+  kept[2].stride = 2;
+  kept[3].shared = true;
+  kept[4].nearest = "ceil";          // odd rows read i / 2 + 1
+  kept[5].coord = "align_corners";   // i * (h - 1) / (2h - 1)
+  for (const Upsampler& u : kept) {
+    SCOPED_TRACE(u.mode + " x" + std::to_string(u.factor) + " " + u.coord + "/" + u.nearest);
+    CompiledModel m = compile(upsampler(u), true);
+    EXPECT_EQ(count_ops(m.graph, "UpsampleConv"), 0);
+    EXPECT_EQ(count_ops(m.graph, "Resize"), 1);
+  }
+}
+
 }  // namespace
 }  // namespace edgewm

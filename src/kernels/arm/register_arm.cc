@@ -15,6 +15,7 @@ bool supports_f32(const Node& n, const Graph& g) {
 void conv(const KernelContext& ctx) { conv_f32_with(ctx, gemm_micro_f32(Isa::kNeon)); }
 void gemm(const KernelContext& ctx) { gemm_f32_with(ctx, gemm_micro_f32(Isa::kNeon)); }
 void matmul(const KernelContext& ctx) { matmul_f32_with(ctx, gemm_micro_f32(Isa::kNeon)); }
+void upsample_conv(const KernelContext& ctx) { upsample_conv_f32_with(ctx, gemm_micro_f32(Isa::kNeon)); }
 
 }  // namespace
 
@@ -25,6 +26,7 @@ void register_arm_ops(OpRegistry& r) {
   }
   r.add_kernel("Gemm", KernelDef{"neon", gemm, supports_f32, 10, gemm_scratch});
   r.add_kernel("MatMul", KernelDef{"neon", matmul, supports_f32, 10, matmul_scratch});
+  r.add_kernel("UpsampleConv", KernelDef{"neon", upsample_conv, supports_f32, 10, upsample_conv_scratch_bytes}, "edgewm");
 }
 
 }  // namespace edgewm

@@ -7,6 +7,7 @@ namespace edgewm {
 
 void register_nn_ops(OpRegistry& r) {
   register_conv_ops(r);
+  register_upsample_conv_ops(r);
   register_pool_ops(r);
   register_norm_ops(r);
   register_matmul_ops(r);

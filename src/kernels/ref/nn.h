@@ -17,6 +17,7 @@
 namespace edgewm {
 
 void register_conv_ops(OpRegistry& r);    // Conv, ConvTranspose
+void register_upsample_conv_ops(OpRegistry& r);  // edgewm.UpsampleConv
 void register_pool_ops(OpRegistry& r);    // MaxPool, AveragePool, LpPool, Global*Pool
 void register_norm_ops(OpRegistry& r);    // BatchNormalization, InstanceNormalization, LayerNormalization, GroupNormalization, LRN
 void register_matmul_ops(OpRegistry& r);  // Gemm, MatMul
@@ -29,9 +30,11 @@ void register_resize_ops(OpRegistry& r);  // Resize, Upsample
 void conv_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
 void gemm_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
 void matmul_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
+void upsample_conv_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
 size_t conv_scratch(const Node& n, const Graph& g);
 size_t gemm_scratch(const Node& n, const Graph& g);
 size_t matmul_scratch(const Node& n, const Graph& g);
+size_t upsample_conv_scratch_bytes(const Node& n, const Graph& g);
 
 // edgewm.ConvAdd (a Conv and the Add after it, fused): input 3 is added to the output, either
 // one value per (image, channel) broadcast over the plane, or a tensor of the output's shape.

@@ -33,6 +33,7 @@ template <Isa kIsa> void conv_depthwise(const KernelContext& ctx) { conv_depthwi
 
 template <Isa kIsa> void gemm(const KernelContext& ctx) { gemm_f32_with(ctx, gemm_micro_f32(kIsa)); }
 template <Isa kIsa> void matmul(const KernelContext& ctx) { matmul_f32_with(ctx, gemm_micro_f32(kIsa)); }
+template <Isa kIsa> void upsample_conv(const KernelContext& ctx) { upsample_conv_f32_with(ctx, gemm_micro_f32(kIsa)); }
 
 template <Isa kIsa> void sigmoid(const KernelContext& ctx) {
   const float* x = ctx.in(0).as<float>();
@@ -117,6 +118,8 @@ template <Isa kIsa> void register_isa(OpRegistry& r, int priority) {
   r.add_kernel("InstanceNormalization", KernelDef{name, instance_norm<kIsa>, supports_f32<kIsa>, priority, nullptr});
   r.add_kernel("Silu", KernelDef{name, silu<kIsa>, supports_f32<kIsa>, priority, nullptr}, "edgewm");
   r.add_kernel("GroupNorm", KernelDef{name, group_norm<kIsa>, supports_f32<kIsa>, priority, nullptr}, "edgewm");
+  r.add_kernel("UpsampleConv",
+               KernelDef{name, upsample_conv<kIsa>, supports_f32<kIsa>, priority, upsample_conv_scratch_bytes}, "edgewm");
 }
 
 }  // namespace
