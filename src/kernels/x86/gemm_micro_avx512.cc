@@ -9,23 +9,25 @@ namespace edgewm {
 
 namespace {
 
-// 7 rows x 16*NV columns: with NV = 4, 28 zmm accumulators and 4 panel loads + 7 broadcasts per
+// R rows x 16*NV columns: at 7 x 4, 28 zmm accumulators and 4 panel loads + 7 broadcasts per
 // 28 FMAs (the 6x32 tile this replaced needed 8 loads per 12 FMAs and ran ~20% slower on the
 // seed UNet's 64-wide panels). Loads are masked past nr, so nothing past the panel is read.
-template <int NV>
-void micro_7xnv(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p, int64_t ldp, float* c,
+// Fewer rows or columns get their own instance rather than computing padding (a 64-row GEMM
+// is 9 full row blocks and one of a single row).
+template <int R, int NV>
+void micro_rxnv(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const float* p, int64_t ldp, float* c,
                 int64_t ldc, int nr, float alpha) {
   __mmask16 m[NV];
   for (int q = 0; q < NV; ++q) {
     const int left = nr - 16 * q;
     m[q] = left >= 16 ? __mmask16(0xFFFF) : left > 0 ? __mmask16((1u << left) - 1) : __mmask16(0);
   }
-  // Rows past mr repeat the last valid one; their sums are never stored.
-  const float* ar[7];
-  for (int r = 0; r < 7; ++r) ar[r] = a + (r < mr ? r : mr - 1) * a_rs;
-  __m512 acc[7][NV];
+  const float* ar[R];
 #pragma GCC unroll 7
-  for (int r = 0; r < 7; ++r)
+  for (int r = 0; r < R; ++r) ar[r] = a + r * a_rs;
+  __m512 acc[R][NV];
+#pragma GCC unroll 7
+  for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int q = 0; q < NV; ++q) acc[r][q] = _mm512_setzero_ps();
   for (int64_t k = 0; k < kc; ++k) {
@@ -35,7 +37,7 @@ void micro_7xnv(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, 
     for (int q = 0; q < NV; ++q) b[q] = _mm512_maskz_loadu_ps(m[q], pk + 16 * q);
     const int64_t o = k * a_cs;
 #pragma GCC unroll 7
-    for (int r = 0; r < 7; ++r) {
+    for (int r = 0; r < R; ++r) {
       const __m512 v = _mm512_set1_ps(ar[r][o]);
 #pragma GCC unroll 4
       for (int q = 0; q < NV; ++q) acc[r][q] = _mm512_fmadd_ps(v, b[q], acc[r][q]);
@@ -45,8 +47,7 @@ void micro_7xnv(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, 
   // the accumulators in memory (spilling all 28 every iteration).
   const __m512 al = _mm512_set1_ps(alpha);
 #pragma GCC unroll 7
-  for (int r = 0; r < 7; ++r) {
-    if (r >= mr) break;
+  for (int r = 0; r < R; ++r) {
     float* cr = c + r * ldc;
 #pragma GCC unroll 4
     for (int q = 0; q < NV; ++q)
@@ -56,16 +57,18 @@ void micro_7xnv(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, 
   }
 }
 
+using MicroFn = void (*)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, int, float);
+
+template <int R> constexpr MicroFn kByWidth[4] = {micro_rxnv<R, 1>, micro_rxnv<R, 2>, micro_rxnv<R, 3>,
+                                                  micro_rxnv<R, 4>};
+constexpr const MicroFn* kByRows[7] = {kByWidth<1>, kByWidth<2>, kByWidth<3>, kByWidth<4>,
+                                       kByWidth<5>, kByWidth<6>, kByWidth<7>};
+
 }  // namespace
 
 void gemm_micro_f32_avx512(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p,
                            int64_t ldp, float* c, int64_t ldc, int nr, float alpha) {
-  switch ((nr + 15) / 16) {  // narrow panels skip the FMAs of all-zero columns
-    case 1: return micro_7xnv<1>(kc, a, a_rs, a_cs, mr, p, ldp, c, ldc, nr, alpha);
-    case 2: return micro_7xnv<2>(kc, a, a_rs, a_cs, mr, p, ldp, c, ldc, nr, alpha);
-    case 3: return micro_7xnv<3>(kc, a, a_rs, a_cs, mr, p, ldp, c, ldc, nr, alpha);
-    default: return micro_7xnv<4>(kc, a, a_rs, a_cs, mr, p, ldp, c, ldc, nr, alpha);
-  }
+  kByRows[mr - 1][(nr - 1) / 16](kc, a, a_rs, a_cs, p, ldp, c, ldc, nr, alpha);
 }
 
 void gemv_f32_avx512(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs, int64_t b_cs,
