@@ -149,7 +149,9 @@ TEST(FastConv, WinogradMatchesDirectConvolution) {
     bool bias;
   };
   const Case cases[] = {{1, 16, 16, 16, 16, 1, true}, {2, 20, 17, 19, 24, 1, true}, {1, 33, 20, 21, 17, 0, false},
-                        {1, 17, 15, 16, 40, 2, true}, {1, 64, 32, 32, 48, 1, true}};
+                        {1, 17, 15, 16, 40, 2, true}, {1, 64, 32, 32, 48, 1, true},
+                        // rows of more than 16 tiles (the AVX-512 transforms take 16 at a time)
+                        {1, 16, 9, 37, 20, 1, true}, {2, 24, 6, 70, 16, 2, false}};
   const bool fast = cpu_isa() == Isa::kAvx2 || cpu_isa() == Isa::kAvx512;  // x86 kernels
   for (const auto& t : cases) {
     Tensor x = random_tensor(Shape{t.n, t.c, t.h, t.w}, rng);
