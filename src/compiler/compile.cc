@@ -20,8 +20,10 @@ CompiledModel compile_imported(ImportedModel imported, const CompileOptions& opt
   out.imported_nodes = static_cast<int>(out.graph.nodes.size());
   out.stats = infer_and_fold(out.graph, options.fold_constants);
   if (options.fuse) out.fusions = fuse_graph(out.graph);
-  out.plan = plan_memory(out.graph);
-  out.peak_live_bytes = peak_live_bytes(out.graph);
+  const Placements placements = options.fuse ? with_concats_in_place(out.graph) : own_buffers(out.graph);
+  if (options.fuse) out.fusions.emplace_back("Concat written in place", placements.concats_in_place);
+  out.plan = plan_memory(out.graph, placements);
+  out.peak_live_bytes = peak_live_bytes(out.graph, placements);
   return out;
 }
 

@@ -7,7 +7,7 @@
 // transforms (see winograd_f23_supports).
 #include "ir/op_registry.h"
 #include "kernels/x86/gemm_micro.h"
-#include "kernels/x86/winograd.h"
+#include "kernels/winograd_transforms.h"
 
 namespace edgewm {
 

@@ -1,6 +1,7 @@
 #include "passes/plan_memory.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace edgewm {
 
@@ -18,19 +19,20 @@ struct Buffer {
 };
 
 // Buffers indexed by storage root (values), then one per node for scratch.
-std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<ValueId>& root) {
+std::vector<Buffer> collect_buffers(const Graph& g, const Placements& p) {
   const int steps = static_cast<int>(g.nodes.size());
   std::vector<Buffer> bufs(g.values.size() + g.nodes.size());
   auto touch = [&](ValueId v, int step) {
     if (v == kNoValue || g.value(v).is_constant()) return;
-    Buffer& b = bufs[static_cast<size_t>(root[static_cast<size_t>(v)])];
+    const Placement& at = p.of[static_cast<size_t>(v)];
+    Buffer& b = bufs[static_cast<size_t>(at.root)];
     if (!b.used) {
       b.used = true;
       b.first = b.last = step;
     }
     b.first = std::min(b.first, step);
     b.last = std::max(b.last, step);
-    b.bytes = std::max(b.bytes, align_up(static_cast<int64_t>(g.value(v).nbytes())));
+    b.bytes = std::max(b.bytes, align_up(at.offset + static_cast<int64_t>(g.value(v).nbytes())));
   };
   for (ValueId v : g.inputs) touch(v, -1);  // written before the first node runs
   for (int k = 0; k < steps; ++k) {
@@ -51,8 +53,72 @@ std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<ValueId>& 
 
 }  // namespace
 
-int64_t peak_live_bytes(const Graph& g) {
-  auto bufs = collect_buffers(g, storage_roots(g));
+Placements own_buffers(const Graph& g) {
+  Placements p;
+  const std::vector<ValueId> root = storage_roots(g);
+  p.of.resize(g.values.size());
+  for (size_t v = 0; v < root.size(); ++v) p.of[v] = {root[v], 0};
+  return p;
+}
+
+Placements with_concats_in_place(const Graph& g) {
+  const std::vector<ValueId> root = storage_roots(g);
+  std::vector<ValueId> parent(root.begin(), root.end());
+  std::vector<int64_t> offset(g.values.size(), 0);
+  std::vector<int> producer(g.values.size(), -1), reads(g.values.size(), 0);
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    for (ValueId v : g.nodes[k].outputs)
+      if (v != kNoValue) producer[static_cast<size_t>(v)] = static_cast<int>(k);
+    for (ValueId v : g.nodes[k].inputs)
+      if (v != kNoValue) ++reads[static_cast<size_t>(v)];
+  }
+  auto own = [&](ValueId v) {  // its own buffer, not yet placed anywhere, written by a node
+    const size_t i = static_cast<size_t>(v);
+    return v != kNoValue && root[i] == v && parent[i] == v && !g.value(v).is_constant() && producer[i] >= 0 &&
+           !g.is_graph_input(v) && !g.is_graph_output(v) && g.value(v).shape_known;
+  };
+  int placed = 0;
+  for (const Node& n : g.nodes) {
+    if (n.op_type != "Concat" || !n.domain.empty() || n.outputs.size() != 1 || !own(n.outputs[0])) continue;
+    const Value& y = g.value(n.outputs[0]);
+    int64_t axis = n.attrs.get_int("axis", 0);
+    if (axis < 0) axis += y.shape.rank();
+    if (axis < 0 || axis >= y.shape.rank()) continue;
+    bool ok = true;
+    for (int d = 0; d < axis; ++d) ok = ok && y.shape[d] == 1;  // inputs are contiguous slices
+    std::vector<int64_t> at;
+    int64_t bytes = 0;
+    for (size_t i = 0; ok && i < n.inputs.size(); ++i) {
+      const ValueId x = n.inputs[i];
+      // Once in this Concat and read by nothing else that could write it: every reader only reads.
+      ok = own(x) && std::count(n.inputs.begin(), n.inputs.end(), x) == 1 && bytes % MemoryPlan::kAlignment == 0;
+      at.push_back(bytes);
+      if (ok) bytes += static_cast<int64_t>(g.value(x).nbytes());
+    }
+    if (!ok || bytes != static_cast<int64_t>(y.nbytes())) continue;
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      parent[static_cast<size_t>(n.inputs[i])] = n.outputs[0];
+      offset[static_cast<size_t>(n.inputs[i])] = at[i];
+    }
+    ++placed;
+  }
+  Placements p;
+  p.concats_in_place = placed;
+  p.of.resize(g.values.size());
+  // A Concat's output may itself sit in a later Concat: follow parents to the buffer owner.
+  std::function<Placement(ValueId)> resolve = [&](ValueId v) -> Placement {
+    const ValueId up = parent[static_cast<size_t>(v)];
+    if (up == v) return {v, 0};
+    Placement r = resolve(up);
+    r.offset += offset[static_cast<size_t>(v)];
+    return r;
+  };
+  for (size_t v = 0; v < g.values.size(); ++v) p.of[v] = resolve(static_cast<ValueId>(v));
+  return p;
+}
+
+int64_t peak_live_bytes(const Graph& g, const Placements& placements) {
+  auto bufs = collect_buffers(g, placements);
   int64_t peak = 0;
   for (int step = -1; step <= static_cast<int>(g.nodes.size()); ++step) {
     int64_t live = 0;
@@ -63,9 +129,10 @@ int64_t peak_live_bytes(const Graph& g) {
   return peak;
 }
 
-MemoryPlan plan_memory(const Graph& g) {
-  std::vector<ValueId> root = storage_roots(g);
-  std::vector<Buffer> bufs = collect_buffers(g, root);
+MemoryPlan plan_memory(const Graph& g) { return plan_memory(g, own_buffers(g)); }
+
+MemoryPlan plan_memory(const Graph& g, const Placements& placements) {
+  std::vector<Buffer> bufs = collect_buffers(g, placements);
 
   std::vector<size_t> order;
   for (size_t i = 0; i < bufs.size(); ++i)
@@ -98,8 +165,9 @@ MemoryPlan plan_memory(const Graph& g) {
   plan.value_offsets.assign(g.values.size(), -1);
   for (size_t v = 0; v < g.values.size(); ++v) {
     if (g.values[v].is_constant()) continue;
-    const Buffer& b = bufs[static_cast<size_t>(root[v])];
-    if (b.used) plan.value_offsets[v] = b.offset;
+    const Placement& at = placements.of[v];
+    const Buffer& b = bufs[static_cast<size_t>(at.root)];
+    if (b.used) plan.value_offsets[v] = b.offset + at.offset;
   }
   plan.scratch_offsets.assign(g.nodes.size(), -1);
   plan.scratch_bytes.assign(g.nodes.size(), 0);

@@ -152,7 +152,7 @@ TEST(FastConv, WinogradMatchesDirectConvolution) {
                         {1, 17, 15, 16, 40, 2, true}, {1, 64, 32, 32, 48, 1, true},
                         // rows of more than 16 tiles (the AVX-512 transforms take 16 at a time)
                         {1, 16, 9, 37, 20, 1, true}, {2, 24, 6, 70, 16, 2, false}};
-  const bool fast = cpu_isa() == Isa::kAvx2 || cpu_isa() == Isa::kAvx512;  // x86 kernels
+  const bool fast = cpu_isa() != Isa::kScalar;  // AVX2, AVX-512 or NEON
   for (const auto& t : cases) {
     Tensor x = random_tensor(Shape{t.n, t.c, t.h, t.w}, rng);
     Tensor w = random_tensor(Shape{t.m, t.c, 3, 3}, rng);

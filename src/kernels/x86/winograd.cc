@@ -1,4 +1,4 @@
-#include "kernels/x86/winograd.h"
+#include "kernels/winograd_transforms.h"
 
 namespace edgewm {
 

@@ -1,5 +1,5 @@
 // Winograd transforms compiled with avx2 (this file's flags come from CMakeLists.txt).
-#include "kernels/x86/winograd_transforms.h"
+#include "kernels/winograd_transforms_portable.h"
 
 namespace edgewm {
 

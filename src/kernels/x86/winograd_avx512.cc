@@ -7,7 +7,7 @@
 // 8 to 16 tiles of a UNet's rows.
 #include <immintrin.h>
 
-#include "kernels/x86/winograd.h"
+#include "kernels/winograd_transforms.h"
 
 namespace edgewm {
 

@@ -24,7 +24,8 @@ struct WinogradTransforms {
 
 // Null for an ISA this build or CPU lacks.
 const WinogradTransforms* winograd_transforms(Isa isa);
-const WinogradTransforms* winograd_transforms_avx2();
-const WinogradTransforms* winograd_transforms_avx512();
+const WinogradTransforms* winograd_transforms_avx2();    // portable loops, AVX2 flags
+const WinogradTransforms* winograd_transforms_avx512();  // intrinsics
+const WinogradTransforms* winograd_transforms_neon();    // portable loops (AArch64 builds only)
 
 }  // namespace edgewm

@@ -1,14 +1,15 @@
 #pragma once
 // Winograd F(2x2, 3x3) input and output transforms for one channel, written as loops over
-// tiles along x with unit-stride inner loops, so each ISA's file (winograd_avx2.cc,
-// winograd_avx512.cc) compiles them to its vectors. Included only by those files.
+// tiles along x with unit-stride inner loops, so each ISA's file (x86/winograd_avx2.cc,
+// arm/winograd_neon.cc) compiles them to its vectors. Included only by those files (AVX-512 has
+// its own intrinsics, x86/winograd_avx512.cc).
 // Everything here has internal linkage and uses no std:: templates: an inline or template
 // function emitted by two files with different ISA flags is one symbol to the linker, which
 // could hand the AVX-512 copy to portable code.
 #include <cstdint>
 #include <cstring>
 
-#include "kernels/x86/winograd.h"
+#include "kernels/winograd_transforms.h"
 
 namespace edgewm::winograd_detail {
 namespace {
