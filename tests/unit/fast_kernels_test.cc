@@ -127,8 +127,8 @@ TEST(FastConv, MatchesDirectConvolutionOnOddShapes) {
     const std::vector<Attribute> attrs = {attr_ints("strides", {t.stride, t.stride}),
                                           attr_ints("pads", {t.pad, t.pad, t.pad, t.pad}),
                                           attr_ints("dilations", {t.dilation, t.dilation}), attr_int("group", t.group)};
-    if (cpu_isa() == Isa::kNeon) {  // ARM64: the NEON micro-kernel runs it
-      EXPECT_EQ(selected_kernel("Conv", in(x, w, b), attrs), "neon");
+    if (cpu_isa() == Isa::kNeon) {  // ARM64: a NEON kernel runs it (GEMM, depthwise or Winograd)
+      EXPECT_EQ(selected_kernel("Conv", in(x, w, b), attrs).rfind("neon", 0), 0u);
     }
     auto y = run_op("Conv", in(x, w, b), attrs);
     Shape want_shape;
@@ -184,7 +184,7 @@ TEST(FastConv, DepthwiseMatchesDirectConvolution) {
   };
   const Case cases[] = {{1, 16, 32, 32, 3, 1, 1, 1}, {2, 24, 17, 19, 3, 2, 1, 1}, {1, 7, 9, 40, 5, 1, 2, 1},
                         {1, 5, 11, 13, 3, 2, 0, 2},  {1, 3, 8, 8, 3, 3, 1, 1},   {1, 32, 6, 5, 5, 2, 2, 1}};
-  const bool fast = cpu_isa() == Isa::kAvx2 || cpu_isa() == Isa::kAvx512;  // x86 kernels
+  const bool fast = cpu_isa() != Isa::kScalar;  // AVX2, AVX-512 or NEON
   for (const auto& t : cases) {
     Tensor x = random_tensor(Shape{t.n, t.c, t.h, t.w}, rng);
     Tensor w = random_tensor(Shape{t.c, 1, t.k, t.k}, rng);
@@ -277,6 +277,70 @@ TEST(FastInstanceNorm, MatchesDoubleMomentsOnOddSizesAndLargeOffsets) {
       }
     }
   }
+}
+
+// edgewm.GroupNorm (with and without its SiLU) and edgewm.Silu against double-precision
+// definitions, on group sizes off the vector width and a large offset.
+TEST(FastRows, GroupNormAndSiluMatchTheDefinition) {
+  std::mt19937 rng(8);
+  for (const char* act : {"none", "silu"})
+    for (auto [n, c, hw, groups] : {std::array<int64_t, 4>{2, 6, 35, 3}, {1, 32, 64, 8}, {1, 4, 1, 2}}) {
+      Tensor x = random_tensor(Shape{n, c, hw}, rng), gamma = random_tensor(Shape{c}, rng), beta = random_tensor(Shape{c}, rng);
+      for (int64_t i = 0; i < x.numel(); ++i) x.as<float>()[i] = 50.f + 2.f * x.as<float>()[i];
+      const std::vector<Attribute> attrs = {attr_int("num_groups", groups), testing::attr_float("epsilon", 1e-5f),
+                                            testing::attr_string("activation", act)};
+      if (cpu_isa() != Isa::kScalar) EXPECT_NE(selected_kernel("edgewm.GroupNorm", in(x, gamma, beta), attrs), "ref");
+      auto y = run_op("edgewm.GroupNorm", in(x, gamma, beta), attrs);
+      const int64_t inner = c / groups * hw;
+      for (int64_t g = 0; g < n * groups; ++g) {
+        const float* xp = x.as<float>() + g * inner;
+        double mean = 0, var = 0;
+        for (int64_t i = 0; i < inner; ++i) mean += xp[i];
+        mean /= inner;
+        for (int64_t i = 0; i < inner; ++i) var += (xp[i] - mean) * (xp[i] - mean);
+        var /= inner;
+        for (int64_t i = 0; i < inner; ++i) {
+          const int64_t ch = (g % groups) * (c / groups) + i / hw;
+          double want = (xp[i] - mean) / std::sqrt(var + 1e-5) * gamma.as<float>()[ch] + beta.as<float>()[ch];
+          if (act[0] == 's') want = want / (1 + std::exp(-want));
+          ASSERT_NEAR(y[0].as<float>()[g * inner + i], want, 2e-4 * (1 + std::abs(want))) << act << " group " << g << " at " << i;
+        }
+      }
+    }
+  Tensor x = random_tensor(Shape{1003}, rng);
+  for (int64_t i = 0; i < x.numel(); ++i) x.as<float>()[i] *= 30.f;
+  x.as<float>()[0] = -100.f, x.as<float>()[1] = 100.f;
+  if (cpu_isa() != Isa::kScalar) EXPECT_NE(selected_kernel("edgewm.Silu", in(x)), "ref");
+  auto y = run_op("edgewm.Silu", in(x));
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const double v = x.as<float>()[i], want = v / (1 + std::exp(-v));
+    ASSERT_NEAR(y[0].as<float>()[i], want, 1e-6 + 4e-7 * std::abs(want)) << "silu(" << v << ")";
+  }
+}
+
+// edgewm.UpsampleConv against its definition (the fusion test checks it against Resize + Conv).
+TEST(FastRows, UpsampleConvMatchesItsDefinition) {
+  std::mt19937 rng(9);
+  const int64_t n = 2, c = 9, h = 5, w = 6, m = 11;
+  Tensor x = random_tensor(Shape{n, c, h, w}, rng), wp = random_tensor(Shape{4, m, c, 2, 2}, rng), b = random_tensor(Shape{m}, rng);
+  if (cpu_isa() != Isa::kScalar) EXPECT_NE(selected_kernel("edgewm.UpsampleConv", in(x, wp, b)), "ref");
+  auto y = run_op("edgewm.UpsampleConv", in(x, wp, b));
+  ASSERT_EQ(y[0].shape(), (Shape{n, m, 2 * h, 2 * w}));
+  for (int64_t img = 0; img < n; ++img)
+    for (int64_t oc = 0; oc < m; ++oc)
+      for (int64_t oy = 0; oy < 2 * h; ++oy)
+        for (int64_t ox = 0; ox < 2 * w; ++ox) {
+          const int64_t p = (oy % 2) * 2 + ox % 2;
+          double s = b.as<float>()[oc];
+          for (int64_t ic = 0; ic < c; ++ic)
+            for (int64_t i = 0; i < 2; ++i)
+              for (int64_t j = 0; j < 2; ++j) {
+                const int64_t iy = oy / 2 + oy % 2 - 1 + i, ix = ox / 2 + ox % 2 - 1 + j;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                s += double(wp.as<float>()[(((p * m + oc) * c + ic) * 2 + i) * 2 + j]) * x.as<float>()[((img * c + ic) * h + iy) * w + ix];
+              }
+          ASSERT_NEAR(y[0].as<float>()[((img * m + oc) * 2 * h + oy) * 2 * w + ox], s, 1e-4 * (1 + std::abs(s)));
+        }
 }
 
 }  // namespace

@@ -16,6 +16,10 @@ void build_single_node(const std::string& op_type, const std::vector<Tensor>& in
                        const std::vector<Attribute>& attrs, int num_outputs, int opset, Graph& g, Node& n) {
   n.name = "test_" + op_type;
   n.op_type = op_type;
+  if (op_type.rfind("edgewm.", 0) == 0) {  // an op of edgewm's domain (fusion results)
+    n.domain = "edgewm";
+    n.op_type = op_type.substr(7);
+  }
   n.opset = opset;
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].dtype() == DType::kUndefined) {
@@ -30,7 +34,7 @@ void build_single_node(const std::string& op_type, const std::vector<Tensor>& in
     n.outputs.push_back(g.add_value(v));
   }
   for (const Attribute& a : attrs) n.attrs.set(a);
-  const OpSchema* s = OpRegistry::global().find(op_type);
+  const OpSchema* s = OpRegistry::global().find(n.op_type, n.domain);
   if (!s) throw Error(ErrorKind::kUnsupported, "op not registered: " + op_type);
   InferContext ictx(g, n);
   s->infer(ictx);

@@ -9,7 +9,8 @@
 
 namespace edgewm::testing {
 
-// `inputs` may contain default-constructed Tensors for omitted optional inputs.
+// `inputs` may contain default-constructed Tensors for omitted optional inputs; "edgewm.X" names
+// op X of the edgewm domain.
 std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
                            const std::vector<Attribute>& attrs = {}, int num_outputs = 1, int opset = 17);
 

@@ -2,7 +2,7 @@
 // per zmm; stride 2 de-interleaves two loads, other strides gather.
 #include <immintrin.h>
 
-#include "kernels/x86/depthwise_plane.h"
+#include "kernels/depthwise_plane.h"
 
 namespace edgewm {
 

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "kernels/x86/norm.h"
+#include "kernels/row_kernels.h"
 
 namespace edgewm {
 

@@ -5,9 +5,8 @@
 #include "ir/op_registry.h"
 #include "kernels/conv_winograd.h"
 #include "kernels/cpu_features.h"
-#include "kernels/x86/activations.h"
-#include "kernels/x86/depthwise_conv.h"
-#include "kernels/x86/norm.h"
+#include "kernels/depthwise_conv.h"
+#include "kernels/row_kernels.h"
 #include "kernels/ref/nn.h"
 #include "kernels/register_ops.h"
 
@@ -35,70 +34,10 @@ template <Isa kIsa> void gemm(const KernelContext& ctx) { gemm_f32_with(ctx, gem
 template <Isa kIsa> void matmul(const KernelContext& ctx) { matmul_f32_with(ctx, gemm_micro_f32(kIsa)); }
 template <Isa kIsa> void upsample_conv(const KernelContext& ctx) { upsample_conv_f32_with(ctx, gemm_micro_f32(kIsa)); }
 
-template <Isa kIsa> void sigmoid(const KernelContext& ctx) {
-  const float* x = ctx.in(0).as<float>();
-  float* y = ctx.out(0).as<float>();
-  const int64_t n = ctx.in(0).numel();
-  ctx.pool->parallel_for(n, 16384, [&](int64_t b, int64_t e) {
-    if constexpr (kIsa == Isa::kAvx512) sigmoid_f32_avx512(x + b, y + b, e - b);
-    else sigmoid_f32_avx2(x + b, y + b, e - b);
-  });
-}
-
-template <Isa kIsa> void silu(const KernelContext& ctx) {
-  const float* x = ctx.in(0).as<float>();
-  float* y = ctx.out(0).as<float>();
-  const int64_t n = ctx.in(0).numel();
-  ctx.pool->parallel_for(n, 16384, [&](int64_t b, int64_t e) {
-    if constexpr (kIsa == Isa::kAvx512) silu_f32_avx512(x + b, y + b, e - b);
-    else silu_f32_avx2(x + b, y + b, e - b);
-  });
-}
-
-// edgewm.GroupNorm: per (n, group) the moments over the group, then per channel scale, shift
-// and the optional SiLU in one more pass over data still in cache.
-template <Isa kIsa> void group_norm(const KernelContext& ctx) {
-  const TensorView& xv = ctx.in(0);
-  const int64_t N = xv.shape[0], C = xv.shape[1], G = ctx.attrs().get_int("num_groups", 1);
-  const int64_t spatial = N * C != 0 ? xv.numel() / (N * C) : 0, cg = C / G, inner = cg * spatial;
-  if (inner == 0) return;
-  const bool act = ctx.attrs().get_string("activation", "none") == "silu";
-  const float eps = ctx.attrs().get_float("epsilon", 1e-5f);
-  const float *x = xv.as<float>(), *scale = ctx.in(1).as<float>(), *bias = ctx.in(2).as<float>();
-  float* y = ctx.out(0).as<float>();
-  ctx.pool->parallel_for(N * G, std::max<int64_t>(1, 16384 / inner), [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
-      const int64_t c0 = (r % G) * cg;
-      float* yr = y + r * inner;
-      if constexpr (kIsa == Isa::kAvx512) normalize_row_f32_avx512(x + r * inner, yr, inner, 1.f, 0.f, eps);
-      else normalize_row_f32_avx2(x + r * inner, yr, inner, 1.f, 0.f, eps);
-      for (int64_t c = 0; c < cg; ++c) {
-        float* yc = yr + c * spatial;
-        if constexpr (kIsa == Isa::kAvx512) affine_act_f32_avx512(yc, yc, spatial, scale[c0 + c], bias[c0 + c], act);
-        else affine_act_f32_avx2(yc, yc, spatial, scale[c0 + c], bias[c0 + c], act);
-      }
-    }
-  });
-}
-
-// InstanceNormalization over [N, C, spatial...]: one row per (n, c).
-template <Isa kIsa> void instance_norm(const KernelContext& ctx) {
-  const TensorView& xv = ctx.in(0);
-  const int64_t rows = xv.shape[0] * xv.shape[1], c = xv.shape[1];
-  const int64_t inner = rows ? xv.numel() / rows : 0;
-  if (inner == 0) return;
-  const float eps = ctx.attrs().get_float("epsilon", 1e-5f);
-  const float *x = xv.as<float>(), *scale = ctx.in(1).as<float>(), *bias = ctx.in(2).as<float>();
-  float* y = ctx.out(0).as<float>();
-  ctx.pool->parallel_for(rows, std::max<int64_t>(1, 16384 / inner), [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
-      if constexpr (kIsa == Isa::kAvx512)
-        normalize_row_f32_avx512(x + r * inner, y + r * inner, inner, scale[r % c], bias[r % c], eps);
-      else
-        normalize_row_f32_avx2(x + r * inner, y + r * inner, inner, scale[r % c], bias[r % c], eps);
-    }
-  });
-}
+template <Isa kIsa> void sigmoid(const KernelContext& ctx) { sigmoid_f32(ctx, *row_kernels_f32(kIsa)); }
+template <Isa kIsa> void silu(const KernelContext& ctx) { silu_f32(ctx, *row_kernels_f32(kIsa)); }
+template <Isa kIsa> void group_norm(const KernelContext& ctx) { group_norm_f32(ctx, *row_kernels_f32(kIsa)); }
+template <Isa kIsa> void instance_norm(const KernelContext& ctx) { instance_norm_f32(ctx, *row_kernels_f32(kIsa)); }
 
 template <Isa kIsa> void register_isa(OpRegistry& r, int priority) {
   const std::string name = isa_name(kIsa);

@@ -2,7 +2,7 @@
 // The depthwise Conv kernel: planes spread over the threads, each with its slice of scratch
 // for the padded plane (see depthwise.h).
 #include "ir/op_registry.h"
-#include "kernels/x86/depthwise.h"
+#include "kernels/depthwise.h"
 
 namespace edgewm {
 

@@ -1,9 +1,9 @@
 #pragma once
 // Depthwise 2-D convolution (group = input channels = output channels): one small filter per
 // channel plane, so a GEMM formulation (a K x 1 GEMM per channel) wastes the vector units.
-// Direct loops over output rows, vectorised along x, compiled per ISA (depthwise_avx2.cc,
-// depthwise_avx512.cc) and reached through function pointers. This header is what those files
-// see; the Conv kernel around them is in depthwise_conv.h.
+// Direct loops over output rows, vectorised along x, compiled per ISA (x86/depthwise_avx2.cc,
+// x86/depthwise_avx512.cc, arm/depthwise_neon.cc) and reached through function pointers. This
+// header is what those files see; the Conv kernel around them is in depthwise_conv.h.
 #include <cstdint>
 
 #include "kernels/cpu_features.h"
@@ -31,5 +31,7 @@ void depthwise_plane_f32_avx2(const float* x, const float* k, float bias, const 
                               float* pad);
 void depthwise_plane_f32_avx512(const float* x, const float* k, float bias, const DepthwisePlane& p, float* y,
                                 float* pad);
+void depthwise_plane_f32_neon(const float* x, const float* k, float bias, const DepthwisePlane& p, float* y,
+                              float* pad);  // AArch64 builds only
 
 }  // namespace edgewm

@@ -1,11 +1,12 @@
 #pragma once
-// The depthwise plane loop, included by depthwise_avx2.cc and depthwise_avx512.cc only, each
-// compiling it with its ISA. Internal linkage and no std:: templates (see winograd_transforms.h);
+// The depthwise plane loop, included by the per-ISA files only (x86/depthwise_avx2.cc,
+// x86/depthwise_avx512.cc, arm/depthwise_neon.cc), each compiling it with its ISA. Internal
+// linkage and no std:: templates (see winograd_transforms_portable.h);
 // the function templates here live in an anonymous namespace too.
 #include <cstdint>
 #include <cstring>
 
-#include "kernels/x86/depthwise.h"
+#include "kernels/depthwise.h"
 
 namespace edgewm::depthwise_detail {
 namespace {
@@ -32,8 +33,7 @@ void pad_plane(const float* x, const DepthwisePlane& p, float* pad, int64_t rows
 }
 
 
-// The plane, block by block of kLanes outputs; V supplies the vector type and operations
-// (depthwise_avx2.cc, depthwise_avx512.cc).
+// The plane, block by block of kLanes outputs; V supplies the vector type and operations.
 template <class V>
 void plane(const float* x, const float* k, float bias, const DepthwisePlane& p, float* y, float* pad) {
   const int64_t width = p.pad_width;

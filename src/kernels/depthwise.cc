@@ -1,4 +1,4 @@
-#include "kernels/x86/depthwise_conv.h"
+#include "kernels/depthwise_conv.h"
 
 #include <algorithm>
 #include <atomic>
@@ -15,11 +15,13 @@ void DepthwisePlane::set_padding() {
 }
 
 DepthwisePlaneFn depthwise_plane_f32(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx512: return depthwise_plane_f32_avx512;
-    case Isa::kAvx2: return depthwise_plane_f32_avx2;
-    default: return nullptr;
-  }
+#if defined(__x86_64__)
+  if (isa == Isa::kAvx512) return depthwise_plane_f32_avx512;
+  if (isa == Isa::kAvx2) return depthwise_plane_f32_avx2;
+#elif defined(__aarch64__)
+  if (isa == Isa::kNeon) return depthwise_plane_f32_neon;
+#endif
+  return nullptr;
 }
 
 namespace {

@@ -1,0 +1,71 @@
+#include "kernels/row_kernels.h"
+
+#include <algorithm>
+
+#include "core/thread_pool.h"
+
+namespace edgewm {
+
+const RowKernelsF32* row_kernels_f32(Isa isa) {
+#if defined(__x86_64__)
+  static const RowKernelsF32 avx2{normalize_row_f32_avx2, affine_act_f32_avx2, sigmoid_f32_avx2, silu_f32_avx2};
+  static const RowKernelsF32 avx512{normalize_row_f32_avx512, affine_act_f32_avx512, sigmoid_f32_avx512,
+                                    silu_f32_avx512};
+  if (isa == Isa::kAvx512) return &avx512;
+  if (isa == Isa::kAvx2) return &avx2;
+#elif defined(__aarch64__)
+  static const RowKernelsF32 neon{normalize_row_f32_neon, affine_act_f32_neon, sigmoid_f32_neon, silu_f32_neon};
+  if (isa == Isa::kNeon) return &neon;
+#endif
+  return nullptr;
+}
+
+namespace {
+
+template <class F> void map_rows(const KernelContext& ctx, F fn) {
+  const float* x = ctx.in(0).as<float>();
+  float* y = ctx.out(0).as<float>();
+  ctx.pool->parallel_for(ctx.in(0).numel(), 16384, [&](int64_t b, int64_t e) { fn(x + b, y + b, e - b); });
+}
+
+}  // namespace
+
+void sigmoid_f32(const KernelContext& ctx, const RowKernelsF32& k) { map_rows(ctx, k.sigmoid); }
+void silu_f32(const KernelContext& ctx, const RowKernelsF32& k) { map_rows(ctx, k.silu); }
+
+// Per (n, group) the moments over the group, then per channel scale, shift and the optional
+// SiLU in one more pass over data still in cache.
+void group_norm_f32(const KernelContext& ctx, const RowKernelsF32& k) {
+  const TensorView& xv = ctx.in(0);
+  const int64_t N = xv.shape[0], C = xv.shape[1], G = ctx.attrs().get_int("num_groups", 1);
+  const int64_t spatial = N * C != 0 ? xv.numel() / (N * C) : 0, cg = C / G, inner = cg * spatial;
+  if (inner == 0) return;
+  const bool act = ctx.attrs().get_string("activation", "none") == "silu";
+  const float eps = ctx.attrs().get_float("epsilon", 1e-5f);
+  const float *x = xv.as<float>(), *scale = ctx.in(1).as<float>(), *bias = ctx.in(2).as<float>();
+  float* y = ctx.out(0).as<float>();
+  ctx.pool->parallel_for(N * G, std::max<int64_t>(1, 16384 / inner), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const int64_t c0 = (r % G) * cg;
+      float* yr = y + r * inner;
+      k.normalize_row(x + r * inner, yr, inner, 1.f, 0.f, eps);
+      for (int64_t c = 0; c < cg; ++c) k.affine_act(yr + c * spatial, yr + c * spatial, spatial, scale[c0 + c], bias[c0 + c], act);
+    }
+  });
+}
+
+// InstanceNormalization over [N, C, spatial...]: one row per (n, c).
+void instance_norm_f32(const KernelContext& ctx, const RowKernelsF32& k) {
+  const TensorView& xv = ctx.in(0);
+  const int64_t rows = xv.shape[0] * xv.shape[1], c = xv.shape[1];
+  const int64_t inner = rows ? xv.numel() / rows : 0;
+  if (inner == 0) return;
+  const float eps = ctx.attrs().get_float("epsilon", 1e-5f);
+  const float *x = xv.as<float>(), *scale = ctx.in(1).as<float>(), *bias = ctx.in(2).as<float>();
+  float* y = ctx.out(0).as<float>();
+  ctx.pool->parallel_for(rows, std::max<int64_t>(1, 16384 / inner), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) k.normalize_row(x + r * inner, y + r * inner, inner, scale[r % c], bias[r % c], eps);
+  });
+}
+
+}  // namespace edgewm
