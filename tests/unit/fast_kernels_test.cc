@@ -289,7 +289,9 @@ TEST(FastRows, GroupNormAndSiluMatchTheDefinition) {
       for (int64_t i = 0; i < x.numel(); ++i) x.as<float>()[i] = 50.f + 2.f * x.as<float>()[i];
       const std::vector<Attribute> attrs = {attr_int("num_groups", groups), testing::attr_float("epsilon", 1e-5f),
                                             testing::attr_string("activation", act)};
-      if (cpu_isa() != Isa::kScalar) EXPECT_NE(selected_kernel("edgewm.GroupNorm", in(x, gamma, beta), attrs), "ref");
+      if (cpu_isa() != Isa::kScalar) {
+        EXPECT_NE(selected_kernel("edgewm.GroupNorm", in(x, gamma, beta), attrs), "ref");
+      }
       auto y = run_op("edgewm.GroupNorm", in(x, gamma, beta), attrs);
       const int64_t inner = c / groups * hw;
       for (int64_t g = 0; g < n * groups; ++g) {
@@ -310,7 +312,9 @@ TEST(FastRows, GroupNormAndSiluMatchTheDefinition) {
   Tensor x = random_tensor(Shape{1003}, rng);
   for (int64_t i = 0; i < x.numel(); ++i) x.as<float>()[i] *= 30.f;
   x.as<float>()[0] = -100.f, x.as<float>()[1] = 100.f;
-  if (cpu_isa() != Isa::kScalar) EXPECT_NE(selected_kernel("edgewm.Silu", in(x)), "ref");
+  if (cpu_isa() != Isa::kScalar) {
+    EXPECT_NE(selected_kernel("edgewm.Silu", in(x)), "ref");
+  }
   auto y = run_op("edgewm.Silu", in(x));
   for (int64_t i = 0; i < x.numel(); ++i) {
     const double v = x.as<float>()[i], want = v / (1 + std::exp(-v));
@@ -323,7 +327,9 @@ TEST(FastRows, UpsampleConvMatchesItsDefinition) {
   std::mt19937 rng(9);
   const int64_t n = 2, c = 9, h = 5, w = 6, m = 11;
   Tensor x = random_tensor(Shape{n, c, h, w}, rng), wp = random_tensor(Shape{4, m, c, 2, 2}, rng), b = random_tensor(Shape{m}, rng);
-  if (cpu_isa() != Isa::kScalar) EXPECT_NE(selected_kernel("edgewm.UpsampleConv", in(x, wp, b)), "ref");
+  if (cpu_isa() != Isa::kScalar) {
+    EXPECT_NE(selected_kernel("edgewm.UpsampleConv", in(x, wp, b)), "ref");
+  }
   auto y = run_op("edgewm.UpsampleConv", in(x, wp, b));
   ASSERT_EQ(y[0].shape(), (Shape{n, m, 2 * h, 2 * w}));
   for (int64_t img = 0; img < n; ++img)
@@ -341,6 +347,64 @@ TEST(FastRows, UpsampleConvMatchesItsDefinition) {
               }
           ASSERT_NEAR(y[0].as<float>()[((img * m + oc) * 2 * h + oy) * 2 * w + ox], s, 1e-4 * (1 + std::abs(s)));
         }
+}
+
+// 2-D MaxPool / AveragePool (the padded-plane kernel unless scalar) against direct loops:
+// strides, asymmetric pads, dilations, ceil_mode, count_include_pad, and NaN in max windows.
+TEST(FastPool, MatchesDirectPoolingIncludingCeilModeAndPadding) {
+  std::mt19937 rng(10);
+  struct Case {
+    int64_t h, w, kh, kw, sh, sw, pt, pl, pb, pr, dil, ceil, cip;
+  };
+  const Case cases[] = {{32, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0, 0}, {9, 11, 3, 2, 2, 3, 0, 1, 1, 0, 1, 1, 0},
+                        {7, 7, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1},    {12, 10, 5, 3, 1, 1, 2, 1, 2, 1, 1, 0, 1},
+                        {10, 13, 3, 3, 2, 1, 1, 1, 1, 1, 2, 1, 0},  {5, 40, 1, 4, 1, 4, 0, 0, 0, 3, 1, 1, 1}};
+  for (bool max : {true, false})
+    for (const auto& t : cases) {
+      if (!max && t.dil != 1) continue;  // AveragePool dilations need opset 19
+      Tensor x = random_tensor(Shape{2, 3, t.h, t.w}, rng);
+      if (max) x.as<float>()[5 * t.w + 4] = std::nanf("");
+      std::vector<Attribute> attrs = {attr_ints("kernel_shape", {t.kh, t.kw}), attr_ints("strides", {t.sh, t.sw}),
+                                      attr_ints("pads", {t.pt, t.pl, t.pb, t.pr}), attr_int("ceil_mode", t.ceil)};
+      if (max) attrs.push_back(attr_ints("dilations", {t.dil, t.dil}));
+      else attrs.push_back(attr_int("count_include_pad", t.cip));
+      const char* op = max ? "MaxPool" : "AveragePool";
+      if (cpu_isa() != Isa::kScalar) {
+        EXPECT_EQ(selected_kernel(op, in(x), attrs), "pool2d");
+      }
+      auto y = run_op(op, in(x), attrs);
+      const int64_t dkh = (t.kh - 1) * t.dil + 1, dkw = (t.kw - 1) * t.dil + 1;
+      auto out_size = [&](int64_t in, int64_t k, int64_t s, int64_t p0, int64_t p1) {
+        const int64_t span = in + p0 + p1 - k;
+        int64_t o = (t.ceil ? (span + s - 1) / s : span / s) + 1;
+        if (t.ceil && (o - 1) * s >= in + p0) --o;
+        return o;
+      };
+      const int64_t oh = out_size(t.h, dkh, t.sh, t.pt, t.pb), ow = out_size(t.w, dkw, t.sw, t.pl, t.pr);
+      ASSERT_EQ(y[0].shape(), (Shape{2, 3, oh, ow}));
+      for (int64_t plane = 0; plane < 6; ++plane)
+        for (int64_t oy = 0; oy < oh; ++oy)
+          for (int64_t ox = 0; ox < ow; ++ox) {
+            double acc = 0, best = -INFINITY;
+            int64_t valid = 0, padded = 0;
+            bool nan = false;
+            for (int64_t ky = 0; ky < t.kh; ++ky)
+              for (int64_t kx = 0; kx < t.kw; ++kx) {
+                const int64_t iy = oy * t.sh - t.pt + ky * t.dil, ix = ox * t.sw - t.pl + kx * t.dil;
+                padded += iy < t.h + t.pb && ix < t.w + t.pr;
+                if (iy < 0 || iy >= t.h || ix < 0 || ix >= t.w) continue;
+                const float v = x.as<float>()[(plane * t.h + iy) * t.w + ix];
+                ++valid, acc += v, nan |= std::isnan(v), best = std::max<double>(best, v);
+              }
+            const float got = y[0].as<float>()[(plane * oh + oy) * ow + ox];
+            if (max && nan) {
+              EXPECT_TRUE(std::isnan(got)) << plane << " " << oy << " " << ox;
+              continue;
+            }
+            const double want = max ? best : acc / double(t.cip ? padded : valid);
+            ASSERT_NEAR(got, want, 1e-5 * (1 + std::abs(want))) << op << " " << t.h << "x" << t.w << " at " << plane << " " << oy << " " << ox;
+          }
+    }
 }
 
 }  // namespace

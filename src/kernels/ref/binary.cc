@@ -5,6 +5,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "core/thread_pool.h"
 #include "ir/op_registry.h"
 #include "kernels/ref/dispatch.h"
 #include "kernels/register_ops.h"
@@ -227,7 +228,9 @@ void clip_kernel(const KernelContext& c) {
     T hi = c.has_in(2) ? *static_cast<const T*>(c.in(2).data) : std::numeric_limits<T>::max();
     const T* x = static_cast<const T*>(c.in(0).data);
     T* y = static_cast<T*>(c.out(0).data);
-    for (int64_t i = 0; i < c.in(0).numel(); ++i) y[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+    c.pool->parallel_for(c.in(0).numel(), 32768, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) y[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+    });
   });
 }
 

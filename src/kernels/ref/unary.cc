@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/thread_pool.h"
 #include "ir/op_registry.h"
 #include "kernels/ref/dispatch.h"
 #include "kernels/register_ops.h"
@@ -12,24 +13,21 @@ namespace edgewm {
 
 namespace {
 
-template <class F> void apply_float(const KernelContext& c, F f) {
-  ref::dispatch_float(c.in(0).dtype, [&](auto tag) {
-    using T = decltype(tag);
-    const T* x = static_cast<const T*>(c.in(0).data);
-    T* y = static_cast<T*>(c.out(0).data);
-    const int64_t n = c.in(0).numel();
-    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(f(x[i]));
+// y[i] = f(x[i]) in chunks over the threads (large feature maps).
+template <class T, class F> void map_elements(const KernelContext& c, F f) {
+  const T* x = static_cast<const T*>(c.in(0).data);
+  T* y = static_cast<T*>(c.out(0).data);
+  c.pool->parallel_for(c.in(0).numel(), 32768, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) y[i] = static_cast<T>(f(x[i]));
   });
 }
 
+template <class F> void apply_float(const KernelContext& c, F f) {
+  ref::dispatch_float(c.in(0).dtype, [&](auto tag) { map_elements<decltype(tag)>(c, f); });
+}
+
 template <class F> void apply_signed(const KernelContext& c, F f) {
-  ref::dispatch_numeric(c.in(0).dtype, [&](auto tag) {
-    using T = decltype(tag);
-    const T* x = static_cast<const T*>(c.in(0).data);
-    T* y = static_cast<T*>(c.out(0).data);
-    const int64_t n = c.in(0).numel();
-    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(f(x[i]));
-  });
+  ref::dispatch_numeric(c.in(0).dtype, [&](auto tag) { map_elements<decltype(tag)>(c, f); });
 }
 
 void infer_float(InferContext& ctx) {
@@ -124,7 +122,12 @@ void register_unary_ops(OpRegistry& r) {
     apply_float(c, [](auto x) { return x * std::tanh(softplus(x)); });
   });
   add(r, "HardSwish", infer_float, [](const KernelContext& c) {
-    apply_float(c, [](auto x) { return x * std::clamp(x / 6 + decltype(x)(0.5), decltype(x)(0), decltype(x)(1)); });
+    // The spec's alpha = 1/6 as a product: a division per element cost 4x the rest.
+    apply_float(c, [](auto x) {
+      using T = decltype(x);
+      const T t = x * T(1.0 / 6.0) + T(0.5);
+      return x * (t < T(0) ? T(0) : t > T(1) ? T(1) : t);  // std::clamp, but vectorisable; NaN stays
+    });
   });
   add(r, "HardSigmoid", infer_float, [](const KernelContext& c) {
     const double a = c.attrs().get_float("alpha", 0.2f), b = c.attrs().get_float("beta", 0.5f);
