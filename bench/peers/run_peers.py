@@ -29,6 +29,7 @@ import onnx
 from onnx import numpy_helper
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SETTLE_S = 0.5  # pause before each peer's round (see the round loop)
 
 
 def load_inputs(case_dir: str, data_set: int = 0) -> dict[str, np.ndarray]:
@@ -343,6 +344,10 @@ def main():
         samples = {p.name: [] for p in peers}
         for _ in range(args.rounds):
             for p in peers:
+                # Let the previous peer's idle workers stop spinning first: ONNX Runtime's keep a
+                # core busy for a few hundred ms after a run, which made the next peer's 2-thread
+                # figure up to 10x slower on this 2-core machine (a 0.3 ms model took 3 ms).
+                time.sleep(SETTLE_S)
                 samples[p.name].append(statistics.median(p.run(args.runs)))
         base = statistics.median(samples["edgewm"]) if "edgewm" in samples else None
         macs = next((getattr(p, "macs", None) for p in peers if p.name == "edgewm"), macs)
