@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <random>
 
 #include "io/npy.h"
 #include "onnx/tensor_proto.h"
@@ -116,6 +117,19 @@ std::string format_bytes(double bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.2f %s", bytes, units[u]);
   return buf;
+}
+
+std::vector<Tensor> synthetic_inputs(const Model& m) {
+  std::mt19937 rng(0);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<Tensor> ins;
+  for (const auto& info : m.inputs()) {
+    Tensor t(info.dtype, info.shape);
+    if (info.dtype == DType::kF32)
+      for (int64_t i = 0; i < t.numel(); ++i) t.as<float>()[i] = u(rng);
+    ins.push_back(std::move(t));
+  }
+  return ins;
 }
 
 }  // namespace edgewm::cli

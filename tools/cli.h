@@ -39,6 +39,10 @@ void add_world_model_flags(CLI::App& app, WorldModelOptions& options);
 // Opens a model: .ewm is mapped; anything else is compiled from ONNX in memory.
 std::shared_ptr<const Model> open_model(const std::string& path, const CompileFlags& flags);
 
+// Deterministic inputs for timing (bench, profile): floats uniform in [-1, 1] (zeros would send
+// a diffusion model's log(sigma) to -inf and time NaN paths), integers 0 (valid indices/actions).
+std::vector<Tensor> synthetic_inputs(const Model& m);
+
 // Human-readable sizes: "1.5 MiB".
 std::string format_bytes(double bytes);
 

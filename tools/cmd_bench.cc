@@ -29,20 +29,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
-// Deterministic inputs: floats in [-1, 1], integers 0 (valid indices/actions for any model).
-std::vector<Tensor> synthetic_inputs(const Model& m) {
-  std::mt19937 rng(0);
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  std::vector<Tensor> ins;
-  for (const auto& info : m.inputs()) {
-    Tensor t(info.dtype, info.shape);
-    if (info.dtype == DType::kF32)
-      for (int64_t i = 0; i < t.numel(); ++i) t.as<float>()[i] = u(rng);
-    ins.push_back(std::move(t));
-  }
-  return ins;
-}
-
 nlohmann::json stats_json(const LatencyStats& s) {
   return {{"count", s.count}, {"min", s.min}, {"median", s.median}, {"p90", s.p90}, {"p99", s.p99}, {"max", s.max}};
 }

@@ -1,6 +1,7 @@
 #include "kernels/row_kernels.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/thread_pool.h"
 
@@ -8,13 +9,15 @@ namespace edgewm {
 
 const RowKernelsF32* row_kernels_f32(Isa isa) {
 #if defined(__x86_64__)
-  static const RowKernelsF32 avx2{normalize_row_f32_avx2, affine_act_f32_avx2, sigmoid_f32_avx2, silu_f32_avx2};
+  static const RowKernelsF32 avx2{normalize_row_f32_avx2, affine_act_f32_avx2, sigmoid_f32_avx2, silu_f32_avx2,
+                                  softmax_row_f32_avx2};
   static const RowKernelsF32 avx512{normalize_row_f32_avx512, affine_act_f32_avx512, sigmoid_f32_avx512,
-                                    silu_f32_avx512};
+                                    silu_f32_avx512, softmax_row_f32_avx512};
   if (isa == Isa::kAvx512) return &avx512;
   if (isa == Isa::kAvx2) return &avx2;
 #elif defined(__aarch64__)
-  static const RowKernelsF32 neon{normalize_row_f32_neon, affine_act_f32_neon, sigmoid_f32_neon, silu_f32_neon};
+  static const RowKernelsF32 neon{normalize_row_f32_neon, affine_act_f32_neon, sigmoid_f32_neon, silu_f32_neon,
+                                  softmax_row_f32_neon};
   if (isa == Isa::kNeon) return &neon;
 #endif
   return nullptr;
@@ -65,6 +68,39 @@ void instance_norm_f32(const KernelContext& ctx, const RowKernelsF32& k) {
   float* y = ctx.out(0).as<float>();
   ctx.pool->parallel_for(rows, std::max<int64_t>(1, 16384 / inner), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) k.normalize_row(x + r * inner, y + r * inner, inner, scale[r % c], bias[r % c], eps);
+  });
+}
+
+void softmax_row_f32_scalar(const float* x, float* y, int64_t n) {
+  float mx = x[0];
+  for (int64_t i = 1; i < n; ++i) mx = x[i] > mx ? x[i] : mx;
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) sum += y[i] = std::exp(x[i] - mx);
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+}
+
+bool softmax_rows_supports(const Node& n, const Graph& g) {
+  if (n.op_type != "Softmax") return false;
+  const int rank = g.value(n.inputs[0]).shape.rank();
+  if (n.opset < 13) return true;  // [outer, everything from axis on]: rows either way
+  int64_t axis = n.attrs.get_int("axis", -1);
+  return rank > 0 && (axis == -1 || axis == rank - 1);
+}
+
+void softmax_f32(const KernelContext& ctx, const RowKernelsF32& k) {
+  const TensorView& xv = ctx.in(0);
+  const int rank = xv.shape.rank();
+  int64_t axis = ctx.attrs().get_int("axis", ctx.node->opset < 13 ? 1 : -1);
+  if (axis < 0) axis += rank;
+  int64_t len = 1;  // the row: from axis on (opset < 13) or the last dim
+  for (int d = ctx.node->opset < 13 ? static_cast<int>(axis) : rank - 1; d < rank; ++d) len *= xv.shape[d];
+  if (len == 0 || xv.numel() == 0) return;
+  const int64_t rows = xv.numel() / len;
+  const float* x = xv.as<float>();
+  float* y = ctx.out(0).as<float>();
+  ctx.pool->parallel_for(rows, std::max<int64_t>(1, 8192 / len), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) k.softmax(x + r * len, y + r * len, len);
   });
 }
 

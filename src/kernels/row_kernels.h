@@ -20,7 +20,13 @@ struct RowKernelsF32 {
   void (*affine_act)(const float* x, float* y, int64_t n, float a, float b, bool silu);
   void (*sigmoid)(const float* x, float* y, int64_t n);
   void (*silu)(const float* x, float* y, int64_t n);  // x * sigmoid(x)
+  // y = exp(x - max) / sum over one row; a row with a NaN or an infinity takes the scalar path
+  // below (the vector exp clamps its input), so such rows come out as the reference's.
+  void (*softmax)(const float* x, float* y, int64_t n);
 };
+
+// The portable softmax row, with libm's exp and a double sum (the reference kernel's arithmetic).
+void softmax_row_f32_scalar(const float* x, float* y, int64_t n);
 
 // Null for an ISA this build or CPU lacks.
 const RowKernelsF32* row_kernels_f32(Isa isa);
@@ -30,6 +36,9 @@ void sigmoid_f32(const KernelContext& ctx, const RowKernelsF32& k);
 void silu_f32(const KernelContext& ctx, const RowKernelsF32& k);
 void group_norm_f32(const KernelContext& ctx, const RowKernelsF32& k);     // edgewm.GroupNorm
 void instance_norm_f32(const KernelContext& ctx, const RowKernelsF32& k);  // InstanceNormalization
+// Softmax over rows of the last axis (any opset's Softmax whose rows are contiguous).
+bool softmax_rows_supports(const Node& n, const Graph& g);
+void softmax_f32(const KernelContext& ctx, const RowKernelsF32& k);
 
 void normalize_row_f32_avx2(const float* x, float* y, int64_t n, float scale, float bias, float eps);
 void normalize_row_f32_avx512(const float* x, float* y, int64_t n, float scale, float bias, float eps);
@@ -43,5 +52,8 @@ void silu_f32_neon(const float* x, float* y, int64_t n);
 void affine_act_f32_avx2(const float* x, float* y, int64_t n, float a, float b, bool silu);
 void affine_act_f32_avx512(const float* x, float* y, int64_t n, float a, float b, bool silu);
 void affine_act_f32_neon(const float* x, float* y, int64_t n, float a, float b, bool silu);
+void softmax_row_f32_avx2(const float* x, float* y, int64_t n);
+void softmax_row_f32_avx512(const float* x, float* y, int64_t n);
+void softmax_row_f32_neon(const float* x, float* y, int64_t n);
 
 }  // namespace edgewm

@@ -407,5 +407,50 @@ TEST(FastPool, MatchesDirectPoolingIncludingCeilModeAndPadding) {
     }
 }
 
+// Softmax rows against a double-precision softmax: lengths off the vector width, large values
+// (the maximum is subtracted), rows with a NaN or an infinity (the reference's result), and the
+// opset < 13 form that flattens everything from `axis`.
+TEST(FastSoftmax, MatchesDoubleSoftmaxIncludingNonFiniteRows) {
+  std::mt19937 rng(11);
+  for (int64_t len : {1, 7, 16, 33, 256, 1000}) {
+    Tensor x = random_tensor(Shape{5, len}, rng);
+    for (int64_t i = 0; i < x.numel(); ++i) x.as<float>()[i] = 40.f * x.as<float>()[i] + (i % 3 == 0 ? 300.f : 0.f);
+    if (len > 1) {
+      x.as<float>()[1 * len + len / 2] = std::nanf("");
+      x.as<float>()[2 * len] = INFINITY;
+      x.as<float>()[3 * len + len - 1] = -INFINITY;
+    }
+    if (cpu_isa() != Isa::kScalar) {
+      EXPECT_NE(selected_kernel("Softmax", in(x)), "ref");
+    }
+    auto y = run_op("Softmax", in(x));
+    for (int64_t r = 0; r < 5; ++r) {
+      const float* xr = x.as<float>() + r * len;
+      double mx = -INFINITY, sum = 0;
+      bool nan = false;
+      for (int64_t i = 0; i < len; ++i) mx = std::max<double>(mx, xr[i]), nan |= std::isnan(xr[i]);
+      for (int64_t i = 0; i < len; ++i) sum += std::exp(double(xr[i]) - mx);
+      for (int64_t i = 0; i < len; ++i) {
+        const float got = y[0].as<float>()[r * len + i];
+        const double want = std::exp(double(xr[i]) - mx) / sum;
+        if (nan || std::isnan(want)) {
+          EXPECT_TRUE(std::isnan(got)) << len << " row " << r << " at " << i;
+        } else {
+          ASSERT_NEAR(got, want, 1e-6 + 1e-5 * want) << len << " row " << r << " at " << i;
+        }
+      }
+    }
+  }
+  // Opset 11, axis 1 of [2, 3, 5]: rows of 15.
+  Tensor x = random_tensor(Shape{2, 3, 5}, rng);
+  auto y = run_op("Softmax", in(x), {attr_int("axis", 1)}, 1, 11);
+  for (int64_t r = 0; r < 2; ++r) {
+    double sum = 0;
+    for (int64_t i = 0; i < 15; ++i) sum += std::exp(double(x.as<float>()[r * 15 + i]));
+    for (int64_t i = 0; i < 15; ++i)
+      ASSERT_NEAR(y[0].as<float>()[r * 15 + i], std::exp(double(x.as<float>()[r * 15 + i])) / sum, 1e-6);
+  }
+}
+
 }  // namespace
 }  // namespace edgewm

@@ -27,9 +27,12 @@ void sigmoid(const KernelContext& ctx) { sigmoid_f32(ctx, *row_kernels_f32(Isa::
 void silu(const KernelContext& ctx) { silu_f32(ctx, *row_kernels_f32(Isa::kNeon)); }
 void group_norm(const KernelContext& ctx) { group_norm_f32(ctx, *row_kernels_f32(Isa::kNeon)); }
 void instance_norm(const KernelContext& ctx) { instance_norm_f32(ctx, *row_kernels_f32(Isa::kNeon)); }
+void softmax(const KernelContext& ctx) { softmax_f32(ctx, *row_kernels_f32(Isa::kNeon)); }
+bool supports_softmax(const Node& n, const Graph& g) { return supports_f32(n, g) && softmax_rows_supports(n, g); }
 void gemm(const KernelContext& ctx) { gemm_f32_with(ctx, gemm_micro_f32(Isa::kNeon)); }
 void matmul(const KernelContext& ctx) { matmul_f32_with(ctx, gemm_micro_f32(Isa::kNeon)); }
 void upsample_conv(const KernelContext& ctx) { upsample_conv_f32_with(ctx, gemm_micro_f32(Isa::kNeon)); }
+void einsum(const KernelContext& ctx) { einsum_f32_with(ctx, gemm_micro_f32(Isa::kNeon)); }
 
 }  // namespace
 
@@ -43,7 +46,9 @@ void register_arm_ops(OpRegistry& r) {
   }
   r.add_kernel("Gemm", KernelDef{"neon", gemm, supports_f32, 10, gemm_scratch});
   r.add_kernel("MatMul", KernelDef{"neon", matmul, supports_f32, 10, matmul_scratch});
+  r.add_kernel("Einsum", KernelDef{"neon", einsum, supports_f32, 10, einsum_scratch});
   r.add_kernel("Sigmoid", KernelDef{"neon", sigmoid, supports_f32, 10, nullptr});
+  r.add_kernel("Softmax", KernelDef{"neon", softmax, supports_softmax, 10, nullptr});
   r.add_kernel("InstanceNormalization", KernelDef{"neon", instance_norm, supports_f32, 10, nullptr});
   r.add_kernel("Silu", KernelDef{"neon", silu, supports_f32, 10, nullptr}, "edgewm");
   r.add_kernel("GroupNorm", KernelDef{"neon", group_norm, supports_f32, 10, nullptr}, "edgewm");

@@ -96,4 +96,33 @@ void affine_act_f32_neon(const float* x, float* y, int64_t n, float a, float b, 
   }
 }
 
+void softmax_row_f32_neon(const float* x, float* y, int64_t n) {
+  const int64_t full = n / 4 * 4;
+  float32x4_t mx = vdupq_n_f32(-__builtin_inff());
+  uint32x4_t ordered = vdupq_n_u32(~0u);
+  for (int64_t i = 0; i < full; i += 4) {
+    const float32x4_t v = vld1q_f32(x + i);
+    ordered = vandq_u32(ordered, vceqq_f32(v, v));
+    mx = vmaxq_f32(mx, v);
+  }
+  float m = vmaxvq_f32(mx);
+  bool bad = vminvq_u32(ordered) == 0;
+  for (int64_t i = full; i < n; ++i) m = x[i] > m ? x[i] : m, bad |= x[i] != x[i];
+  if (bad || m == __builtin_inff() || m == -__builtin_inff()) return softmax_row_f32_scalar(x, y, n);
+  const float32x4_t vm = vdupq_n_f32(m);
+  float32x4_t sum = vdupq_n_f32(0.f);
+  for (int64_t i = 0; i < full; i += 4) {
+    const float32x4_t e = exp4(vsubq_f32(vld1q_f32(x + i), vm));
+    vst1q_f32(y + i, e);
+    sum = vaddq_f32(sum, e);
+  }
+  float tail[4] = {0.f, 0.f, 0.f, 0.f}, out[4];
+  for (int64_t i = full; i < n; ++i) tail[i - full] = x[i] - m;
+  vst1q_f32(out, exp4(vld1q_f32(tail)));
+  float s = vaddvq_f32(sum);
+  for (int64_t i = full; i < n; ++i) s += y[i] = out[i - full];
+  const float inv = 1.f / s;
+  for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+}
+
 }  // namespace edgewm

@@ -31,10 +31,12 @@ void conv_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
 void gemm_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
 void matmul_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
 void upsample_conv_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
+void einsum_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);  // GEMM-shaped equations
 size_t conv_scratch(const Node& n, const Graph& g);
 size_t gemm_scratch(const Node& n, const Graph& g);
 size_t matmul_scratch(const Node& n, const Graph& g);
 size_t upsample_conv_scratch_bytes(const Node& n, const Graph& g);
+size_t einsum_scratch(const Node& n, const Graph& g);
 
 // edgewm.ConvAdd (a Conv and the Add after it, fused): input 3 is added to the output, either
 // one value per (image, channel) broadcast over the plane, or a tensor of the output's shape.
@@ -181,6 +183,20 @@ template <class T> struct StridedPacker {
   int64_t batch_stride, rs, cs;
   void operator()(int64_t batch, int64_t k0, int64_t kc, int64_t j0, int64_t nc, T* dst, int64_t ldp) const {
     const T* base = b + batch * batch_stride;
+    if (rs == 1 && cs != 1) {  // B transposed (attention's probabilities): 16x16 tiles, both sides in cache lines
+      constexpr int64_t kT = 16;
+      for (int64_t kt = 0; kt < kc; kt += kT)
+        for (int64_t jt = 0; jt < nc; jt += kT) {
+          const int64_t kn = std::min(kT, kc - kt), jn = std::min(kT, nc - jt);
+          for (int64_t j = 0; j < jn; ++j) {
+            const T* src = base + (j0 + jt + j) * cs + k0 + kt;
+            for (int64_t k = 0; k < kn; ++k) dst[(kt + k) * ldp + jt + j] = src[k];
+          }
+        }
+      for (int64_t k = 0; k < kc; ++k)
+        for (int64_t j = nc; j < ldp; ++j) dst[k * ldp + j] = T(0);
+      return;
+    }
     for (int64_t k = 0; k < kc; ++k) {
       const T* src = base + (k0 + k) * rs + j0 * cs;
       T* d = dst + k * ldp;

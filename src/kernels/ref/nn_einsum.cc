@@ -283,6 +283,8 @@ void infer_einsum(InferContext& ctx) {
   ctx.set_output(0, ctx.dtype(0), p.out);
 }
 
+}  // namespace
+
 size_t einsum_scratch(const Node& n, const Graph& g) {
   Shape shapes[kMaxOperands];
   const int num = static_cast<int>(std::min<size_t>(n.inputs.size(), kMaxOperands));
@@ -293,7 +295,9 @@ size_t einsum_scratch(const Node& n, const Graph& g) {
   return gemm_scratch_for(g.value(n.inputs[0]).dtype, p.N, p.K);
 }
 
-template <class T> void einsum_gemm(const KernelContext& ctx, const EinsumPlan& p) {
+namespace {
+
+template <class T> void einsum_gemm(const KernelContext& ctx, const EinsumPlan& p, const GemmMicroF32* micro) {
   const int ia = p.swap ? 1 : 0, ib = 1 - ia;
   const T* A = ctx.in(ia).as<T>();
   const T* B = ctx.in(ib).as<T>();
@@ -330,7 +334,7 @@ template <class T> void einsum_gemm(const KernelContext& ctx, const EinsumPlan& 
     StridedPacker<T>{B + bo, 0, b_rs, b_cs}(0, k0, kc, j0, nc, dst, ldp);
   };
   gemm_run<T>(ctx.pool, ctx.scratch, ctx.scratch_bytes, p.batches, p.M, p.N, p.K, a_rs, a_cs, a_of, ldc, c_of, T(1),
-              pack);
+              pack, micro);
 }
 
 template <class T> void einsum_loop(const KernelContext& ctx, const EinsumPlan& p) {
@@ -375,7 +379,7 @@ template <class T> void einsum_loop(const KernelContext& ctx, const EinsumPlan& 
   });
 }
 
-void einsum_kernel(const KernelContext& ctx) {
+void einsum_run(const KernelContext& ctx, const GemmMicroF32* micro) {
   Shape shapes[kMaxOperands];
   const int n = static_cast<int>(ctx.inputs.size());
   for (int i = 0; i < n; ++i) shapes[i] = ctx.in(i).shape;
@@ -385,7 +389,7 @@ void einsum_kernel(const KernelContext& ctx) {
   auto run = [&](auto t) {
     using T = decltype(t);
     if (p.gemm && ctx.scratch_bytes > 0)
-      einsum_gemm<T>(ctx, p);
+      einsum_gemm<T>(ctx, p, std::is_same_v<T, float> ? micro : nullptr);
     else
       einsum_loop<T>(ctx, p);
   };
@@ -396,7 +400,11 @@ void einsum_kernel(const KernelContext& ctx) {
   }
 }
 
+void einsum_kernel(const KernelContext& ctx) { einsum_run(ctx, nullptr); }
+
 }  // namespace
+
+void einsum_f32_with(const KernelContext& ctx, const GemmMicroF32* micro) { einsum_run(ctx, micro); }
 
 void register_einsum_ops(OpRegistry& r) {
   r.add({"Einsum", "", infer_einsum, {KernelDef{"ref", einsum_kernel, nullptr, 0, einsum_scratch}}});

@@ -450,6 +450,9 @@ template <class T> void resize_t(const KernelContext& ctx) {
   int64_t combos = 1;
   for (int d = 0; d < r; ++d) combos *= p.taps[d];
   const T extrap = static_cast<T>(p.extrapolation);
+  // Nearest (one tap of weight 1 everywhere on the last axis, all inside): a plain gather.
+  bool copy_last = combos == 1 && r > 0;
+  for (int64_t ol = 0; copy_last && ol < last; ++ol) copy_last = inside[r - 1][ol] && taps[r - 1][ol].w == 1.0;
   ctx.pool->parallel_for(rows, std::max<int64_t>(1, 2048 / std::max<int64_t>(1, last * combos)), [&](int64_t b, int64_t e) {
     for (int64_t row = b; row < e; ++row) {
       int64_t o[Shape::kMaxRank];
@@ -471,6 +474,11 @@ template <class T> void resize_t(const KernelContext& ctx) {
         }
         const Tap* tl = taps[r - 1];
         const uint8_t* in_l = inside[r - 1];
+        if (copy_last && wb == 1.0) {
+          const T* xb = X + base;
+          for (int64_t ol = 0; ol < last; ++ol) y[ol] = xb[tl[ol].off];
+          continue;
+        }
         for (int64_t ol = 0; ol < last; ++ol)
           y[ol] = in_l[ol] ? static_cast<T>(wb * tl[ol].w * static_cast<double>(X[base + tl[ol].off])) : extrap;
         continue;

@@ -68,4 +68,38 @@ void affine_act_f32_avx2(const float* x, float* y, int64_t n, float a, float b, 
   }
 }
 
+void softmax_row_f32_avx2(const float* x, float* y, int64_t n) {
+  const int64_t full = n / 8 * 8;
+  __m256 mx = _mm256_set1_ps(-__builtin_inff()), nan = _mm256_setzero_ps();
+  for (int64_t i = 0; i < full; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    mx = _mm256_max_ps(mx, v);
+  }
+  float lanes[8];
+  _mm256_storeu_ps(lanes, mx);
+  float m = lanes[0];
+  bool bad = _mm256_movemask_ps(nan) != 0;
+  for (int l = 1; l < 8; ++l) m = lanes[l] > m ? lanes[l] : m;
+  for (int64_t i = full; i < n; ++i) m = x[i] > m ? x[i] : m, bad |= x[i] != x[i];
+  if (bad || m == __builtin_inff() || m == -__builtin_inff()) return softmax_row_f32_scalar(x, y, n);
+  const __m256 vm = _mm256_set1_ps(m);
+  __m256 sum = _mm256_setzero_ps();
+  for (int64_t i = 0; i < full; i += 8) {
+    const __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
+    _mm256_storeu_ps(y + i, e);
+    sum = _mm256_add_ps(sum, e);
+  }
+  float tail[8] = {}, out[8];
+  for (int64_t i = full; i < n; ++i) tail[i - full] = x[i] - m;
+  _mm256_storeu_ps(out, exp256(_mm256_loadu_ps(tail)));
+  _mm256_storeu_ps(lanes, sum);
+  float s = 0.f;
+  for (int l = 0; l < 8; ++l) s += lanes[l];
+  for (int64_t i = full; i < n; ++i) s += y[i] = out[i - full];
+  const __m256 inv = _mm256_set1_ps(1.f / s);
+  for (int64_t i = 0; i < full; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_loadu_ps(y + i), inv));
+  for (int64_t i = full; i < n; ++i) y[i] *= 1.f / s;
+}
+
 }  // namespace edgewm

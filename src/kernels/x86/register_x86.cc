@@ -33,11 +33,16 @@ template <Isa kIsa> void conv_depthwise(const KernelContext& ctx) { conv_depthwi
 template <Isa kIsa> void gemm(const KernelContext& ctx) { gemm_f32_with(ctx, gemm_micro_f32(kIsa)); }
 template <Isa kIsa> void matmul(const KernelContext& ctx) { matmul_f32_with(ctx, gemm_micro_f32(kIsa)); }
 template <Isa kIsa> void upsample_conv(const KernelContext& ctx) { upsample_conv_f32_with(ctx, gemm_micro_f32(kIsa)); }
+template <Isa kIsa> void einsum(const KernelContext& ctx) { einsum_f32_with(ctx, gemm_micro_f32(kIsa)); }
 
 template <Isa kIsa> void sigmoid(const KernelContext& ctx) { sigmoid_f32(ctx, *row_kernels_f32(kIsa)); }
 template <Isa kIsa> void silu(const KernelContext& ctx) { silu_f32(ctx, *row_kernels_f32(kIsa)); }
 template <Isa kIsa> void group_norm(const KernelContext& ctx) { group_norm_f32(ctx, *row_kernels_f32(kIsa)); }
 template <Isa kIsa> void instance_norm(const KernelContext& ctx) { instance_norm_f32(ctx, *row_kernels_f32(kIsa)); }
+template <Isa kIsa> void softmax(const KernelContext& ctx) { softmax_f32(ctx, *row_kernels_f32(kIsa)); }
+template <Isa kIsa> bool supports_softmax(const Node& n, const Graph& g) {
+  return supports_f32<kIsa>(n, g) && softmax_rows_supports(n, g);
+}
 
 template <Isa kIsa> void register_isa(OpRegistry& r, int priority) {
   const std::string name = isa_name(kIsa);
@@ -53,7 +58,9 @@ template <Isa kIsa> void register_isa(OpRegistry& r, int priority) {
   }
   r.add_kernel("Gemm", KernelDef{name, gemm<kIsa>, supports_f32<kIsa>, priority, gemm_scratch});
   r.add_kernel("MatMul", KernelDef{name, matmul<kIsa>, supports_f32<kIsa>, priority, matmul_scratch});
+  r.add_kernel("Einsum", KernelDef{name, einsum<kIsa>, supports_f32<kIsa>, priority, einsum_scratch});
   r.add_kernel("Sigmoid", KernelDef{name, sigmoid<kIsa>, supports_f32<kIsa>, priority, nullptr});
+  r.add_kernel("Softmax", KernelDef{name, softmax<kIsa>, supports_softmax<kIsa>, priority, nullptr});
   r.add_kernel("InstanceNormalization", KernelDef{name, instance_norm<kIsa>, supports_f32<kIsa>, priority, nullptr});
   r.add_kernel("Silu", KernelDef{name, silu<kIsa>, supports_f32<kIsa>, priority, nullptr}, "edgewm");
   r.add_kernel("GroupNorm", KernelDef{name, group_norm<kIsa>, supports_f32<kIsa>, priority, nullptr}, "edgewm");
