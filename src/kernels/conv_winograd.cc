@@ -148,7 +148,7 @@ struct Block {
 };
 
 // One block of tile rows of one image: input transform into V, the 16 GEMMs into Mo, output
-// transform into y (+ bias, + ConvAdd's addend).
+// transform into y (+ bias, + FusedConv's addend).
 void run_block(const KernelContext& ctx, const Geometry& geo, const Layout& l, const Block& blk, const float* u,
                float* v, float* mo, const GemmMicroF32* micro, const WinogradTransforms* t, ThreadPool* pool) {
   const WinogradShape ws{geo.h, geo.w, geo.oh, geo.ow, geo.pad_t, geo.pad_l, geo.th, geo.tw};
@@ -181,10 +181,15 @@ void run_block(const KernelContext& ctx, const Geometry& geo, const Layout& l, c
       }
     }
   });
+  const ConvActivation act = ConvActivation::of(ctx.attrs());
+  const int64_t oy0 = 2 * blk.ty0, oy1 = std::min(geo.oh, 2 * blk.ty1);
   for_range(pool, geo.m, 4, [&](int64_t b, int64_t e) {
-    for (int64_t oc = b; oc < e; ++oc)
-      t->output_rows(mo + oc * l.ld, (bias ? bias[oc] : 0.f) + addend.channel(blk.img, oc), ws, blk.ty0, blk.ty1,
-                     y + oc * geo.oh * geo.ow, addend.plane(blk.img, oc), l.mo);
+    for (int64_t oc = b; oc < e; ++oc) {
+      float* yc = y + oc * geo.oh * geo.ow;
+      t->output_rows(mo + oc * l.ld, (bias ? bias[oc] : 0.f) + addend.channel(blk.img, oc), ws, blk.ty0, blk.ty1, yc,
+                     addend.plane(blk.img, oc), l.mo);
+      act.apply(yc + oy0 * geo.ow, (oy1 - oy0) * geo.ow);
+    }
   });
 }
 

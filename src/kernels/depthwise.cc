@@ -61,6 +61,7 @@ void conv_depthwise_f32(const KernelContext& ctx, DepthwisePlaneFn fn) {
   float* y = yv.as<float>();
   float* pads = scratch_aligned<float>(ctx.scratch);
   const ConvAddend addend = conv_addend(ctx, xv.shape[0], c, p.oh * p.ow);
+  const ConvActivation act = ConvActivation::of(ctx.attrs());
   const int slots = static_cast<int>(std::min<int64_t>({kSlots, planes, ctx.pool->size()}));
   std::atomic<int64_t> next{0};
   ctx.pool->parallel_for(slots, 1, [&](int64_t s0, int64_t s1) {
@@ -73,6 +74,7 @@ void conv_depthwise_f32(const KernelContext& ctx, DepthwisePlaneFn fn) {
            pads + s * pad_floats);
         if (const float* zp = addend.plane(img, ch))
           for (int64_t q = 0; q < p.oh * p.ow; ++q) yp[q] += zp[q];
+        act.apply(yp, p.oh * p.ow);
       }
   });
 }

@@ -40,13 +40,31 @@ std::vector<float> tap_counts(const ref::nn::Window& w, int d, bool include_pad)
   return c;
 }
 
+// One output row: max or sum over the window's taps, reading the padded plane.
+template <bool kMax>
+void pool_row(const float* buf, int64_t PC, const ref::nn::Window& w, int64_t oy, float fill, float* y) {
+  const int64_t OW = w.out[1], sw = w.stride[1];
+  for (int64_t ox = 0; ox < OW; ++ox) y[ox] = fill;
+  for (int64_t ky = 0; ky < w.kernel[0]; ++ky)
+    for (int64_t kx = 0; kx < w.kernel[1]; ++kx) {
+      const float* src = buf + (oy * w.stride[0] + ky * w.dilation[0]) * PC + kx * w.dilation[1];
+      if constexpr (kMax) {
+        for (int64_t ox = 0; ox < OW; ++ox) {
+          const float v = src[ox * sw];
+          y[ox] = v > y[ox] || v != v ? v : y[ox];  // NaN wins, and stays
+        }
+      } else {
+        for (int64_t ox = 0; ox < OW; ++ox) y[ox] += src[ox * sw];
+      }
+    }
+}
+
 void pool2d(const KernelContext& ctx, bool max) {
   const TensorView &xv = ctx.in(0), &yv = ctx.out(0);
   ref::nn::Window w;
   window(ctx.attrs(), xv.shape, max, ctx.node->opset, w);
   const int64_t planes = xv.shape[0] * xv.shape[1], IH = w.in[0], IW = w.in[1], OH = w.out[0], OW = w.out[1];
-  const int64_t PR = padded_rows(w), PC = padded_cols(w), KH = w.kernel[0], KW = w.kernel[1];
-  const int64_t sh = w.stride[0], sw = w.stride[1], dh = w.dilation[0], dw = w.dilation[1];
+  const int64_t PR = padded_rows(w), PC = padded_cols(w);
   const float fill = max ? -std::numeric_limits<float>::infinity() : 0.f;
   std::vector<float> inv;  // 1 / divisor per output position (average)
   if (!max) {
@@ -66,31 +84,27 @@ void pool2d(const KernelContext& ctx, bool max) {
       float* buf = pads + s * PR * PC;
       for (int64_t plane; (plane = next.fetch_add(1)) < planes;) {
         const float* x = X + plane * IH * IW;
+        // Columns [lo, hi) of each padded row are the input row; the rest is padding.
+        const int64_t lo = std::min(PC, w.pad_begin[1]), hi = std::clamp<int64_t>(IW + w.pad_begin[1], lo, PC);
         for (int64_t r = 0; r < PR; ++r) {
           float* b = buf + r * PC;
           const int64_t iy = r - w.pad_begin[0];
-          for (int64_t q = 0; q < PC; ++q) {
-            const int64_t ix = q - w.pad_begin[1];
-            b[q] = iy >= 0 && iy < IH && ix >= 0 && ix < IW ? x[iy * IW + ix] : fill;
+          if (iy < 0 || iy >= IH) {
+            std::fill(b, b + PC, fill);
+            continue;
           }
+          std::fill(b, b + lo, fill);
+          std::copy(x + iy * IW + (lo - w.pad_begin[1]), x + iy * IW + (hi - w.pad_begin[1]), b + lo);
+          std::fill(b + hi, b + PC, fill);
         }
         for (int64_t oy = 0; oy < OH; ++oy) {
           float* y = Y + (plane * OH + oy) * OW;
-          for (int64_t ox = 0; ox < OW; ++ox) y[ox] = fill;
-          for (int64_t ky = 0; ky < KH; ++ky)
-            for (int64_t kx = 0; kx < KW; ++kx) {
-              const float* src = buf + (oy * sh + ky * dh) * PC + kx * dw;
-              if (max) {
-                for (int64_t ox = 0; ox < OW; ++ox) {
-                  const float v = src[ox * sw];
-                  y[ox] = v > y[ox] || v != v ? v : y[ox];  // NaN wins, and stays
-                }
-              } else {
-                for (int64_t ox = 0; ox < OW; ++ox) y[ox] += src[ox * sw];
-              }
-            }
-          if (!max)
+          if (max) {
+            pool_row<true>(buf, PC, w, oy, fill, y);
+          } else {
+            pool_row<false>(buf, PC, w, oy, fill, y);
             for (int64_t ox = 0; ox < OW; ++ox) y[ox] *= inv[static_cast<size_t>(oy * OW + ox)];
+          }
         }
       }
     }

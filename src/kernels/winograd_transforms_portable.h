@@ -73,7 +73,7 @@ void input_rows(const float* xc, const WinogradShape& s, int64_t ty0, int64_t ty
 
 // y = A^T M A + bias for one output channel and tile rows [ty0, ty1), A^T = [1 1 1 0;
 // 0 1 -1 -1]; m points at this channel's tiles (numbered from ty0) in plane 0 (plane stride
-// `plane`); odd output edges are cropped. z (optional, y's layout) is added (edgewm.ConvAdd).
+// `plane`); odd output edges are cropped. z (optional, y's layout) is added (edgewm.FusedConv).
 void output_rows(const float* m, float bias, const WinogradShape& s, int64_t ty0, int64_t ty1, float* y,
                  const float* z, int64_t plane) {
   float sr[2][4][kChunk];

@@ -11,6 +11,7 @@ FusionReport fuse_graph(Graph& g) {
   r.emplace_back("GroupNorm + SiLU merged", fuse_group_norm_silu(g));
   r.emplace_back("nearest 2x Resize + Conv fused", fuse_upsample_conv(g));
   r.emplace_back("Conv + Add fused", fuse_conv_add(g));
+  r.emplace_back("Conv + activation fused", fuse_conv_activation(g));
   return r;
 }
 

@@ -30,8 +30,12 @@ int fuse_group_norm_silu(Graph& g);
 // Resize(nearest, 2x) -> Conv(3x3, stride 1, pad 1) -> edgewm.UpsampleConv on the small input,
 // the 3x3 weights summed into one 2x2 kernel per output phase.
 int fuse_upsample_conv(Graph& g);
-// Conv -> Add(residual of the same shape, or one value per channel) -> edgewm.ConvAdd.
+// Conv -> Add(residual of the same shape, or one value per channel) -> edgewm.FusedConv.
 int fuse_conv_add(Graph& g);
+
+// Conv or edgewm.FusedConv -> Relu / Clip / HardSwish / HardSigmoid / LeakyRelu (its only
+// reader) -> edgewm.FusedConv applying the activation as its epilogue.
+int fuse_conv_activation(Graph& g);
 
 FusionReport fuse_graph(Graph& g);
 

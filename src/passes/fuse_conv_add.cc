@@ -1,5 +1,5 @@
 // Conv followed by an Add of a same-shaped tensor (a residual) or of one value per channel
-// (a time embedding broadcast over the image) -> edgewm.ConvAdd: the conv kernels start their
+// (a time embedding broadcast over the image) -> edgewm.FusedConv: the conv kernels start their
 // accumulation from bias + addend (or add it while writing the output), saving the Add's pass
 // over the feature map and one intermediate.
 #include "passes/fuse.h"
@@ -9,7 +9,7 @@ namespace edgewm {
 
 namespace {
 
-// z can be added to y (rank r, channels y[1]) by ConvAdd: y's shape, or [1|N, C, 1, ...].
+// z can be added to y (rank r, channels y[1]) by FusedConv: y's shape, or [1|N, C, 1, ...].
 bool addend_fits(const Shape& y, const Shape& z) {
   if (z == y) return true;
   if (z.rank() > y.rank() || z.rank() < y.rank() - 1) return false;
@@ -43,7 +43,7 @@ int fuse_conv_add(Graph& g) {
     if (g.value(add.outputs[0]).shape != yv.shape) continue;
     Node n = conv;
     n.name = add.name + "/fused_conv_add";
-    n.op_type = "ConvAdd";
+    n.op_type = "FusedConv";
     n.domain = "edgewm";
     n.opset = 1;
     n.inputs.resize(3, kNoValue);  // the bias slot stays (maybe empty)

@@ -202,7 +202,7 @@ TEST(Fusion, ConvAddOnEveryConvKernel) {
     b.node("Add", {"z", "c"}, {"y"});
     CompiledModel m = compile(b, true);
     ASSERT_EQ(m.graph.nodes.size(), 1u);
-    EXPECT_EQ(m.graph.nodes[0].op_type, "ConvAdd");
+    EXPECT_EQ(m.graph.nodes[0].op_type, "FusedConv");
     SCOPED_TRACE("c" + std::to_string(t.c) + " k" + std::to_string(t.k) + " s" + std::to_string(t.stride) + " g" +
                  std::to_string(t.group) + (t.per_channel ? " per-channel" : " residual"));
     expect_same_outputs(b, Shape{1, t.c, t.h, t.h}, 1e-4f);
@@ -335,6 +335,67 @@ TEST(Fusion, ConcatInputsAreWrittenInPlace) {
   OnnxBuilder::int_attr(oc, "axis", 1);
   odd.node("Relu", {"y0"}, {"y"});
   EXPECT_EQ(fusion_count(compile(odd, true), "Concat written in place"), 0);
+}
+
+// Conv (+ Add) + activation on every conv kernel: Winograd, im2col (stride 2, 1x1), depthwise;
+// each fusable activation, Clip in both its opset forms; the oracle is the unfused graph.
+TEST(Fusion, ConvActivationOnEveryConvKernel) {
+  struct Conv {
+    int64_t c, h, m, k, stride, group;
+  };
+  // M = 24 >= 2 x the row block: the im2col GEMMs share one panel between the threads.
+  const Conv convs[] = {{16, 16, 24, 3, 1, 1}, {8, 9, 24, 3, 2, 1}, {8, 9, 12, 1, 1, 1}, {12, 10, 12, 3, 1, 12}};
+  const char* acts[] = {"Relu", "Clip", "Clip10", "HardSwish", "HardSigmoid", "LeakyRelu"};
+  for (const auto& t : convs)
+    for (const char* act : acts)
+      for (bool add : {false, true}) {
+        const std::string op = std::string(act) == "Clip10" ? "Clip" : act;
+        const int opset = std::string(act) == "Clip10" ? 10 : 17;
+        const int64_t pad = t.k / 2, oh = (t.h + 2 * pad - t.k) / t.stride + 1;
+        OnnxBuilder b(opset);
+        b.input("x", {1, t.c, t.h, t.h}).output("y");
+        b.initializer("w", random_f32(Shape{t.m, t.c / t.group, t.k, t.k}, 3));
+        b.initializer("b", random_f32(Shape{t.m}, 4));
+        auto& conv = b.node("Conv", {"x", "w", "b"}, {"c"});
+        OnnxBuilder::ints_attr(conv, "pads", {pad, pad, pad, pad});
+        OnnxBuilder::ints_attr(conv, "strides", {t.stride, t.stride});
+        OnnxBuilder::int_attr(conv, "group", t.group);
+        if (add) {
+          b.initializer("z", random_f32(Shape{1, t.m, oh, oh}, 5));
+          b.node("Add", {"c", "z"}, {"s"});
+        }
+        const std::string in = add ? "s" : "c";
+        if (op == "Clip" && opset >= 11) {
+          b.initializer("lo", make_f32(Shape{}, {-0.5f}));
+          b.initializer("hi", make_f32(Shape{}, {1.5f}));
+          b.node("Clip", {in, "lo", "hi"}, {"y"});
+        } else {
+          auto& a = b.node(op, {in}, {"y"});
+          if (op == "Clip") {
+            auto* f = a.add_attribute();
+            f->set_name("max"), f->set_type(onnx::AttributeProto::FLOAT), f->set_f(0.7f);
+          }
+          if (op == "LeakyRelu" || op == "HardSigmoid") {
+            auto* f = a.add_attribute();
+            f->set_name("alpha"), f->set_type(onnx::AttributeProto::FLOAT), f->set_f(0.3f);
+          }
+        }
+        SCOPED_TRACE(std::string(act) + (add ? " after Add" : "") + " c" + std::to_string(t.c) + " k" +
+                     std::to_string(t.k) + " s" + std::to_string(t.stride) + " g" + std::to_string(t.group));
+        CompiledModel m = compile(b, true);
+        ASSERT_EQ(m.graph.nodes.size(), 1u);
+        EXPECT_EQ(m.graph.nodes[0].op_type, "FusedConv");
+        EXPECT_EQ(fusion_count(m, "Conv + activation fused"), 1);
+        expect_same_outputs(b, Shape{1, t.c, t.h, t.h}, 1e-5f);
+      }
+  // The conv output read elsewhere too: the activation stays an op.
+  OnnxBuilder shared;
+  shared.input("x", {1, 4, 6, 6}).output("y").output("c");
+  shared.initializer("w", random_f32(Shape{4, 4, 3, 3}, 6));
+  auto& conv = shared.node("Conv", {"x", "w"}, {"c"});
+  OnnxBuilder::ints_attr(conv, "pads", {1, 1, 1, 1});
+  shared.node("Relu", {"c"}, {"y"});
+  EXPECT_EQ(count_ops(compile(shared, true).graph, "Relu"), 1);
 }
 
 }  // namespace

@@ -38,8 +38,9 @@ size_t matmul_scratch(const Node& n, const Graph& g);
 size_t upsample_conv_scratch_bytes(const Node& n, const Graph& g);
 size_t einsum_scratch(const Node& n, const Graph& g);
 
-// edgewm.ConvAdd (a Conv and the Add after it, fused): input 3 is added to the output, either
-// one value per (image, channel) broadcast over the plane, or a tensor of the output's shape.
+// edgewm.FusedConv: a Conv with its epilogue. Input 3 (optional) is added to the output, either
+// one value per (image, channel) broadcast over the plane, or a tensor of the output's shape;
+// then the `activation` attribute (ConvActivation) is applied.
 struct ConvAddend {
   const float* data = nullptr;  // null: plain Conv
   bool per_channel = false;
@@ -56,6 +57,24 @@ struct ConvAddend {
 };
 // For an output [N, M, spatial...] of `plane` elements per channel.
 ConvAddend conv_addend(const KernelContext& ctx, int64_t N, int64_t M, int64_t plane);
+
+// edgewm.FusedConv's activation, applied by every conv kernel to output rows it has finished
+// (still in cache): attribute "activation" = none | relu | clip | hardswish | hardsigmoid |
+// leaky_relu, with "activation_min"/"activation_max" (clip) and "activation_alpha"/
+// "activation_beta" (hardsigmoid, leaky_relu). Each is what the ONNX op computes, NaN included.
+struct ConvActivation {
+  enum class Kind { kNone, kRelu, kClip, kHardSwish, kHardSigmoid, kLeakyRelu };
+  Kind kind = Kind::kNone;
+  float lo = 0, hi = 0, alpha = 0, beta = 0;
+  // Kind::kNone when the name is unknown; infer_conv_add rejects those first.
+  static ConvActivation of(const Attributes& attrs);
+  static bool known(std::string_view name);
+  void apply(float* y, int64_t n) const;  // in place
+  void apply_rows(float* c, int64_t rows, int64_t ldc, int64_t n) const {
+    if (kind != Kind::kNone)
+      for (int64_t r = 0; r < rows; ++r) apply(c + r * ldc, n);
+  }
+};
 
 // Kernel scratch at its first 64-byte boundary (scratch sizes include the 64 bytes of slack).
 template <class T> T* scratch_aligned(void* scratch) {
@@ -213,10 +232,17 @@ template <class T> struct StridedPacker {
 // AOf(b) -> const T* (A of batch b), COf(b) -> T* (C of batch b),
 // Pack(b, k0, kc, j0, nc, dst, ldp) writes B[k0:k0+kc, j0:j0+nc] row-major into dst and zeroes
 // columns nc..ldp.
-template <class T, class AOf, class COf, class Pack>
+// No epilogue (see gemm_run).
+struct NoEpilogue {
+  template <class T> void operator()(T*, int64_t, int64_t, int64_t) const {}
+};
+
+// epi(c, rows, ldc, nc) runs on each block of C once its last K block is in (still in cache):
+// edgewm.FusedConv's activation.
+template <class T, class AOf, class COf, class Pack, class Epi = NoEpilogue>
 void gemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, int64_t batches, int64_t M, int64_t N,
               int64_t K, int64_t a_rs, int64_t a_cs, AOf a_of, int64_t ldc, COf c_of, T alpha, const Pack& pack,
-              const GemmMicroF32* micro = nullptr) {
+              const GemmMicroF32* micro = nullptr, const Epi& epi = Epi{}) {
   if (batches <= 0 || M <= 0 || N <= 0 || K <= 0) return;
   constexpr int NR = GemmTile<T>::NR;
   const int MR = std::is_same_v<T, float> && micro ? micro->mr_max : GemmTile<T>::MR;  // rows per kernel call
@@ -274,7 +300,9 @@ void gemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, int64_t bat
           const int64_t kc = std::min(kc_max, K - k0);
           pool->parallel_for(kc, 8, [&](int64_t r0, int64_t r1) { pack(b, k0 + r0, r1 - r0, j0, nc, pbuf + r0 * ldp, ldp); });
           pool->parallel_for(row_tiles, 1, [&](int64_t t0, int64_t t1) {
-            compute_rows(a, c, k0, kc, j0, nc, pbuf, t0 * MR, std::min(M, t1 * MR));
+            const int64_t i0 = t0 * MR, i1 = std::min(M, t1 * MR);
+            compute_rows(a, c, k0, kc, j0, nc, pbuf, i0, i1);
+            if (k0 + kc >= K) epi(c + i0 * ldc + j0, i1 - i0, ldc, nc);
           });
         }
       }
@@ -303,6 +331,7 @@ void gemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, int64_t bat
           pack(b, k0, kc, j0, nc, pbuf, ldp);
           compute_rows(a, c, k0, kc, j0, nc, pbuf, i0, i1);
         }
+        epi(c + i0 * ldc + j0, i1 - i0, ldc, nc);
       }
     }
   };

@@ -1,6 +1,8 @@
 // Conv and ConvTranspose (N-d, groups, strides, dilations, pads, auto_pad), f32 and f64.
 // Conv is a GEMM per (image, group) whose B operand is packed by im2col straight from the image;
 // ConvTranspose is a GEMM into a column tile followed by col2im (scatter-add) per output channel.
+#include <limits>
+
 #include "kernels/ref/dispatch.h"
 #include "kernels/ref/im2col.h"
 #include "kernels/ref/nn.h"
@@ -125,14 +127,63 @@ ConvAddend conv_addend(const KernelContext& ctx, int64_t N, int64_t M, int64_t p
   return a;
 }
 
+ConvActivation ConvActivation::of(const Attributes& attrs) {
+  ConvActivation a;
+  const std::string_view name = attrs.get_string("activation", "none");
+  a.lo = attrs.get_float("activation_min", -std::numeric_limits<float>::infinity());
+  a.hi = attrs.get_float("activation_max", std::numeric_limits<float>::infinity());
+  a.alpha = attrs.get_float("activation_alpha", 0.f);
+  a.beta = attrs.get_float("activation_beta", 0.f);
+  a.kind = name == "relu"          ? Kind::kRelu
+           : name == "clip"        ? Kind::kClip
+           : name == "hardswish"   ? Kind::kHardSwish
+           : name == "hardsigmoid" ? Kind::kHardSigmoid
+           : name == "leaky_relu"  ? Kind::kLeakyRelu
+                                   : Kind::kNone;
+  return a;
+}
+
+bool ConvActivation::known(std::string_view name) {
+  for (const char* k : {"none", "relu", "clip", "hardswish", "hardsigmoid", "leaky_relu"})
+    if (name == k) return true;
+  return false;
+}
+
+// The same expressions as the standalone ops' kernels (unary.cc, binary.cc), so fusing does not
+// change a result; simple selects the compiler vectorises.
+void ConvActivation::apply(float* y, int64_t n) const {
+  switch (kind) {
+    case Kind::kNone: return;
+    case Kind::kRelu:
+      for (int64_t i = 0; i < n; ++i) y[i] = y[i] > 0.f ? y[i] : 0.f;
+      return;
+    case Kind::kClip:
+      for (int64_t i = 0; i < n; ++i) y[i] = y[i] < lo ? lo : (y[i] > hi ? hi : y[i]);
+      return;
+    // std::min/max(t, c) keep a NaN t as the selects above do, and map to min/max instructions.
+    case Kind::kHardSwish:
+      for (int64_t i = 0; i < n; ++i) y[i] = y[i] * std::min(std::max(y[i] * float(1.0 / 6.0) + 0.5f, 0.f), 1.f);
+      return;
+    case Kind::kHardSigmoid:
+      for (int64_t i = 0; i < n; ++i) y[i] = std::min(std::max(alpha * y[i] + beta, 0.f), 1.f);
+      return;
+    case Kind::kLeakyRelu:
+      for (int64_t i = 0; i < n; ++i) y[i] = y[i] < 0.f ? alpha * y[i] : y[i];
+      return;
+  }
+}
+
 namespace {
 
-// Input 3 of edgewm.ConvAdd: the output's shape, or one value per channel ([1|N, M, 1, ...],
+// Input 3 of edgewm.FusedConv: the output's shape, or one value per channel ([1|N, M, 1, ...],
 // right-aligned), f32.
 void infer_conv_add(InferContext& ctx) {
   infer_conv(ctx);
-  if (!ctx.has_input(3)) ctx.fail("ConvAdd needs its addend (input 3)");
-  if (ctx.dtype(3) != DType::kF32 || ctx.dtype(0) != DType::kF32) ctx.fail("ConvAdd is f32 only");
+  if (ctx.dtype(0) != DType::kF32) ctx.fail("FusedConv is f32 only");
+  const std::string_view act = ctx.attrs().get_string("activation", "none");
+  if (!ConvActivation::known(act)) ctx.fail("unknown activation '" + std::string(act) + "'");
+  if (!ctx.has_input(3)) return;
+  if (ctx.dtype(3) != DType::kF32) ctx.fail("FusedConv's addend (input 3) must be f32");
   Window win;
   compute_window_or_fail(ctx, ctx.shape(0), ctx.shape(1).dims().subspan(2), false, true, win);
   Shape y{ctx.shape(0)[0], ctx.shape(1)[0]};
@@ -177,9 +228,9 @@ template <class T> void conv_t(const KernelContext& ctx, const GemmMicroF32* mic
   const T* W = wv.as<T>();
   T* Y = yv.as<T>();
   const T* B = ctx.has_in(2) ? ctx.in(2).as<T>() : nullptr;
-  // The GEMM accumulates onto bias (+ edgewm.ConvAdd's addend): one pass over Y, in parallel
+  // The GEMM accumulates onto bias (+ edgewm.FusedConv's addend): one pass over Y, in parallel
   // (on a 1x1 conv it costs a third of the GEMM).
-  const ConvAddend z = conv_addend(ctx, N, M, OHW);  // none unless f32 edgewm.ConvAdd
+  const ConvAddend z = conv_addend(ctx, N, M, OHW);  // none unless f32 edgewm.FusedConv
   ctx.pool->parallel_for(N * M, std::max<int64_t>(1, 4096 / std::max<int64_t>(OHW, 1)), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       T* y = Y + r * OHW;
@@ -237,10 +288,15 @@ template <class T> void conv_t(const KernelContext& ctx, const GemmMicroF32* mic
       std::fill(d + nc, d + ldp, T(0));
     }
   };
+  ConvActivation act;
+  if constexpr (std::is_same_v<T, float>) act = ConvActivation::of(ctx.attrs());
+  auto epilogue = [&](T* c, int64_t rows, int64_t ldc, int64_t nc) {
+    if constexpr (std::is_same_v<T, float>) act.apply_rows(c, rows, ldc, nc);
+  };
   gemm_run<T>(
       ctx.pool, ctx.scratch, ctx.scratch_bytes, N * G, Mg, OHW, K, K, 1,
       [&](int64_t b) { return W + (b % G) * Mg * K; }, OHW,
-      [&](int64_t b) { return Y + ((b / G) * M + (b % G) * Mg) * OHW; }, T(1), pack, micro);
+      [&](int64_t b) { return Y + ((b / G) * M + (b % G) * Mg) * OHW; }, T(1), pack, micro, epilogue);
 }
 
 void conv_kernel(const KernelContext& ctx) {
@@ -461,7 +517,7 @@ void conv_transpose_kernel(const KernelContext& ctx) {
 
 void register_conv_ops(OpRegistry& r) {
   r.add({"Conv", "", infer_conv, {KernelDef{"ref", conv_kernel, nullptr, 0, conv_scratch}}});
-  r.add({"ConvAdd", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, conv_scratch}}});
+  r.add({"FusedConv", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, conv_scratch}}});
   r.add({"ConvTranspose", "", infer_conv_transpose, {KernelDef{"ref", conv_transpose_kernel, nullptr, 0, convt_scratch}}});
 }
 
