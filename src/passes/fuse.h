@@ -33,8 +33,8 @@ int fuse_upsample_conv(Graph& g);
 // Conv -> Add(residual of the same shape, or one value per channel) -> edgewm.FusedConv.
 int fuse_conv_add(Graph& g);
 
-// Conv or edgewm.FusedConv -> Relu / Clip / HardSwish / HardSigmoid / LeakyRelu (its only
-// reader) -> edgewm.FusedConv applying the activation as its epilogue.
+// Conv or edgewm.FusedConv -> Relu / Clip / HardSwish / HardSigmoid / LeakyRelu / Sigmoid /
+// edgewm.Silu (its only reader) -> edgewm.FusedConv applying the activation as its epilogue.
 int fuse_conv_activation(Graph& g);
 
 FusionReport fuse_graph(Graph& g);

@@ -1,8 +1,7 @@
 // Conv (or edgewm.FusedConv) followed by an activation it alone feeds -> edgewm.FusedConv with
 // that activation as its epilogue: the kernels apply it to output rows they have just finished
 // (still in cache) instead of a separate op passing over the feature map again (MobileNet's
-// Conv + ReLU6 / HardSwish, ResNet's Conv + Add + ReLU). Piecewise-linear activations only:
-// Sigmoid and SiLU keep their vectorised ops.
+// Conv + ReLU6 / HardSwish, ResNet's Conv + Add + ReLU, YOLO-style Conv + SiLU).
 #include <cmath>
 #include <limits>
 
@@ -39,7 +38,7 @@ bool scalar_input(const Graph& g, const Node& n, size_t i, float fallback, float
 
 // The FusedConv attributes for activation node `a`, or false when it is not one we fuse.
 bool activation_attrs(const Graph& g, const Node& a, Attributes& attrs) {
-  if (!a.domain.empty() || a.inputs.empty() || a.outputs.size() != 1) return false;
+  if (a.inputs.empty() || a.outputs.size() != 1) return false;
   const float inf = std::numeric_limits<float>::infinity();
   auto set = [&](const char* name, float lo = 0, float hi = 0, float alpha = 0, float beta = 0) {
     attrs.set(text_attr("activation", name));
@@ -49,7 +48,10 @@ bool activation_attrs(const Graph& g, const Node& a, Attributes& attrs) {
     attrs.set(float_attr("activation_beta", beta));
     return true;
   };
+  if (a.op_type == "Silu" && a.domain == "edgewm") return set("silu");  // (fuse_silu ran before)
+  if (!a.domain.empty()) return false;
   if (a.op_type == "Relu") return set("relu");
+  if (a.op_type == "Sigmoid") return set("sigmoid");
   if (a.op_type == "HardSwish") return set("hardswish");
   if (a.op_type == "HardSigmoid")
     return set("hardsigmoid", 0, 0, a.attrs.get_float("alpha", 0.2f), a.attrs.get_float("beta", 0.5f));

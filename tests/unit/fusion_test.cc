@@ -345,7 +345,7 @@ TEST(Fusion, ConvActivationOnEveryConvKernel) {
   };
   // M = 24 >= 2 x the row block: the im2col GEMMs share one panel between the threads.
   const Conv convs[] = {{16, 16, 24, 3, 1, 1}, {8, 9, 24, 3, 2, 1}, {8, 9, 12, 1, 1, 1}, {12, 10, 12, 3, 1, 12}};
-  const char* acts[] = {"Relu", "Clip", "Clip10", "HardSwish", "HardSigmoid", "LeakyRelu"};
+  const char* acts[] = {"Relu", "Clip", "Clip10", "HardSwish", "HardSigmoid", "LeakyRelu", "Sigmoid", "Silu"};
   for (const auto& t : convs)
     for (const char* act : acts)
       for (bool add : {false, true}) {
@@ -365,7 +365,10 @@ TEST(Fusion, ConvActivationOnEveryConvKernel) {
           b.node("Add", {"c", "z"}, {"s"});
         }
         const std::string in = add ? "s" : "c";
-        if (op == "Clip" && opset >= 11) {
+        if (op == "Silu") {  // x * Sigmoid(x), as PyTorch exports it
+          b.node("Sigmoid", {in}, {"sg"});
+          b.node("Mul", {in, "sg"}, {"y"});
+        } else if (op == "Clip" && opset >= 11) {
           b.initializer("lo", make_f32(Shape{}, {-0.5f}));
           b.initializer("hi", make_f32(Shape{}, {1.5f}));
           b.node("Clip", {in, "lo", "hi"}, {"y"});

@@ -60,12 +60,16 @@ ConvAddend conv_addend(const KernelContext& ctx, int64_t N, int64_t M, int64_t p
 
 // edgewm.FusedConv's activation, applied by every conv kernel to output rows it has finished
 // (still in cache): attribute "activation" = none | relu | clip | hardswish | hardsigmoid |
-// leaky_relu, with "activation_min"/"activation_max" (clip) and "activation_alpha"/
-// "activation_beta" (hardsigmoid, leaky_relu). Each is what the ONNX op computes, NaN included.
+// leaky_relu | sigmoid | silu, with "activation_min"/"activation_max" (clip) and
+// "activation_alpha"/"activation_beta" (hardsigmoid, leaky_relu). Each is what the ONNX op (or
+// edgewm.Silu) computes, NaN included; sigmoid and silu use the CPU's vector rows
+// (kernels/row_kernels.h) where it has them.
+struct RowKernelsF32;
 struct ConvActivation {
-  enum class Kind { kNone, kRelu, kClip, kHardSwish, kHardSigmoid, kLeakyRelu };
+  enum class Kind { kNone, kRelu, kClip, kHardSwish, kHardSigmoid, kLeakyRelu, kSigmoid, kSilu };
   Kind kind = Kind::kNone;
   float lo = 0, hi = 0, alpha = 0, beta = 0;
+  const RowKernelsF32* rows = nullptr;  // sigmoid/silu: this ISA's, or null (libm's exp)
   // Kind::kNone when the name is unknown; infer_conv_add rejects those first.
   static ConvActivation of(const Attributes& attrs);
   static bool known(std::string_view name);

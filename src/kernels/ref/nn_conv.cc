@@ -1,11 +1,14 @@
 // Conv and ConvTranspose (N-d, groups, strides, dilations, pads, auto_pad), f32 and f64.
 // Conv is a GEMM per (image, group) whose B operand is packed by im2col straight from the image;
 // ConvTranspose is a GEMM into a column tile followed by col2im (scatter-add) per output channel.
+#include <cmath>
 #include <limits>
 
+#include "kernels/cpu_features.h"
 #include "kernels/ref/dispatch.h"
 #include "kernels/ref/im2col.h"
 #include "kernels/ref/nn.h"
+#include "kernels/row_kernels.h"
 
 namespace edgewm {
 
@@ -139,12 +142,15 @@ ConvActivation ConvActivation::of(const Attributes& attrs) {
            : name == "hardswish"   ? Kind::kHardSwish
            : name == "hardsigmoid" ? Kind::kHardSigmoid
            : name == "leaky_relu"  ? Kind::kLeakyRelu
+           : name == "sigmoid"     ? Kind::kSigmoid
+           : name == "silu"        ? Kind::kSilu
                                    : Kind::kNone;
+  if (a.kind == Kind::kSigmoid || a.kind == Kind::kSilu) a.rows = row_kernels_f32(cpu_isa());
   return a;
 }
 
 bool ConvActivation::known(std::string_view name) {
-  for (const char* k : {"none", "relu", "clip", "hardswish", "hardsigmoid", "leaky_relu"})
+  for (const char* k : {"none", "relu", "clip", "hardswish", "hardsigmoid", "leaky_relu", "sigmoid", "silu"})
     if (name == k) return true;
   return false;
 }
@@ -169,6 +175,14 @@ void ConvActivation::apply(float* y, int64_t n) const {
       return;
     case Kind::kLeakyRelu:
       for (int64_t i = 0; i < n; ++i) y[i] = y[i] < 0.f ? alpha * y[i] : y[i];
+      return;
+    case Kind::kSigmoid:
+    case Kind::kSilu:
+      if (rows) return (kind == Kind::kSilu ? rows->silu : rows->sigmoid)(y, y, n);
+      for (int64_t i = 0; i < n; ++i) {  // as the reference Sigmoid: no overflow either side
+        const float s = y[i] >= 0.f ? 1.f / (1.f + std::exp(-y[i])) : std::exp(y[i]) / (1.f + std::exp(y[i]));
+        y[i] = kind == Kind::kSilu ? y[i] * s : s;
+      }
       return;
   }
 }
