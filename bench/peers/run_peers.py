@@ -272,17 +272,21 @@ def machine() -> dict:
     return info
 
 
-def fp32_peak(edgewm: str, max_threads: int) -> dict[int, float]:
-    """{threads: best FP32 GFLOP/s} as `edgewm bench --peak` measures it on this machine."""
-    try:
-        out = subprocess.run([edgewm, "bench", "--peak", "--json", "--threads", str(max_threads)], check=True,
-                             capture_output=True, text=True)
-    except (OSError, subprocess.CalledProcessError):
-        return {}
+def fp32_peak(edgewm: str, max_threads: int, tries: int = 3) -> dict[int, float]:
+    """{threads: best FP32 GFLOP/s} as `edgewm bench --peak` measures it on this machine: the best
+    of a few measurements, since one taken while a shared core is busy reads low (and the model
+    figures then exceed 100% of it)."""
     best: dict[int, float] = {}
-    for p in json.loads(out.stdout)["peak"]:
-        if p["kind"] == "fp32-fma":
-            best[p["threads"]] = max(best.get(p["threads"], 0.0), p["gops"])
+    for _ in range(tries):
+        try:
+            out = subprocess.run([edgewm, "bench", "--peak", "--json", "--threads", str(max_threads)], check=True,
+                                 capture_output=True, text=True)
+        except (OSError, subprocess.CalledProcessError):
+            return best
+        for p in json.loads(out.stdout)["peak"]:
+            if p["kind"] == "fp32-fma":
+                best[p["threads"]] = max(best.get(p["threads"], 0.0), p["gops"])
+        time.sleep(SETTLE_S)
     return best
 
 
