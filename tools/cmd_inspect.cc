@@ -14,6 +14,7 @@ namespace {
 struct NodeRow {
   std::string name, op, kernel, out;
   int64_t macs = 0;
+  std::string best;  // this build's best kernel, when the plan's scratch keeps the node off it
 };
 
 }  // namespace
@@ -39,8 +40,14 @@ void add_inspect_command(CLI::App& app) {
       if (v.is_constant() && dtype_is_float(v.dtype)) params += v.shape.numel();
     std::vector<NodeRow> rows;
     std::map<std::string, std::pair<int, int64_t>> by_op;  // count, macs
-    for (const Node& n : g.nodes) {
-      NodeRow r{n.name, n.op_type, OpRegistry::global().select(n, g).name, "", node_macs(n, g)};
+    int held_back = 0;  // nodes whose planned scratch keeps them off this build's best kernel
+    for (size_t k = 0; k < g.nodes.size(); ++k) {
+      const Node& n = g.nodes[k];
+      // What a session runs: the best kernel that fits the scratch the model was planned with.
+      const std::string& runs = OpRegistry::global().select(n, g, static_cast<size_t>(pm.plan.scratch_bytes[k])).name;
+      const std::string& best = OpRegistry::global().select(n, g).name;
+      NodeRow r{n.name, n.op_type, runs, "", node_macs(n, g), runs != best ? best : ""};
+      held_back += runs != best;
       if (!n.outputs.empty() && n.outputs[0] != kNoValue)
         r.out = std::string(dtype_name(g.value(n.outputs[0]).dtype)) + "[" + g.value(n.outputs[0]).shape.str() + "]";
       total_macs += r.macs;
@@ -60,7 +67,11 @@ void add_inspect_command(CLI::App& app) {
       for (const auto& t : model->outputs()) j["outputs"].push_back({{"name", t.name}, {"dtype", dtype_name(t.dtype)}, {"shape", std::vector<int64_t>(t.shape.dims().begin(), t.shape.dims().end())}});
       for (const auto& [op, cm] : by_op) j["ops"][op] = {{"count", cm.first}, {"macs", cm.second}};
       if (args->nodes)
-        for (const auto& r : rows) j["nodes"].push_back({{"name", r.name}, {"op", r.op}, {"kernel", r.kernel}, {"output", r.out}, {"macs", r.macs}});
+        for (const auto& r : rows) {
+          j["nodes"].push_back({{"name", r.name}, {"op", r.op}, {"kernel", r.kernel}, {"output", r.out}, {"macs", r.macs}});
+          if (!r.best.empty()) j["nodes"].back()["best_kernel"] = r.best;
+        }
+      j["nodes_held_back"] = held_back;
       std::printf("%s\n", j.dump(2).c_str());
       return;
     }
@@ -77,11 +88,15 @@ void add_inspect_command(CLI::App& app) {
       std::printf("  output %s: %s[%s]\n", t.name.c_str(), dtype_name(t.dtype), t.shape.str().c_str());
     std::printf("\n  %-24s %6s %12s\n", "op", "count", "MMAC");
     for (const auto& [op, cm] : by_op) std::printf("  %-24s %6d %12.2f\n", op.c_str(), cm.first, cm.second / 1e6);
+    if (held_back)
+      std::printf("\n  warning: %d node(s) run a slower kernel than this build has (marked *): the model was planned "
+                  "with less scratch than those kernels need; recompile it with this edgewm\n", held_back);
     if (!args->nodes) return;
     std::printf("\n  %-4s %-40s %-20s %-10s %-24s %10s\n", "#", "node", "op", "kernel", "output", "MMAC");
     for (size_t i = 0; i < rows.size(); ++i)
-      std::printf("  %-4zu %-40s %-20s %-10s %-24s %10.2f\n", i, rows[i].name.substr(0, 40).c_str(), rows[i].op.c_str(),
-                  rows[i].kernel.c_str(), rows[i].out.c_str(), rows[i].macs / 1e6);
+      std::printf("  %-4zu %-40s %-20s %-10s %-24s %10.2f%s\n", i, rows[i].name.substr(0, 40).c_str(), rows[i].op.c_str(),
+                  rows[i].kernel.c_str(), rows[i].out.c_str(), rows[i].macs / 1e6,
+                  rows[i].best.empty() ? "" : ("  * " + rows[i].best + " needs more scratch").c_str());
   });
 }
 

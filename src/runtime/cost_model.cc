@@ -38,8 +38,8 @@ int64_t node_macs(const Node& n, const Graph& g) {
   const Shape& out = shape_of(g, n.outputs[0]);
   const Shape& in = shape_of(g, n.inputs[0]);
   const std::string& op = n.op_type;
-  // edgewm.FusedConv is a Conv (plus an Add the cost model does not count).
-  if ((op == "Conv" || (op == "FusedConv" && n.domain == "edgewm")) && n.inputs.size() > 1) {
+  // edgewm.FusedConv (formerly ConvAdd) is a Conv (plus an epilogue the cost model does not count).
+  if ((op == "Conv" || ((op == "FusedConv" || op == "ConvAdd") && n.domain == "edgewm")) && n.inputs.size() > 1) {
     const Shape& w = shape_of(g, n.inputs[1]);  // [M, C/group, k...]
     int64_t per_output = 1;
     for (int i = 1; i < w.rank(); ++i) per_output *= w[i];

@@ -452,5 +452,21 @@ TEST(FastSoftmax, MatchesDoubleSoftmaxIncludingNonFiniteRows) {
   }
 }
 
+// edgewm.ConvAdd, FusedConv's name in models compiled by earlier versions, still runs.
+TEST(FastConv, FormerConvAddNameStillRuns) {
+  std::mt19937 rng(12);
+  Tensor x = random_tensor(Shape{1, 16, 16, 16}, rng), w = random_tensor(Shape{16, 16, 3, 3}, rng);
+  Tensor b = random_tensor(Shape{16}, rng), z = random_tensor(Shape{1, 16, 16, 16}, rng);
+  const std::vector<Attribute> attrs = {attr_ints("pads", {1, 1, 1, 1})};
+  auto old_name = run_op("edgewm.ConvAdd", in(x, w, b, z), attrs);
+  auto y = run_op("edgewm.FusedConv", in(x, w, b, z), attrs);
+  ASSERT_EQ(old_name[0].numel(), y[0].numel());
+  for (int64_t i = 0; i < y[0].numel(); ++i) ASSERT_EQ(old_name[0].as<float>()[i], y[0].as<float>()[i]);
+  Shape s;
+  auto want = direct_conv(x, w, &b, 1, 1, 1, 1, s);
+  for (size_t i = 0; i < want.size(); ++i)
+    ASSERT_NEAR(y[0].as<float>()[i], want[i] + z.as<float>()[i], 1e-4 * (1 + std::abs(want[i])));
+}
+
 }  // namespace
 }  // namespace edgewm

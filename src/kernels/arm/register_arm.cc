@@ -37,7 +37,7 @@ void einsum(const KernelContext& ctx) { einsum_f32_with(ctx, gemm_micro_f32(Isa:
 }  // namespace
 
 void register_arm_ops(OpRegistry& r) {
-  for (const char* op : {"Conv", "FusedConv"}) {
+  for (const char* op : {"Conv", "FusedConv", "ConvAdd"}) {  // ConvAdd: FusedConv's former name
     const std::string_view domain = std::string_view(op) == "Conv" ? "" : "edgewm";
     r.add_kernel(op, KernelDef{"neon", conv, supports_f32, 10, conv_scratch}, domain);
     r.add_kernel(op, KernelDef{"neon.depthwise", conv_depthwise, supports_depthwise, 60, depthwise_scratch}, domain);

@@ -532,6 +532,8 @@ void conv_transpose_kernel(const KernelContext& ctx) {
 void register_conv_ops(OpRegistry& r) {
   r.add({"Conv", "", infer_conv, {KernelDef{"ref", conv_kernel, nullptr, 0, conv_scratch}}});
   r.add({"FusedConv", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, conv_scratch}}});
+  // Its name before activations joined it: .ewm files compiled by earlier versions still load.
+  r.add({"ConvAdd", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, conv_scratch}}});
   r.add({"ConvTranspose", "", infer_conv_transpose, {KernelDef{"ref", conv_transpose_kernel, nullptr, 0, convt_scratch}}});
 }
 

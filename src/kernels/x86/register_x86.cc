@@ -47,7 +47,7 @@ template <Isa kIsa> bool supports_softmax(const Node& n, const Graph& g) {
 template <Isa kIsa> void register_isa(OpRegistry& r, int priority) {
   const std::string name = isa_name(kIsa);
   // Conv and edgewm.FusedConv (Conv + the Add after it) share every kernel.
-  for (const char* op : {"Conv", "FusedConv"}) {
+  for (const char* op : {"Conv", "FusedConv", "ConvAdd"}) {  // ConvAdd: FusedConv's former name
     const std::string_view domain = std::string_view(op) == "Conv" ? "" : "edgewm";
     r.add_kernel(op, KernelDef{name, conv<kIsa>, supports_f32<kIsa>, priority, conv_scratch}, domain);
     r.add_kernel(op, KernelDef{name + ".depthwise", conv_depthwise<kIsa>, supports_depthwise<kIsa>, priority + 50,
