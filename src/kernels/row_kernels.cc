@@ -1,7 +1,6 @@
 #include "kernels/row_kernels.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "core/thread_pool.h"
 
@@ -69,15 +68,6 @@ void instance_norm_f32(const KernelContext& ctx, const RowKernelsF32& k) {
   ctx.pool->parallel_for(rows, std::max<int64_t>(1, 16384 / inner), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) k.normalize_row(x + r * inner, y + r * inner, inner, scale[r % c], bias[r % c], eps);
   });
-}
-
-void softmax_row_f32_scalar(const float* x, float* y, int64_t n) {
-  float mx = x[0];
-  for (int64_t i = 1; i < n; ++i) mx = x[i] > mx ? x[i] : mx;
-  double sum = 0;
-  for (int64_t i = 0; i < n; ++i) sum += y[i] = std::exp(x[i] - mx);
-  const float inv = static_cast<float>(1.0 / sum);
-  for (int64_t i = 0; i < n; ++i) y[i] *= inv;
 }
 
 bool softmax_rows_supports(const Node& n, const Graph& g) {

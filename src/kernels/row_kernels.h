@@ -25,7 +25,7 @@ struct RowKernelsF32 {
   void (*softmax)(const float* x, float* y, int64_t n);
 };
 
-// The portable softmax row, with libm's exp and a double sum (the reference kernel's arithmetic).
+// The reference Softmax kernel's row (defined in kernels/ref/reduce_softmax.cc).
 void softmax_row_f32_scalar(const float* x, float* y, int64_t n);
 
 // Null for an ISA this build or CPU lacks.
