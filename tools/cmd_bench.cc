@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/thread_pool.h"
+#include "edgewm/thread_pool.h"
 #include "edgewm/session.h"
 #include "imaging/image_tensor.h"
 #include "media/png.h"

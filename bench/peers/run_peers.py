@@ -3,10 +3,16 @@
     bench/peers/setup.sh
     bench/peers/.venv/bin/python bench/peers/run_peers.py models/seed_unet --threads 1 2
     bench/peers/.venv/bin/python bench/peers/run_peers.py models/seed_unet --data-set 1   # batch 4
+    bench/peers/.venv/bin/python bench/peers/run_peers.py models/seed_unet --busy-core    # quiet and busy
 
 Runs are alternated: each round runs every peer for a few iterations and keeps that round's
 median, so slow drift on a shared machine hits every peer alike; the reported figure is the
 median over rounds. A peer that cannot run the model is reported with the reason.
+
+--busy-core measures every peer twice per round, once quiet and once while another process
+spins on one core (pinned to the last CPU, stopped with SIGSTOP in between), as on a robot whose
+perception and control share the cores; the report adds each peer's busy median over its quiet
+1-thread median (which a thread pool that collapses on a busy core loses by far).
 Writes bench/results/<name>.{md,json,png}.
 """
 from __future__ import annotations
@@ -17,6 +23,7 @@ import glob
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -301,11 +308,30 @@ def plot(report: dict, path: str, name: str) -> None:
     fig, ax = plt.subplots(figsize=(9, 4.5))
     ax.bar(range(len(ok)), [r["median_ms"] for r in ok],
            color=["tab:orange" if r["peer"] == "edgewm" else "tab:blue" for r in ok])
-    ax.set_xticks(range(len(ok)), [f"{r['peer']} ({r['threads']}t)" for r in ok], rotation=30, ha="right", fontsize=8)
+    ax.set_xticks(range(len(ok)), [f"{r['peer']} ({r['threads']}t{', busy' if r.get('load') == 'busy' else ''})"
+                                   for r in ok], rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("median ms per run (lower is better)")
     ax.set_title(f"{name}, FP32, batch {report['batch']} — {report['machine'].get('Model name', '')}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+class BusyCore:
+    """A process spinning on one core, switched on and off with SIGCONT/SIGSTOP."""
+
+    def __init__(self):
+        cpu = max(os.sched_getaffinity(0))
+        self.proc = subprocess.Popen([sys.executable, "-c", f"import os\nos.sched_setaffinity(0, {{{cpu}}})\nwhile True: pass"])
+        self.cpu = cpu
+        self.set(False)
+
+    def set(self, busy: bool) -> None:
+        self.proc.send_signal(signal.SIGCONT if busy else signal.SIGSTOP)
+        time.sleep(0.05)  # let it (stop) spinning before the measurement starts
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
 
 
 def main():
@@ -321,7 +347,19 @@ def main():
                                                    "pytorch-compile", "ncnn", "mnn"])
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     ap.add_argument("--name", default=None, help="result file name (default: the case folder's name)")
+    ap.add_argument("--busy-core", action="store_true",
+                    help="also measure every peer while another process spins on one core")
     args = ap.parse_args()
+    busy = BusyCore() if args.busy_core else None
+    loads = ["quiet", "busy"] if busy else ["quiet"]
+    try:
+        run(args, busy, loads)
+    finally:
+        if busy:
+            busy.close()
+
+
+def run(args, busy, loads):
 
     inputs = load_inputs(args.case, args.data_set)
     expected = numpy_helper.to_array(onnx.load_tensor(os.path.join(args.case, f"test_data_set_{args.data_set}",
@@ -345,38 +383,52 @@ def main():
             except Exception as e:  # a peer that cannot run the model is a result, not a crash
                 errors[name] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1][:240] if str(e).strip() else ''}"
                 traceback.print_exc(limit=1)
-        samples = {p.name: [] for p in peers}
+        samples = {(p.name, load): [] for p in peers for load in loads}
         for _ in range(args.rounds):
             for p in peers:
-                # Let the previous peer's idle workers stop spinning first: ONNX Runtime's keep a
-                # core busy for a few hundred ms after a run, which made the next peer's 2-thread
-                # figure up to 10x slower on this 2-core machine (a 0.3 ms model took 3 ms).
-                time.sleep(SETTLE_S)
-                samples[p.name].append(statistics.median(p.run(args.runs)))
-        base = statistics.median(samples["edgewm"]) if "edgewm" in samples else None
+                for load in loads:
+                    if busy:
+                        busy.set(load == "busy")
+                    # Let the previous peer's idle workers stop spinning first: ONNX Runtime's keep a
+                    # core busy for a few hundred ms after a run, which made the next peer's 2-thread
+                    # figure up to 10x slower on this 2-core machine (a 0.3 ms model took 3 ms).
+                    time.sleep(SETTLE_S)
+                    samples[(p.name, load)].append(statistics.median(p.run(args.runs)))
+        if busy:
+            busy.set(False)
         macs = next((getattr(p, "macs", None) for p in peers if p.name == "edgewm"), macs)
         for name in args.peers:
-            row = {"peer": name, "threads": threads}
-            if name in samples:
-                med = statistics.median(samples[name])
-                row.update(median_ms=med, min_ms=min(samples[name]), ratio_to_edgewm=(med / base if base else None))
-                if macs:  # edgewm's cost model counts the MACs; every peer does the same work
-                    row["gflops"] = 2 * macs / (med * 1e6)
-                    if peak.get(threads):
-                        row["percent_of_fp32_peak"] = 100 * row["gflops"] / peak[threads]
-                err = next((getattr(p, "max_abs_err", None) for p in peers if p.name == name), None)
-                if err is not None:
-                    row["max_abs_err_vs_pytorch"] = err
-            else:
-                row["error"] = errors.get(name, "not run")
-            results.append(row)
-            print(json.dumps(row))
+            for load in loads:
+                base = statistics.median(samples[("edgewm", load)]) if ("edgewm", load) in samples else None
+                row = {"peer": name, "threads": threads, "load": load}
+                if (name, load) in samples:
+                    med = statistics.median(samples[(name, load)])
+                    row.update(median_ms=med, min_ms=min(samples[(name, load)]), ratio_to_edgewm=(med / base if base else None))
+                    if macs:  # edgewm's cost model counts the MACs; every peer does the same work
+                        row["gflops"] = 2 * macs / (med * 1e6)
+                        if peak.get(threads):
+                            row["percent_of_fp32_peak"] = 100 * row["gflops"] / peak[threads]
+                    err = next((getattr(p, "max_abs_err", None) for p in peers if p.name == name), None)
+                    if err is not None:
+                        row["max_abs_err_vs_pytorch"] = err
+                else:
+                    row["error"] = errors.get(name, "not run")
+                results.append(row)
+                print(json.dumps(row))
+
+    if busy:  # the bar: a busy core costs little against the quiet 1-thread figure
+        quiet1 = {r["peer"]: r["median_ms"] for r in results
+                  if r["load"] == "quiet" and r["threads"] == 1 and "median_ms" in r}
+        for r in results:
+            if r["load"] == "busy" and "median_ms" in r and quiet1.get(r["peer"]):
+                r["busy_over_quiet_1t"] = r["median_ms"] / quiet1[r["peer"]]
 
     name = args.name or os.path.basename(os.path.normpath(args.case)) + (f"_b{batch}" if batch != 1 else "")
+    name += "_busy" if busy else ""
     os.makedirs(args.out, exist_ok=True)
     report = {"case": os.path.relpath(args.case, ROOT), "data_set": args.data_set, "batch": batch,
               "machine": machine(), "macs": macs, "fp32_peak_gflops": peak, "rounds": args.rounds,
-              "runs_per_round": args.runs, "results": results}
+              "runs_per_round": args.runs, "busy_core_cpu": busy.cpu if busy else None, "results": results}
     with open(os.path.join(args.out, f"{name}.json"), "w") as f:
         json.dump(report, f, indent=1)
     m = report["machine"]
@@ -393,8 +445,11 @@ def main():
              "`edgewm bench --peak` measured at that thread count "
              f"({', '.join(f'{t}t {g:.1f}' for t, g in sorted(peak.items()))} GFLOP/s).",
              "",
-             "| threads | peer | median ms | ratio peer/edgewm | GFLOP/s | % of FP32 peak | max abs err | note |",
-             "|---|---|---|---|---|---|---|---|"]
+             *([f"Load: 'busy' rows ran while another process spun on CPU {busy.cpu}; busy / quiet 1t = that "
+                "median over the same peer's quiet 1-thread median.", ""] if busy else []),
+             "| threads | load | peer | median ms | ratio peer/edgewm | busy / quiet 1t | GFLOP/s | % of FP32 peak "
+             "| max abs err | note |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         if "median_ms" in r:
             ratio = f"{r['ratio_to_edgewm']:.2f}" if r.get("ratio_to_edgewm") else ""
@@ -402,9 +457,12 @@ def main():
             gf = f"{r['gflops']:.1f}" if "gflops" in r else ""
             pct = f"{r['percent_of_fp32_peak']:.1f}" if "percent_of_fp32_peak" in r else ""
             note = "output differs from PyTorch: not a correct run" if r.get("max_abs_err_vs_pytorch", 0) > 1e-2 else ""
-            lines.append(f"| {r['threads']} | {r['peer']} | {r['median_ms']:.2f} | {ratio} | {gf} | {pct} | {err} | {note} |")
+            bq = f"{r['busy_over_quiet_1t']:.2f}" if "busy_over_quiet_1t" in r else ""
+            lines.append(f"| {r['threads']} | {r['load']} | {r['peer']} | {r['median_ms']:.2f} | {ratio} | {bq} | {gf} "
+                         f"| {pct} | {err} | {note} |")
         else:
-            lines.append(f"| {r['threads']} | {r['peer']} | — | — | — | — | — | cannot run: {r['error'].replace('|', '/')} |")
+            lines.append(f"| {r['threads']} | {r['load']} | {r['peer']} | — | — | — | — | — | — "
+                         f"| cannot run: {r['error'].replace('|', '/')} |")
     with open(os.path.join(args.out, f"{name}.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     plot(report, os.path.join(args.out, f"{name}.png"), name)

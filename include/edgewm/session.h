@@ -1,5 +1,15 @@
 #pragma once
 // Runs a model: one arena planned at compile time, kernels chosen once, nothing allocated per run.
+//
+// Thread safety: a Session is used by one thread at a time (run() writes its arena; the views
+// it returns are overwritten by the next run). Different sessions may run concurrently, also
+// on the same Model (a Model is immutable once loaded and may be shared freely) and on the
+// same ThreadPool: while one session's parallel section has the pool's workers, another's runs
+// on its own calling thread, so N sessions never oversubscribe the cores.
+//
+// Errors: the constructor throws edgewm::Error (kInvalidArgument for bad options, kUnsupported
+// for a node no kernel can run); run() throws kInvalidArgument for bad inputs and passes on any
+// kernel's error, from whichever thread it was raised; the session stays usable afterwards.
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -11,16 +21,21 @@
 
 #include "edgewm/model.h"
 #include "edgewm/tensor.h"
+#include "edgewm/thread_pool.h"
 
 namespace edgewm {
 
 struct SessionOptions {
-  int threads = 0;            // 0: one per physical core
+  // 0: the process-wide pool (one thread per physical core), shared with every other session
+  // that asks for it; N: a pool of N threads of this session's own (1: no worker threads).
+  int threads = 0;
   bool check_inputs = true;   // reject NaN/Inf in float inputs with an error naming the input
   // Inputs whose values repeat across runs (a sampler's noise level, an action): the nodes
   // that depend only on them and on constants run once per distinct value (up to 64 kept);
   // later runs replay their outputs. Empty: off.
   std::vector<std::string> memoize_inputs = {};
+  // A pool to share with chosen sessions; overrides `threads` when set.
+  std::shared_ptr<ThreadPool> pool = nullptr;
 };
 
 struct SessionMemoStats {

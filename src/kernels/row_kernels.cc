@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/thread_pool.h"
+#include "edgewm/thread_pool.h"
 
 namespace edgewm {
 

@@ -5,7 +5,7 @@
 // columns): 2.25x fewer multiplies, and the 4x larger upsampled tensor is never written.
 #include <cmath>
 
-#include "core/thread_pool.h"
+#include "edgewm/thread_pool.h"
 #include "kernels/ref/nn.h"
 #include "passes/fuse.h"
 #include "passes/rewrite.h"

@@ -1,6 +1,6 @@
 #include "runtime/evaluate_node.h"
 
-#include "core/thread_pool.h"
+#include "edgewm/thread_pool.h"
 #include "ir/op_registry.h"
 
 namespace edgewm {

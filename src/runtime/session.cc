@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "core/thread_pool.h"
+#include "edgewm/thread_pool.h"
 #include "ir/op_registry.h"
 #include "runtime/input_memo.h"
 #include "runtime/model_data.h"
@@ -14,7 +14,7 @@ namespace edgewm {
 
 struct Session::Impl {
   const Graph* graph = nullptr;
-  std::unique_ptr<ThreadPool> pool;
+  std::shared_ptr<ThreadPool> pool;
   std::unique_ptr<uint8_t, decltype(&std::free)> arena{nullptr, &std::free};
   std::vector<TensorView> views;          // one per value
   std::vector<TensorView> node_io;        // per node: its inputs then its outputs
@@ -61,7 +61,12 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   Impl& s = *impl_;
   s.graph = &g;
   s.check_inputs = options.check_inputs;
-  s.pool = std::make_unique<ThreadPool>(options.threads);
+  if (options.threads < 0)
+    throw Error(ErrorKind::kInvalidArgument, "Session: threads must be 0 (one per core) or more, got " +
+                                                 std::to_string(options.threads));
+  s.pool = options.pool ? options.pool
+           : options.threads == 0 ? ThreadPool::shared()
+                                  : std::make_shared<ThreadPool>(options.threads);
 
   size_t arena_bytes = static_cast<size_t>(pm.plan.arena_bytes) + MemoryPlan::kAlignment;
   s.arena.reset(static_cast<uint8_t*>(std::aligned_alloc(MemoryPlan::kAlignment,

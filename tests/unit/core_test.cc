@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "core/thread_pool.h"
 #include "edgewm/dtype.h"
 #include "edgewm/shape.h"
 #include "edgewm/tensor.h"
@@ -42,15 +41,6 @@ TEST(Tensor, ZeroElementTensorHasAddress) {
   EXPECT_NE(t.data(), nullptr);
   EXPECT_EQ(t.nbytes(), 0u);
   EXPECT_THROW(t.as<double>(), Error);
-}
-
-TEST(ThreadPool, CoversRangeExactlyOnce) {
-  ThreadPool pool(2);
-  std::vector<int> hits(1000, 0);
-  pool.parallel_for(1000, 7, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) ++hits[i];
-  });
-  for (int h : hits) EXPECT_EQ(h, 1);
 }
 
 }  // namespace edgewm

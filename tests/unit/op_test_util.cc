@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "core/thread_pool.h"
+#include "edgewm/thread_pool.h"
 #include "ir/graph.h"
 #include "ir/op_registry.h"
 #include "runtime/evaluate_node.h"

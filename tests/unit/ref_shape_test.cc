@@ -9,7 +9,7 @@
 #include <memory>
 #include <random>
 
-#include "core/thread_pool.h"
+#include "edgewm/thread_pool.h"
 #include "edgewm/error.h"
 #include "ir/graph.h"
 #include "ir/op_registry.h"

@@ -5,7 +5,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "core/thread_pool.h"
+#include "edgewm/thread_pool.h"
 #include "ir/op_registry.h"
 #include "kernels/ref/dispatch.h"
 #include "kernels/register_ops.h"

@@ -8,7 +8,7 @@
 #include <span>
 #include <string>
 
-#include "core/thread_pool.h"
+#include "edgewm/thread_pool.h"
 #include "edgewm/tensor.h"
 #include "ir/op_registry.h"
 

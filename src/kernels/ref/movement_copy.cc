@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "core/thread_pool.h"
+#include "edgewm/thread_pool.h"
 #include "kernels/ref/dispatch.h"
 #include "kernels/ref/movement.h"
 

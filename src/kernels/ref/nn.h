@@ -9,7 +9,7 @@
 #include <string>
 #include <type_traits>
 
-#include "core/thread_pool.h"
+#include "edgewm/thread_pool.h"
 #include "edgewm/shape.h"
 #include "ir/op_registry.h"
 #include "kernels/x86/gemm_micro.h"

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "core/thread_pool.h"
+#include "edgewm/thread_pool.h"
 #include "edgewm/shape.h"
 #include "edgewm/tensor.h"
 #include "ir/op_registry.h"

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "core/thread_pool.h"
+#include "edgewm/thread_pool.h"
 #include "ir/op_registry.h"
 #include "kernels/ref/dispatch.h"
 #include "kernels/register_ops.h"
