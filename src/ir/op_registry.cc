@@ -124,6 +124,14 @@ const KernelDef& OpRegistry::select(const Node& n, const Graph& g, size_t max_sc
   return *best;
 }
 
+const KernelDef& OpRegistry::reference(const Node& n, const Graph& g) const {
+  const OpSchema* s = find(n.op_type, n.domain);
+  if (!s) throw Error(ErrorKind::kUnsupported, Graph::where(n) + ": op is not supported");
+  for (const KernelDef& k : s->kernels)
+    if (k.name == "ref" && (!k.supports || k.supports(n, g))) return k;
+  throw Error(ErrorKind::kUnsupported, Graph::where(n) + ": no reference kernel supports this node");
+}
+
 std::vector<std::string> OpRegistry::op_types() const {
   std::vector<std::string> out;
   for (const auto& [k, s] : ops_) out.push_back((s.domain.empty() ? "" : s.domain + ".") + s.op_type);

@@ -117,6 +117,10 @@ class OpRegistry {
   // (a model compiled before a kernel that needs more existed still runs, on another kernel);
   // throws kUnsupported if none.
   const KernelDef& select(const Node& n, const Graph& g, size_t max_scratch = SIZE_MAX) const;
+  // The op's reference kernel (named "ref": naive, the same arithmetic on every CPU): the
+  // oracle of the kernel tests, and what constant folding runs, so that a model compiles to
+  // the same bytes on any host. Throws kUnsupported if the op has none for this node.
+  const KernelDef& reference(const Node& n, const Graph& g) const;
   std::vector<std::string> op_types() const;
 
  private:

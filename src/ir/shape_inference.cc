@@ -62,7 +62,7 @@ InferStats infer_and_fold(Graph& g, bool fold) {
       bool all_known = std::all_of(node.outputs.begin(), node.outputs.end(),
                                    [&](ValueId v) { return v == kNoValue || g.value(v).is_constant(); });
       if (fold && !all_known && should_fold(g, node, s)) {
-        std::vector<Tensor> outs = evaluate_node(g, node, pool);
+        std::vector<Tensor> outs = evaluate_node(g, node, pool, KernelChoice::kReference);
         for (size_t i = 0; i < node.outputs.size(); ++i)
           if (node.outputs[i] != kNoValue) g.set_constant(node.outputs[i], std::move(outs[i]));
         ++stats.folded_nodes;

@@ -5,8 +5,9 @@
 
 namespace edgewm {
 
-std::vector<Tensor> evaluate_node(const Graph& g, const Node& n, ThreadPool& pool) {
-  const KernelDef& k = OpRegistry::global().select(n, g);
+std::vector<Tensor> evaluate_node(const Graph& g, const Node& n, ThreadPool& pool, KernelChoice choice) {
+  const OpRegistry& r = OpRegistry::global();
+  const KernelDef& k = choice == KernelChoice::kReference ? r.reference(n, g) : r.select(n, g);
   std::vector<TensorView> ins(n.inputs.size());
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     if (n.inputs[i] == kNoValue) continue;

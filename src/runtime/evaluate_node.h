@@ -11,6 +11,10 @@ namespace edgewm {
 class ThreadPool;
 
 // Inputs are taken from the graph's constant values. Shapes must already be inferred.
-std::vector<Tensor> evaluate_node(const Graph& g, const Node& n, ThreadPool& pool);
+// kFastest runs the kernel a session would pick on this CPU; kReference the op's reference
+// kernel, whose result does not depend on the CPU (constant folding uses it).
+enum class KernelChoice { kFastest, kReference };
+std::vector<Tensor> evaluate_node(const Graph& g, const Node& n, ThreadPool& pool,
+                                  KernelChoice choice = KernelChoice::kFastest);
 
 }  // namespace edgewm
