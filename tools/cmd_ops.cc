@@ -2,6 +2,7 @@
 
 #include "cli.h"
 #include "ir/op_registry.h"
+#include "kernels/register_ops.h"
 
 namespace edgewm::cli {
 
@@ -9,7 +10,7 @@ void add_ops_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "ops", "List the op types this build supports, with their kernels (ONNX ops, and edgewm.* ops that fusion makes)");
   cmd->callback([] {
-    const OpRegistry& r = OpRegistry::global();
+    const OpRegistry& r = builtin_ops();
     std::vector<std::string> types = r.op_types();
     int own = 0;
     for (const std::string& t : types) {

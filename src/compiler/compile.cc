@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "format/ewm_writer.h"
+#include "kernels/evaluate_node.h"
+#include "kernels/register_ops.h"
 #include "passes/fuse.h"
 #include "passes/plan_memory.h"
 
@@ -18,7 +20,7 @@ CompiledModel compile_imported(ImportedModel imported, const CompileOptions& opt
   for (const auto& [k, v] : options.metadata) out.metadata[k] = v;
   out.metadata["edgewm.version"] = EDGEWM_VERSION;
   out.imported_nodes = static_cast<int>(out.graph.nodes.size());
-  out.stats = infer_and_fold(out.graph, options.fold_constants);
+  out.stats = infer_and_fold(out.graph, builtin_ops(), options.fold_constants ? reference_evaluator() : NodeEvaluator{});
   if (options.fuse) out.fusions = fuse_graph(out.graph);
   const Placements placements = options.fuse ? with_concats_in_place(out.graph) : own_buffers(out.graph);
   if (options.fuse) out.fusions.emplace_back("Concat written in place", placements.concats_in_place);

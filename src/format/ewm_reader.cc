@@ -112,7 +112,8 @@ void check_dataflow(const ByteReader& r, const Graph& g) {
 
 }  // namespace
 
-ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const std::string& what) {
+ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const std::string& what,
+                      const OpRegistry& ops) {
   auto fail = [&](const std::string& msg) -> void { throw Error(ErrorKind::kInvalidModel, what + ": " + msg); };
   ParsedModel m;
   if (size < ewm::kHeaderBytes) fail("file is " + std::to_string(size) + " bytes, too short for an edgewm model");
@@ -183,7 +184,7 @@ ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const 
     for (uint32_t i = 0; i < nattr; ++i) n.attrs.set(get_attribute(r));
     m.plan.scratch_offsets[k] = r.get<int64_t>();
     m.plan.scratch_bytes[k] = r.get<int64_t>();
-    if (!OpRegistry::global().find(n.op_type, n.domain))
+    if (!ops.find(n.op_type, n.domain))
       r.fail(Graph::where(n) + ": op is not supported by this runtime");
   }
   uint32_t nin = r.get_count(4);
@@ -217,7 +218,7 @@ ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const 
   }
   check_dataflow(r, g);
   try {
-    verify_shapes(g);
+    verify_shapes(g, ops);
   } catch (const Error& e) {
     throw e.prefixed(what);
   }
@@ -227,7 +228,7 @@ ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const 
   auto align = [](int64_t x) { return (x + MemoryPlan::kAlignment - 1) / MemoryPlan::kAlignment * MemoryPlan::kAlignment; };
   int64_t naive = 0;
   for (size_t k = 0; k < g.nodes.size(); ++k) {
-    if (m.plan.scratch_bytes[k] > align(node_scratch_bytes(g.nodes[k], g)))
+    if (m.plan.scratch_bytes[k] > align(node_scratch_bytes(g.nodes[k], g, ops)))
       r.fail("scratch of " + Graph::where(g.nodes[k]) + " is larger than its kernels can use");
     naive += std::max<int64_t>(m.plan.scratch_bytes[k], 0);
   }

@@ -9,6 +9,8 @@
 
 namespace edgewm {
 
+class OpRegistry;
+
 struct ParsedModel {
   ewm::Header header{};
   Graph graph;  // constants point into the buffer that was parsed
@@ -19,6 +21,8 @@ struct ParsedModel {
 // Validates and decodes a .ewm image that stays alive (mapped file or owned buffer) as long as
 // the result is used. Every offset, count and id is checked; the metadata hash always is, the
 // weights' hash when `verify_data`. Errors are kInvalidModel and start with `what`.
-ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const std::string& what);
+// `ops` is the runtime's op catalogue: ops it lacks are refused, shapes re-inferred with it.
+ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const std::string& what,
+                      const OpRegistry& ops);
 
 }  // namespace edgewm

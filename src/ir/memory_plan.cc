@@ -6,8 +6,8 @@
 
 namespace edgewm {
 
-int64_t node_scratch_bytes(const Node& n, const Graph& g) {
-  const OpSchema* s = OpRegistry::global().find(n.op_type, n.domain);
+int64_t node_scratch_bytes(const Node& n, const Graph& g, const OpRegistry& ops) {
+  const OpSchema* s = ops.find(n.op_type, n.domain);
   if (!s) return 0;
   size_t bytes = 0;
   for (const KernelDef& k : s->kernels)
@@ -15,11 +15,11 @@ int64_t node_scratch_bytes(const Node& n, const Graph& g) {
   return static_cast<int64_t>(bytes);
 }
 
-std::vector<ValueId> storage_roots(const Graph& g) {
+std::vector<ValueId> storage_roots(const Graph& g, const OpRegistry& ops) {
   std::vector<ValueId> root(g.values.size());
   for (size_t i = 0; i < root.size(); ++i) root[i] = static_cast<ValueId>(i);
   for (const Node& n : g.nodes) {
-    const OpSchema* s = OpRegistry::global().find(n.op_type, n.domain);
+    const OpSchema* s = ops.find(n.op_type, n.domain);
     if (!s || !s->output_aliases_input || n.inputs.empty() || n.outputs.empty()) continue;
     ValueId in = n.inputs[0], out = n.outputs[0];
     if (in == kNoValue || out == kNoValue) continue;

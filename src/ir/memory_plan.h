@@ -7,6 +7,8 @@
 
 namespace edgewm {
 
+class OpRegistry;
+
 struct MemoryPlan {
   static constexpr int64_t kAlignment = 64;
   int64_t arena_bytes = 0;
@@ -17,10 +19,10 @@ struct MemoryPlan {
 
 // Bytes of scratch the node may need with any kernel registered for its op, so a plan made on
 // one machine fits whichever kernel another machine selects.
-int64_t node_scratch_bytes(const Node& n, const Graph& g);
+int64_t node_scratch_bytes(const Node& n, const Graph& g, const OpRegistry& ops);
 
 // For each value, the value whose storage it shares: itself, or for outputs of aliasing ops
 // (Reshape, Squeeze...) the root of their input 0. Constants are their own roots.
-std::vector<ValueId> storage_roots(const Graph& g);
+std::vector<ValueId> storage_roots(const Graph& g, const OpRegistry& ops);
 
 }  // namespace edgewm

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "kernels/register_ops.h"
 
 namespace edgewm {
 
@@ -139,13 +138,5 @@ std::vector<std::string> OpRegistry::op_types() const {
   return out;
 }
 
-const OpRegistry& OpRegistry::global() {
-  static const OpRegistry registry = [] {
-    OpRegistry r;
-    register_all_ops(r);
-    return r;
-  }();
-  return registry;
-}
 
 }  // namespace edgewm

@@ -106,9 +106,6 @@ struct OpSchema {
 
 class OpRegistry {
  public:
-  // The registry with every built-in op.
-  static const OpRegistry& global();
-
   void add(OpSchema schema);
   // Adds a kernel to an op registered earlier.
   void add_kernel(std::string_view op_type, KernelDef k, std::string_view domain = "");

@@ -2,9 +2,7 @@
 
 #include <algorithm>
 
-#include "edgewm/thread_pool.h"
 #include "ir/op_registry.h"
-#include "runtime/evaluate_node.h"
 
 namespace edgewm {
 
@@ -27,8 +25,8 @@ bool should_fold(const Graph& g, const Node& n, const OpSchema& s) {
   return out_bytes <= in_bytes + kMaxFoldGrowthBytes;
 }
 
-const OpSchema& schema_of(const Node& n) {
-  const OpSchema* s = OpRegistry::global().find(n.op_type, n.domain);
+const OpSchema& schema_of(const OpRegistry& ops, const Node& n) {
+  const OpSchema* s = ops.find(n.op_type, n.domain);
   if (!s) throw Error(ErrorKind::kUnsupported, Graph::where(n) + ": op is not supported");
   return *s;
 }
@@ -42,9 +40,9 @@ const OpSchema& schema_of(const Node& n) {
 
 }  // namespace
 
-InferStats infer_and_fold(Graph& g, bool fold) {
+InferStats infer_and_fold(Graph& g, const OpRegistry& ops, const NodeEvaluator& evaluate) {
   InferStats stats;
-  ThreadPool pool(1);
+  const bool fold = static_cast<bool>(evaluate);
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     Node& n = g.nodes[k];
     try {
@@ -53,7 +51,7 @@ InferStats infer_and_fold(Graph& g, bool fold) {
           throw Error(ErrorKind::kInternal, "input '" + g.value(v).name + "' has no inferred shape");
       if (canonicalize_node(g, n)) ++stats.canonicalized;
       Node& node = g.nodes[k];  // values may have grown; nodes did not move
-      const OpSchema& s = schema_of(node);
+      const OpSchema& s = schema_of(ops, node);
       InferContext ctx(g, node);
       s.infer(ctx);
       for (size_t i = 0; i < node.outputs.size(); ++i)
@@ -62,7 +60,7 @@ InferStats infer_and_fold(Graph& g, bool fold) {
       bool all_known = std::all_of(node.outputs.begin(), node.outputs.end(),
                                    [&](ValueId v) { return v == kNoValue || g.value(v).is_constant(); });
       if (fold && !all_known && should_fold(g, node, s)) {
-        std::vector<Tensor> outs = evaluate_node(g, node, pool, KernelChoice::kReference);
+        std::vector<Tensor> outs = evaluate(g, node);
         for (size_t i = 0; i < node.outputs.size(); ++i)
           if (node.outputs[i] != kNoValue) g.set_constant(node.outputs[i], std::move(outs[i]));
         ++stats.folded_nodes;
@@ -77,14 +75,14 @@ InferStats infer_and_fold(Graph& g, bool fold) {
   return stats;
 }
 
-void verify_shapes(Graph& g) {
+void verify_shapes(Graph& g, const OpRegistry& ops) {
   // Inference overwrites value types; keep the stored ones to compare and restore.
   std::vector<std::pair<DType, Shape>> stored;
   stored.reserve(g.values.size());
   for (const Value& v : g.values) stored.emplace_back(v.dtype, v.shape);
   for (Node& n : g.nodes) {
     try {
-      const OpSchema& s = schema_of(n);
+      const OpSchema& s = schema_of(ops, n);
       InferContext ctx(g, n);
       s.infer(ctx);
       for (ValueId v : n.outputs) {

@@ -17,4 +17,13 @@ void register_all_ops(OpRegistry& r) {
 #endif
 }
 
+const OpRegistry& builtin_ops() {
+  static const OpRegistry registry = [] {
+    OpRegistry r;
+    register_all_ops(r);
+    return r;
+  }();
+  return registry;
+}
+
 }  // namespace edgewm

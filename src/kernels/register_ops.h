@@ -5,6 +5,9 @@ class OpRegistry;
 
 void register_all_ops(OpRegistry& r);
 
+// Every built-in op with its reference and fast kernels, registered on first use.
+const OpRegistry& builtin_ops();
+
 // Reference kernels, one family per file under kernels/ref/.
 void register_unary_ops(OpRegistry& r);     // unary.cc: math and activations
 void register_binary_ops(OpRegistry& r);    // binary.cc: broadcast arithmetic/comparison/logic, variadic, Where, Expand, Clip, Cast

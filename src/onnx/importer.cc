@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "ir/op_registry.h"
+#include "kernels/register_ops.h"
 #include "onnx/tensor_proto.h"
 
 namespace edgewm {
@@ -256,7 +257,7 @@ class Importer {
       graph_->set_constant(id, constant_node_value(p, base_dir_, where));
       return;
     }
-    if (!OpRegistry::global().find(n.op_type, n.domain)) {
+    if (!builtin_ops().find(n.op_type, n.domain)) {
       auto& u = unsupported_[(n.domain.empty() ? "" : n.domain + ".") + n.op_type];
       if (u.count++ == 0) u.first_where = where;
       return;

@@ -9,7 +9,7 @@
 #include "kernels/ref/nn.h"
 #include "passes/fuse.h"
 #include "passes/rewrite.h"
-#include "runtime/evaluate_node.h"
+#include "kernels/evaluate_node.h"
 
 namespace edgewm {
 

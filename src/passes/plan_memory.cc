@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "kernels/register_ops.h"
+
 namespace edgewm {
 
 namespace {
@@ -41,7 +43,7 @@ std::vector<Buffer> collect_buffers(const Graph& g, const Placements& p) {
   }
   for (ValueId v : g.outputs) touch(v, steps);  // read after the last node
   for (int k = 0; k < steps; ++k) {
-    int64_t s = node_scratch_bytes(g.nodes[static_cast<size_t>(k)], g);
+    int64_t s = node_scratch_bytes(g.nodes[static_cast<size_t>(k)], g, builtin_ops());
     if (s <= 0) continue;
     Buffer& b = bufs[g.values.size() + static_cast<size_t>(k)];
     b.used = true;
@@ -55,14 +57,14 @@ std::vector<Buffer> collect_buffers(const Graph& g, const Placements& p) {
 
 Placements own_buffers(const Graph& g) {
   Placements p;
-  const std::vector<ValueId> root = storage_roots(g);
+  const std::vector<ValueId> root = storage_roots(g, builtin_ops());
   p.of.resize(g.values.size());
   for (size_t v = 0; v < root.size(); ++v) p.of[v] = {root[v], 0};
   return p;
 }
 
 Placements with_concats_in_place(const Graph& g) {
-  const std::vector<ValueId> root = storage_roots(g);
+  const std::vector<ValueId> root = storage_roots(g, builtin_ops());
   std::vector<ValueId> parent(root.begin(), root.end());
   std::vector<int64_t> offset(g.values.size(), 0);
   std::vector<int> producer(g.values.size(), -1), reads(g.values.size(), 0);

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "kernels/register_ops.h"
 #include "runtime/model_data.h"
 
 namespace edgewm {
@@ -27,7 +28,7 @@ Model::~Model() = default;
 std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOptions& options) {
   std::shared_ptr<Model> m(new Model());
   m->d_->file = std::make_unique<MappedFile>(path);
-  m->d_->parsed = parse_ewm(m->d_->file->data(), m->d_->file->size(), options.verify_weights, path);
+  m->d_->parsed = parse_ewm(m->d_->file->data(), m->d_->file->size(), options.verify_weights, path, builtin_ops());
   finish(*m->d_);
   return m;
 }
@@ -42,7 +43,7 @@ std::shared_ptr<const Model> Model::from_bytes(std::vector<uint8_t> bytes, const
   size_t shift = (ewm::kDataAlignment - addr % ewm::kDataAlignment) % ewm::kDataAlignment;
   uint8_t* base = m->d_->owned.data() + shift;
   if (!bytes.empty()) std::memcpy(base, bytes.data(), bytes.size());
-  m->d_->parsed = parse_ewm(base, bytes.size(), options.verify_weights, what);
+  m->d_->parsed = parse_ewm(base, bytes.size(), options.verify_weights, what, builtin_ops());
   finish(*m->d_);
   return m;
 }

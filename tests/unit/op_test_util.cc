@@ -5,7 +5,8 @@
 #include "edgewm/thread_pool.h"
 #include "ir/graph.h"
 #include "ir/op_registry.h"
-#include "runtime/evaluate_node.h"
+#include "kernels/register_ops.h"
+#include "kernels/evaluate_node.h"
 
 namespace edgewm::testing {
 
@@ -34,7 +35,7 @@ void build_single_node(const std::string& op_type, const std::vector<Tensor>& in
     n.outputs.push_back(g.add_value(v));
   }
   for (const Attribute& a : attrs) n.attrs.set(a);
-  const OpSchema* s = OpRegistry::global().find(n.op_type, n.domain);
+  const OpSchema* s = builtin_ops().find(n.op_type, n.domain);
   if (!s) throw Error(ErrorKind::kUnsupported, "op not registered: " + op_type);
   InferContext ictx(g, n);
   s->infer(ictx);
@@ -64,7 +65,7 @@ std::string selected_kernel(const std::string& op_type, const std::vector<Tensor
   Graph g;
   Node n;
   build_single_node(op_type, inputs, attrs, 1, 17, g, n);
-  return OpRegistry::global().select(n, g).name;
+  return builtin_ops().select(n, g).name;
 }
 
 Tensor make_f32(const Shape& s, const std::vector<float>& v) {

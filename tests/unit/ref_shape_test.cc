@@ -13,8 +13,9 @@
 #include "edgewm/error.h"
 #include "ir/graph.h"
 #include "ir/op_registry.h"
+#include "kernels/register_ops.h"
 #include "op_test_util.h"
-#include "runtime/evaluate_node.h"
+#include "kernels/evaluate_node.h"
 
 namespace edgewm {
 namespace {
@@ -113,7 +114,7 @@ std::vector<Tensor> run_with_runtime_inputs(const std::string& op, const std::ve
   n.outputs.push_back(g.add_value(out));
   for (const Attribute& a : attrs) n.attrs.set(a);
   InferContext ictx(g, n);
-  OpRegistry::global().find(op)->infer(ictx);
+  builtin_ops().find(op)->infer(ictx);
   for (size_t i = 0; i < inputs.size(); ++i)
     if (i < runtime.size() && runtime[i]) g.set_constant(n.inputs[i], Tensor::copy_of(inputs[i].view()));
   ThreadPool pool(2);

@@ -11,6 +11,7 @@
 #include "io/npy.h"
 #include "onnx_builder.h"
 #include "op_test_util.h"
+#include "kernels/register_ops.h"
 #include "passes/plan_memory.h"
 
 namespace edgewm {
@@ -116,7 +117,7 @@ TEST(MemoryPlan, LiveValuesNeverOverlapAndMemoryIsReused) {
     b.output(names.back());
     CompiledModel m = compile_imported(import_onnx_bytes(b.bytes(), "."));
     const Graph& g = m.graph;
-    std::vector<ValueId> root = storage_roots(g);
+    std::vector<ValueId> root = storage_roots(g, builtin_ops());
     // Lifetimes by step, as the planner defines them.
     std::vector<int> first(g.values.size(), 1 << 30), last(g.values.size(), -2);
     auto touch = [&](ValueId v, int step) {

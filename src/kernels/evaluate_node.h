@@ -5,6 +5,7 @@
 
 #include "edgewm/tensor.h"
 #include "ir/graph.h"
+#include "ir/shape_inference.h"
 
 namespace edgewm {
 
@@ -16,5 +17,8 @@ class ThreadPool;
 enum class KernelChoice { kFastest, kReference };
 std::vector<Tensor> evaluate_node(const Graph& g, const Node& n, ThreadPool& pool,
                                   KernelChoice choice = KernelChoice::kFastest);
+
+// Constant folding's evaluator: reference kernels on one thread.
+NodeEvaluator reference_evaluator();
 
 }  // namespace edgewm

@@ -1,12 +1,13 @@
-#include "runtime/evaluate_node.h"
+#include "kernels/evaluate_node.h"
 
 #include "edgewm/thread_pool.h"
 #include "ir/op_registry.h"
+#include "kernels/register_ops.h"
 
 namespace edgewm {
 
 std::vector<Tensor> evaluate_node(const Graph& g, const Node& n, ThreadPool& pool, KernelChoice choice) {
-  const OpRegistry& r = OpRegistry::global();
+  const OpRegistry& r = builtin_ops();
   const KernelDef& k = choice == KernelChoice::kReference ? r.reference(n, g) : r.select(n, g);
   std::vector<TensorView> ins(n.inputs.size());
   for (size_t i = 0; i < n.inputs.size(); ++i) {
@@ -45,6 +46,11 @@ std::vector<Tensor> evaluate_node(const Graph& g, const Node& n, ThreadPool& poo
   }
   k.fn(ctx);
   return outs;
+}
+
+NodeEvaluator reference_evaluator() {
+  auto pool = std::make_shared<ThreadPool>(1);
+  return [pool](const Graph& g, const Node& n) { return evaluate_node(g, n, *pool, KernelChoice::kReference); };
 }
 
 }  // namespace edgewm
