@@ -4,8 +4,6 @@
 #include <filesystem>
 #include <random>
 
-#include "io/npy.h"
-#include "onnx/tensor_proto.h"
 
 namespace edgewm::cli {
 
@@ -35,13 +33,6 @@ std::pair<std::string, std::string> split_assignment(const std::string& text, co
   if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
     throw Error(ErrorKind::kInvalidArgument, flag + " expects name=value, got '" + text + "'");
   return {text.substr(0, eq), text.substr(eq + 1)};
-}
-
-Tensor load_tensor_file(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  if (ext == ".npy") return load_npy(path);
-  if (ext == ".pb") return load_tensor_pb(path);
-  throw Error(ErrorKind::kInvalidArgument, path + ": unknown tensor file type (use .npy or .pb)");
 }
 
 void CompileFlags::add_to(CLI::App& app) {
@@ -78,35 +69,6 @@ void add_world_model_flags(CLI::App& app, WorldModelOptions& o) {
   app.add_option("-t,--threads", o.threads, "Threads (default: physical cores)");
   app.add_flag("!--no-memo", o.memoize_conditioning,
                "Recompute the noise-level/action conditioning path on every call instead of once per value");
-}
-
-CompileOptions CompileFlags::options() const {
-  CompileOptions o;
-  for (const auto& s : input_shapes) {
-    auto [name, shape] = split_assignment(s, "--input-shape");
-    o.import.input_shapes[name] = parse_shape(shape);
-  }
-  for (const auto& s : input_values) {
-    auto [name, file] = split_assignment(s, "--input-value");
-    o.import.input_values[name] = load_tensor_file(file);
-  }
-  if (batch > 0) {
-    o.import.default_batch = batch;
-    o.import.required_batch = batch;
-  }
-  for (const auto& kv : meta) {
-    auto [k, v] = split_assignment(kv, "--meta");
-    o.metadata[k] = v;
-  }
-  o.fold_constants = !no_fold;
-  o.fuse = !no_fuse;
-  return o;
-}
-
-std::shared_ptr<const Model> open_model(const std::string& path, const CompileFlags& flags) {
-  if (std::filesystem::path(path).extension() == ".ewm") return Model::load(path);
-  CompiledModel m = compile_onnx_file(path, flags.options());
-  return Model::from_bytes(m.serialize(), {}, path);
 }
 
 std::string format_bytes(double bytes) {

@@ -7,10 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "compiler/compile.h"
 #include "edgewm/model.h"
 #include "edgewm/world.h"
+#include "edgewm/image.h"
 #include "edgewm/tensor.h"
+
+namespace edgewm {
+struct CompileOptions;
+}
 
 namespace edgewm::cli {
 
@@ -18,8 +22,18 @@ namespace edgewm::cli {
 Shape parse_shape(const std::string& text);
 // "name=VALUE" -> {name, VALUE}; throws naming the flag.
 std::pair<std::string, std::string> split_assignment(const std::string& text, const std::string& flag);
+// What needs the tools-side libraries: the ONNX compiler (protobuf) and libpng. A runtime-only
+// build (EDGEWM_RUNTIME_ONLY, cli_runtime_only.cc) has them refuse with an error saying so;
+// cli_compile.cc implements them.
+inline constexpr const char* kRuntimeOnlyNote =
+    "this edgewm is the runtime-only build (EDGEWM_RUNTIME_ONLY): it runs .ewm files; compile models, read "
+    ".pb tensors and PNG images with a full build";
 // A tensor from .npy or .pb (ONNX TensorProto), by extension.
 Tensor load_tensor_file(const std::string& path);
+// Writes .npy or .pb (`name` is the TensorProto's name).
+void save_tensor_file(const TensorView& t, const std::string& name, const std::string& path);
+Image read_png_file(const std::string& path);
+void write_png_file(const std::string& path, const Image& image);
 
 // Flags every command that may compile an ONNX model on the fly accepts.
 struct CompileFlags {
@@ -38,6 +52,8 @@ void add_world_model_flags(CLI::App& app, WorldModelOptions& options);
 
 // Opens a model: .ewm is mapped; anything else is compiled from ONNX in memory.
 std::shared_ptr<const Model> open_model(const std::string& path, const CompileFlags& flags);
+// An ONNX file compiled to .ewm bytes.
+std::vector<uint8_t> compile_onnx_bytes(const std::string& path, const CompileFlags& flags);
 
 // Deterministic inputs for timing (bench, profile): floats uniform in [-1, 1] (zeros would send
 // a diffusion model's log(sigma) to -inf and time NaN paths), integers 0 (valid indices/actions).

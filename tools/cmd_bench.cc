@@ -16,7 +16,6 @@
 #include "edgewm/thread_pool.h"
 #include "edgewm/session.h"
 #include "imaging/image_tensor.h"
-#include "media/png.h"
 #include "runtime/cost_model.h"
 #include "runtime/cpu_peak.h"
 #include "runtime/latency_stats.h"
@@ -71,8 +70,7 @@ void prepare_model_file(const Args& a, ModelFile& f) {
     }
     return;
   }
-  CompiledModel cm = compile_onnx_file(a.model, a.compile.options());
-  auto bytes = cm.serialize();
+  auto bytes = compile_onnx_bytes(a.model, a.compile);
   f.temp_dir = std::filesystem::temp_directory_path() / ("edgewm-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(*f.temp_dir);
   f.path = (*f.temp_dir / "model.ewm").string();
@@ -125,7 +123,7 @@ void run_bench(const Args& a) {
     }
   }
   std::optional<Image> frame;
-  if (!a.image.empty()) frame = read_png(a.image);
+  if (!a.image.empty()) frame = read_png_file(a.image);
   ModelFile file;
   prepare_model_file(a, file);
 
@@ -192,7 +190,7 @@ void run_bench(const Args& a) {
   if (!a.save_output.empty()) {
     auto it = std::find_if(out_images.begin(), out_images.end(), [](const auto& v) { return !v.empty(); });
     if (it == out_images.end()) throw Error(ErrorKind::kInvalidArgument, "--save-output: the model has no image output");
-    write_png(a.save_output, (*it)[0]);
+    write_png_file(a.save_output, (*it)[0]);
   }
 
   const Graph& g = model->data().parsed.graph;

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "cli.h"
+#include "compiler/compile.h"
 #include "format/ewm_writer.h"
 
 namespace edgewm::cli {

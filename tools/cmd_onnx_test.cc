@@ -18,6 +18,7 @@
 #include <set>
 
 #include "cli.h"
+#include "compiler/compile.h"
 #include "edgewm/session.h"
 #include "io/compare.h"
 #include "onnx/tensor_proto.h"

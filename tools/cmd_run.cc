@@ -8,7 +8,6 @@
 #include "edgewm/session.h"
 #include "io/compare.h"
 #include "io/npy.h"
-#include "onnx/tensor_proto.h"
 
 namespace edgewm::cli {
 
@@ -128,8 +127,7 @@ void add_run_command(CLI::App& app) {
       for (char& c : file)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') c = '_';
       auto path = std::filesystem::path(args->output_dir) / (file + "." + args->format);
-      if (args->format == "npy") save_npy(outs[i], path.string());
-      else save_tensor_pb(outs[i], name, path.string());
+      save_tensor_file(outs[i], name, path.string());
     }
     bool all_ok = true;
     for (const auto& [idx, file] : expected_files) {

@@ -8,18 +8,24 @@ int main(int argc, char** argv) {
                "Compile an ONNX model to a compact .ewm file, inspect, run, benchmark and profile it; record "
                "simulator episodes, evaluate and fly world models, sample diffusion models."};
   app.require_subcommand(1);
+#ifdef EDGEWM_WITH_COMPILER
   edgewm::cli::add_compile_command(app);
+#endif
   edgewm::cli::add_inspect_command(app);
   edgewm::cli::add_run_command(app);
+#ifdef EDGEWM_WITH_COMPILER
   edgewm::cli::add_onnx_test_command(app);
+#endif
   edgewm::cli::add_bench_command(app);
   edgewm::cli::add_ops_command(app);
   edgewm::cli::add_profile_command(app);
+#ifdef EDGEWM_WITH_COMPILER
   edgewm::cli::add_dataset_command(app);
   edgewm::cli::add_rollout_command(app);
   edgewm::cli::add_demo_command(app);
   edgewm::cli::add_sample_command(app);
   edgewm::cli::add_play_command(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

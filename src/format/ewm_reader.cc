@@ -1,6 +1,8 @@
 #include "format/ewm_reader.h"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <cstring>
 #include <limits>
 
@@ -75,6 +77,15 @@ Attribute get_attribute(ByteReader& r) {
   return a;
 }
 
+std::string tag_name(uint32_t tag) {
+  std::string s = "'";
+  for (int i = 0; i < 4; ++i) {
+    const char c = static_cast<char>((tag >> (8 * i)) & 0xff);
+    s += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  return s + "'";
+}
+
 ValueId get_value_id(ByteReader& r, size_t num_values, bool allow_none) {
   int32_t id = r.get<int32_t>();
   if (id == kNoValue && allow_none) return id;
@@ -137,16 +148,52 @@ ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const 
   if (verify_data && hash64(base + h.data_offset, h.data_bytes) != h.data_hash)
     fail("weights checksum mismatch (corrupted file)");
 
-  ByteReader r(base + h.meta_offset, h.meta_bytes, what);
-  uint32_t nmeta = r.get_count(8);
-  for (uint32_t i = 0; i < nmeta; ++i) {
-    std::string k = r.get_string();
-    m.metadata[k] = r.get_string();
+  // The section directory: each tag at most once; unknown optional sections are skipped.
+  struct Section {
+    const uint8_t* data = nullptr;
+    uint64_t bytes = 0;
+  };
+  std::map<uint32_t, Section> sections;
+  {
+    ByteReader dir(base + h.meta_offset, h.meta_bytes, what);
+    while (dir.remaining() > 0) {
+      const uint32_t tag = dir.get<uint32_t>(), flags = dir.get<uint32_t>();
+      const uint64_t bytes = dir.get<uint64_t>();
+      if (bytes > dir.remaining()) dir.fail("section " + tag_name(tag) + " runs past the metadata");
+      const uint8_t* data = dir.get_bytes(static_cast<size_t>(bytes));
+      const bool known = tag == ewm::kTagMetadata || tag == ewm::kTagGraph || tag == ewm::kTagPlan || tag == ewm::kTagQuant;
+      if (!known) {
+        if (flags & ewm::kSectionRequired)
+          dir.fail("section " + tag_name(tag) + " is required but unknown to this runtime (edgewm " EDGEWM_VERSION
+                   "); the model needs a newer edgewm");
+        continue;
+      }
+      if (!sections.emplace(tag, Section{data, bytes}).second) dir.fail("section " + tag_name(tag) + " appears twice");
+    }
+    for (uint32_t tag : {ewm::kTagMetadata, ewm::kTagGraph, ewm::kTagPlan})
+      if (!sections.count(tag)) dir.fail("section " + tag_name(tag) + " is missing");
+  }
+  auto reader = [&](uint32_t tag) {
+    const Section& sec = sections.at(tag);
+    return ByteReader(sec.data, static_cast<size_t>(sec.bytes), what + ": section " + tag_name(tag));
+  };
+  auto finish = [](const ByteReader& r) {
+    if (r.remaining() != 0) r.fail(std::to_string(r.remaining()) + " unexpected bytes at the end");
+  };
+
+  {
+    ByteReader r = reader(ewm::kTagMetadata);
+    uint32_t nmeta = r.get_count(8);
+    for (uint32_t i = 0; i < nmeta; ++i) {
+      std::string k = r.get_string();
+      m.metadata[k] = r.get_string();
+    }
+    finish(r);
   }
   Graph& g = m.graph;
-  uint32_t nvalues = r.get_count(4 + 1 + 1 + 1 + 8);
+  ByteReader r = reader(ewm::kTagGraph);
+  uint32_t nvalues = r.get_count(4 + 1 + 1 + 1);
   g.values.resize(nvalues);
-  m.plan.value_offsets.resize(nvalues);
   const uint8_t* data = base + h.data_offset;
   for (uint32_t i = 0; i < nvalues; ++i) {
     Value& v = g.values[i];
@@ -164,12 +211,9 @@ ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const 
       check_range(r, static_cast<int64_t>(off), static_cast<int64_t>(nbytes), static_cast<int64_t>(h.data_bytes), "constant '" + v.name + "'");
       v.constant = TensorView{const_cast<uint8_t*>(data + off), v.dtype, v.shape};
     }
-    m.plan.value_offsets[i] = r.get<int64_t>();
   }
-  uint32_t nnodes = r.get_count(4 * 3 + 4 * 4 + 16);
+  uint32_t nnodes = r.get_count(4 * 3 + 4 * 4);
   g.nodes.resize(nnodes);
-  m.plan.scratch_offsets.resize(nnodes);
-  m.plan.scratch_bytes.resize(nnodes);
   for (uint32_t k = 0; k < nnodes; ++k) {
     Node& n = g.nodes[k];
     n.name = r.get_string();
@@ -182,8 +226,6 @@ ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const 
     for (uint32_t i = 0; i < nout; ++i) n.outputs.push_back(get_value_id(r, nvalues, true));
     uint32_t nattr = r.get_count(5);
     for (uint32_t i = 0; i < nattr; ++i) n.attrs.set(get_attribute(r));
-    m.plan.scratch_offsets[k] = r.get<int64_t>();
-    m.plan.scratch_bytes[k] = r.get<int64_t>();
     if (!ops.find(n.op_type, n.domain))
       r.fail(Graph::where(n) + ": op is not supported by this runtime");
   }
@@ -191,18 +233,60 @@ ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const 
   for (uint32_t i = 0; i < nin; ++i) g.inputs.push_back(get_value_id(r, nvalues, false));
   uint32_t nout = r.get_count(4);
   for (uint32_t i = 0; i < nout; ++i) g.outputs.push_back(get_value_id(r, nvalues, false));
+  finish(r);
+
+  r = reader(ewm::kTagPlan);
   m.plan.arena_bytes = r.get<int64_t>();
-  if (r.remaining() != 0) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the metadata");
-  if (m.plan.arena_bytes < 0 || m.plan.arena_bytes > kMaxBytes) r.fail("invalid arena size");
+  if (r.get_count(8) != nvalues) r.fail("the plan's value count differs from the graph's");
+  m.plan.value_offsets.resize(nvalues);
+  for (uint32_t i = 0; i < nvalues; ++i) m.plan.value_offsets[i] = r.get<int64_t>();
+  if (r.get_count(16) != nnodes) r.fail("the plan's node count differs from the graph's");
+  m.plan.scratch_offsets.resize(nnodes);
+  m.plan.scratch_bytes.resize(nnodes);
+  for (uint32_t k = 0; k < nnodes; ++k) {
+    m.plan.scratch_offsets[k] = r.get<int64_t>();
+    m.plan.scratch_bytes[k] = r.get<int64_t>();
+  }
+  finish(r);
+
+  if (sections.count(ewm::kTagQuant)) {
+    r = reader(ewm::kTagQuant);
+    const uint32_t count = r.get_count(12);
+    for (uint32_t e = 0; e < count; ++e) {
+      const ValueId id = get_value_id(r, nvalues, false);
+      Value& v = g.values[static_cast<size_t>(id)];
+      if (v.quant) r.fail("value '" + v.name + "' has two sets of quantisation parameters");
+      auto q = std::make_shared<QuantParams>();
+      q->axis = r.get<int32_t>();
+      const uint32_t n = r.get_count(8);
+      if (q->axis < -1 || q->axis >= std::max(v.shape.rank(), 1))
+        r.fail("value '" + v.name + "': quantisation axis " + std::to_string(q->axis) + " is not one of its axes");
+      const int64_t want = q->axis < 0 ? 1 : v.shape[q->axis];
+      if (n != want)
+        r.fail("value '" + v.name + "': " + std::to_string(n) + " scales for " + std::to_string(want) +
+               (q->axis < 0 ? " tensor" : " slices along axis " + std::to_string(q->axis)));
+      q->scales.resize(n);
+      q->zero_points.resize(n);
+      for (float& f : q->scales) {
+        f = r.get<float>();
+        if (!(f > 0) || !std::isfinite(f)) r.fail("value '" + v.name + "': scale " + std::to_string(f) + " is not a positive finite number");
+      }
+      for (int32_t& z : q->zero_points) z = r.get<int32_t>();
+      v.quant = std::move(q);
+    }
+    finish(r);
+  }
+  const ByteReader model(base, 0, what);  // errors about the model as a whole
+  if (m.plan.arena_bytes < 0 || m.plan.arena_bytes > kMaxBytes) model.fail("invalid arena size");
 
   // Every runtime value and scratch slice must lie inside the arena.
   auto check_value = [&](ValueId v) {
     if (v == kNoValue || g.value(v).is_constant()) return;
     const int64_t off = m.plan.value_offsets[static_cast<size_t>(v)];
-    check_range(r, off, static_cast<int64_t>(g.value(v).nbytes()), m.plan.arena_bytes,
+    check_range(model, off, static_cast<int64_t>(g.value(v).nbytes()), m.plan.arena_bytes,
                 "arena slot of '" + g.value(v).name + "'");
     // Kernels may use aligned vector loads; the planner only ever produces aligned offsets.
-    if (off % MemoryPlan::kAlignment) r.fail("arena slot of '" + g.value(v).name + "' is misaligned");
+    if (off % MemoryPlan::kAlignment) model.fail("arena slot of '" + g.value(v).name + "' is misaligned");
   };
   for (ValueId v : g.inputs) check_value(v);
   for (ValueId v : g.outputs) check_value(v);
@@ -211,12 +295,12 @@ ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const 
     for (ValueId v : g.nodes[k].outputs) check_value(v);
     if (m.plan.scratch_offsets[k] >= 0 || m.plan.scratch_bytes[k] != 0)
     {
-      check_range(r, m.plan.scratch_offsets[k], m.plan.scratch_bytes[k], m.plan.arena_bytes,
+      check_range(model, m.plan.scratch_offsets[k], m.plan.scratch_bytes[k], m.plan.arena_bytes,
                   "scratch of " + Graph::where(g.nodes[k]));
-      if (m.plan.scratch_offsets[k] % MemoryPlan::kAlignment) r.fail("scratch of " + Graph::where(g.nodes[k]) + " is misaligned");
+      if (m.plan.scratch_offsets[k] % MemoryPlan::kAlignment) model.fail("scratch of " + Graph::where(g.nodes[k]) + " is misaligned");
     }
   }
-  check_dataflow(r, g);
+  check_dataflow(model, g);
   try {
     verify_shapes(g, ops);
   } catch (const Error& e) {
@@ -229,13 +313,13 @@ ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const 
   int64_t naive = 0;
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     if (m.plan.scratch_bytes[k] > align(node_scratch_bytes(g.nodes[k], g, ops)))
-      r.fail("scratch of " + Graph::where(g.nodes[k]) + " is larger than its kernels can use");
+      model.fail("scratch of " + Graph::where(g.nodes[k]) + " is larger than its kernels can use");
     naive += std::max<int64_t>(m.plan.scratch_bytes[k], 0);
   }
   for (const Value& v : g.values)
     if (!v.is_constant()) naive += align(static_cast<int64_t>(v.nbytes()));
   if (m.plan.arena_bytes > naive)
-    r.fail("arena of " + std::to_string(m.plan.arena_bytes) + " bytes exceeds what the graph can use (" +
+    model.fail("arena of " + std::to_string(m.plan.arena_bytes) + " bytes exceeds what the graph can use (" +
            std::to_string(naive) + ")");
   return m;
 }

@@ -1,5 +1,6 @@
 #include "format/ewm_writer.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -47,6 +48,77 @@ void put_attribute(ByteWriter& w, const Attribute& a) {
   }
 }
 
+// [tag][flags][bytes][payload]: the payload is written by fill, its length patched in after.
+template <class Fill> void section(ByteWriter& w, uint32_t tag, uint32_t flags, Fill fill) {
+  w.put<uint32_t>(tag);
+  w.put<uint32_t>(flags);
+  const size_t at = w.bytes().size();
+  w.put<uint64_t>(0);
+  fill(w);
+  const uint64_t bytes = w.bytes().size() - at - sizeof(uint64_t);
+  std::memcpy(w.bytes().data() + at, &bytes, sizeof bytes);
+}
+
+void put_graph(ByteWriter& w, const Graph& g, const std::vector<uint64_t>& const_offset) {
+  w.put<uint32_t>(static_cast<uint32_t>(g.values.size()));
+  for (size_t i = 0; i < g.values.size(); ++i) {
+    const Value& v = g.values[i];
+    w.put_string(v.name);
+    w.put<uint8_t>(static_cast<uint8_t>(v.dtype));
+    put_shape(w, v.shape);
+    w.put<uint8_t>(v.is_constant() ? 1 : 0);
+    if (v.is_constant()) {
+      w.put<uint64_t>(const_offset[i]);
+      w.put<uint64_t>(v.nbytes());
+    }
+  }
+  w.put<uint32_t>(static_cast<uint32_t>(g.nodes.size()));
+  for (const Node& n : g.nodes) {
+    w.put_string(n.name);
+    w.put_string(n.op_type);
+    w.put_string(n.domain);
+    w.put<uint32_t>(static_cast<uint32_t>(n.opset));
+    w.put<uint32_t>(static_cast<uint32_t>(n.inputs.size()));
+    for (ValueId v : n.inputs) w.put<int32_t>(v);
+    w.put<uint32_t>(static_cast<uint32_t>(n.outputs.size()));
+    for (ValueId v : n.outputs) w.put<int32_t>(v);
+    w.put<uint32_t>(static_cast<uint32_t>(n.attrs.all().size()));
+    for (const Attribute& a : n.attrs.all()) put_attribute(w, a);
+  }
+  w.put<uint32_t>(static_cast<uint32_t>(g.inputs.size()));
+  for (ValueId v : g.inputs) w.put<int32_t>(v);
+  w.put<uint32_t>(static_cast<uint32_t>(g.outputs.size()));
+  for (ValueId v : g.outputs) w.put<int32_t>(v);
+}
+
+void put_plan(ByteWriter& w, const Graph& g, const MemoryPlan& plan) {
+  w.put<int64_t>(plan.arena_bytes);
+  w.put<uint32_t>(static_cast<uint32_t>(g.values.size()));
+  for (size_t i = 0; i < g.values.size(); ++i) w.put<int64_t>(plan.value_offsets.at(i));
+  w.put<uint32_t>(static_cast<uint32_t>(g.nodes.size()));
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    w.put<int64_t>(plan.scratch_offsets.at(k));
+    w.put<int64_t>(plan.scratch_bytes.at(k));
+  }
+}
+
+void put_quant(ByteWriter& w, const Graph& g) {
+  uint32_t count = 0;
+  for (const Value& v : g.values) count += v.quant != nullptr;
+  w.put<uint32_t>(count);
+  for (size_t i = 0; i < g.values.size(); ++i) {
+    const QuantParams* q = g.values[i].quant.get();
+    if (!q) continue;
+    if (q->scales.size() != q->zero_points.size())
+      throw Error(ErrorKind::kInternal, "value '" + g.values[i].name + "': scales and zero points differ in count");
+    w.put<int32_t>(static_cast<int32_t>(i));
+    w.put<int32_t>(q->axis);
+    w.put<uint32_t>(static_cast<uint32_t>(q->scales.size()));
+    for (float f : q->scales) w.put<float>(f);
+    for (int32_t z : q->zero_points) w.put<int32_t>(z);
+  }
+}
+
 }  // namespace
 
 std::vector<uint8_t> serialize_ewm(const Graph& g, const MemoryPlan& plan,
@@ -61,45 +133,18 @@ std::vector<uint8_t> serialize_ewm(const Graph& g, const MemoryPlan& plan,
   }
 
   ByteWriter w;
-  w.put<uint32_t>(static_cast<uint32_t>(metadata.size()));
-  for (const auto& [k, v] : metadata) {
-    w.put_string(k);
-    w.put_string(v);
-  }
-  w.put<uint32_t>(static_cast<uint32_t>(g.values.size()));
-  for (size_t i = 0; i < g.values.size(); ++i) {
-    const Value& v = g.values[i];
-    w.put_string(v.name);
-    w.put<uint8_t>(static_cast<uint8_t>(v.dtype));
-    put_shape(w, v.shape);
-    w.put<uint8_t>(v.is_constant() ? 1 : 0);
-    if (v.is_constant()) {
-      w.put<uint64_t>(const_offset[i]);
-      w.put<uint64_t>(v.nbytes());
+  section(w, ewm::kTagMetadata, ewm::kSectionRequired, [&](ByteWriter& s) {
+    s.put<uint32_t>(static_cast<uint32_t>(metadata.size()));
+    for (const auto& [k, v] : metadata) {
+      s.put_string(k);
+      s.put_string(v);
     }
-    w.put<int64_t>(plan.value_offsets.at(i));
-  }
-  w.put<uint32_t>(static_cast<uint32_t>(g.nodes.size()));
-  for (size_t k = 0; k < g.nodes.size(); ++k) {
-    const Node& n = g.nodes[k];
-    w.put_string(n.name);
-    w.put_string(n.op_type);
-    w.put_string(n.domain);
-    w.put<uint32_t>(static_cast<uint32_t>(n.opset));
-    w.put<uint32_t>(static_cast<uint32_t>(n.inputs.size()));
-    for (ValueId v : n.inputs) w.put<int32_t>(v);
-    w.put<uint32_t>(static_cast<uint32_t>(n.outputs.size()));
-    for (ValueId v : n.outputs) w.put<int32_t>(v);
-    w.put<uint32_t>(static_cast<uint32_t>(n.attrs.all().size()));
-    for (const Attribute& a : n.attrs.all()) put_attribute(w, a);
-    w.put<int64_t>(plan.scratch_offsets.at(k));
-    w.put<int64_t>(plan.scratch_bytes.at(k));
-  }
-  w.put<uint32_t>(static_cast<uint32_t>(g.inputs.size()));
-  for (ValueId v : g.inputs) w.put<int32_t>(v);
-  w.put<uint32_t>(static_cast<uint32_t>(g.outputs.size()));
-  for (ValueId v : g.outputs) w.put<int32_t>(v);
-  w.put<int64_t>(plan.arena_bytes);
+  });
+  section(w, ewm::kTagGraph, ewm::kSectionRequired, [&](ByteWriter& s) { put_graph(s, g, const_offset); });
+  section(w, ewm::kTagPlan, ewm::kSectionRequired, [&](ByteWriter& s) { put_plan(s, g, plan); });
+  // Quantised values change what kernels compute: a reader that does not know them must refuse.
+  if (std::any_of(g.values.begin(), g.values.end(), [](const Value& v) { return v.quant != nullptr; }))
+    section(w, ewm::kTagQuant, ewm::kSectionRequired, [&](ByteWriter& s) { put_quant(s, g); });
   const std::vector<uint8_t>& meta = w.bytes();
 
   ewm::Header h{};

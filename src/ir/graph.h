@@ -15,6 +15,15 @@ namespace edgewm {
 using ValueId = int32_t;
 inline constexpr ValueId kNoValue = -1;  // an omitted optional input
 
+// Quantisation parameters of a value (ONNX QuantizeLinear semantics): real = scale * (q - zero
+// point), one (scale, zero point) per tensor (axis -1) or per slice along `axis`.
+struct QuantParams {
+  int axis = -1;
+  std::vector<float> scales;
+  std::vector<int32_t> zero_points;  // as many as scales
+  bool operator==(const QuantParams&) const = default;
+};
+
 struct Value {
   std::string name;
   DType dtype = DType::kUndefined;
@@ -24,6 +33,8 @@ struct Value {
   TensorView constant;
   // Owner of `constant` when the compiler made it; empty when it points into a mapped file.
   std::shared_ptr<Tensor> storage;
+  // Set on quantised values; shared, so that rewrites that copy the value keep it.
+  std::shared_ptr<const QuantParams> quant;
 
   // Zero-element constants still point at a valid address, so a null pointer means 'not constant'.
   bool is_constant() const { return constant.data != nullptr; }

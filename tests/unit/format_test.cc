@@ -11,6 +11,7 @@
 #include "format/ewm_format.h"
 #include "format/ewm_writer.h"
 #include "format/hash.h"
+#include "runtime/model_data.h"
 #include "onnx_builder.h"
 #include "op_test_util.h"
 
@@ -147,6 +148,151 @@ TEST(EwmFormat, CorruptedMetadataWithValidChecksumsNeverCrashes) {
   }
   EXPECT_GT(rejected, 2000);
   SUCCEED() << loaded << " corruptions still loaded and ran";
+}
+
+// Rebuilds a file's metadata from sections (tag, flags, payload), re-sealing the checksums and
+// moving the data section after it.
+struct RawSection {
+  uint32_t tag, flags;
+  std::vector<uint8_t> payload;
+};
+
+std::vector<RawSection> sections_of(const std::vector<uint8_t>& bytes) {
+  ewm::Header h;
+  std::memcpy(&h, bytes.data(), sizeof h);
+  std::vector<RawSection> out;
+  for (uint64_t at = h.meta_offset; at < h.meta_offset + h.meta_bytes;) {
+    RawSection s;
+    uint64_t n;
+    std::memcpy(&s.tag, bytes.data() + at, 4);
+    std::memcpy(&s.flags, bytes.data() + at + 4, 4);
+    std::memcpy(&n, bytes.data() + at + 8, 8);
+    s.payload.assign(bytes.begin() + static_cast<int64_t>(at + 16), bytes.begin() + static_cast<int64_t>(at + 16 + n));
+    out.push_back(std::move(s));
+    at += 16 + n;
+  }
+  return out;
+}
+
+std::vector<uint8_t> with_sections(const std::vector<uint8_t>& bytes, const std::vector<RawSection>& sections) {
+  ewm::Header h;
+  std::memcpy(&h, bytes.data(), sizeof h);
+  std::vector<uint8_t> meta;
+  for (const RawSection& s : sections) {
+    const uint64_t n = s.payload.size();
+    meta.insert(meta.end(), reinterpret_cast<const uint8_t*>(&s.tag), reinterpret_cast<const uint8_t*>(&s.tag) + 4);
+    meta.insert(meta.end(), reinterpret_cast<const uint8_t*>(&s.flags), reinterpret_cast<const uint8_t*>(&s.flags) + 4);
+    meta.insert(meta.end(), reinterpret_cast<const uint8_t*>(&n), reinterpret_cast<const uint8_t*>(&n) + 8);
+    meta.insert(meta.end(), s.payload.begin(), s.payload.end());
+  }
+  ewm::Header nh = h;
+  nh.meta_bytes = meta.size();
+  nh.data_offset = (nh.meta_offset + nh.meta_bytes + 63) / 64 * 64;
+  nh.file_bytes = nh.data_offset + h.data_bytes;
+  std::vector<uint8_t> out(nh.file_bytes, 0);
+  std::memcpy(out.data() + nh.meta_offset, meta.data(), meta.size());
+  std::memcpy(out.data() + nh.data_offset, bytes.data() + h.data_offset, h.data_bytes);
+  nh.meta_hash = hash64(out.data() + nh.meta_offset, nh.meta_bytes);
+  nh.header_hash = hash64(&nh, offsetof(ewm::Header, header_hash));
+  std::memcpy(out.data(), &nh, sizeof nh);
+  return out;
+}
+
+TEST(EwmFormat, VersionTwoHasTaggedSections) {
+  std::vector<uint8_t> bytes = small_model_bytes();
+  uint32_t version;
+  std::memcpy(&version, bytes.data() + 8, 4);
+  EXPECT_EQ(version, 2u);
+  std::vector<uint32_t> tags;
+  for (const RawSection& s : sections_of(bytes)) {
+    tags.push_back(s.tag);
+    EXPECT_EQ(s.flags & ewm::kSectionRequired, ewm::kSectionRequired);
+  }
+  EXPECT_EQ(tags, (std::vector<uint32_t>{ewm::kTagMetadata, ewm::kTagGraph, ewm::kTagPlan}));
+  EXPECT_EQ(ewm::kTagGraph, 0x48505247u);  // "GRPH" in a hex dump
+  // The re-assembly itself is faithful: the same sections give a model that runs the same.
+  EXPECT_EQ(run_small(Model::from_bytes(with_sections(bytes, sections_of(bytes)))), run_small(Model::from_bytes(bytes)));
+}
+
+TEST(EwmFormat, UnknownOptionalSectionsAreSkippedRequiredOnesRefused) {
+  const std::vector<uint8_t> bytes = small_model_bytes();
+  const std::vector<float> want = run_small(Model::from_bytes(bytes));
+  for (size_t at : {size_t{0}, size_t{2}, size_t{3}}) {  // first, between, last
+    auto secs = sections_of(bytes);
+    secs.insert(secs.begin() + static_cast<int64_t>(at), RawSection{ewm::tag("XTRA"), 0, {1, 2, 3, 4, 5}});
+    EXPECT_EQ(run_small(Model::from_bytes(with_sections(bytes, secs))), want) << at;
+    secs[at].flags = ewm::kSectionRequired;
+    const std::string err = load_error(with_sections(bytes, secs));
+    EXPECT_NE(err.find("section 'XTRA' is required but unknown"), std::string::npos) << err;
+  }
+  auto empty = sections_of(bytes);
+  empty.push_back(RawSection{ewm::tag("XTRA"), 0, {}});
+  EXPECT_EQ(run_small(Model::from_bytes(with_sections(bytes, empty))), want);
+}
+
+TEST(EwmFormat, MissingDuplicatedOrOverlongSectionsAreNamed) {
+  const std::vector<uint8_t> bytes = small_model_bytes();
+  auto secs = sections_of(bytes);
+  auto no_plan = secs;
+  no_plan.pop_back();
+  EXPECT_NE(load_error(with_sections(bytes, no_plan)).find("section 'PLAN' is missing"), std::string::npos);
+  auto twice = secs;
+  twice.push_back(secs[1]);
+  EXPECT_NE(load_error(with_sections(bytes, twice)).find("section 'GRPH' appears twice"), std::string::npos);
+  auto padded = secs;
+  padded[2].payload.push_back(0);
+  EXPECT_NE(load_error(with_sections(bytes, padded)).find("section 'PLAN': 1 unexpected bytes"), std::string::npos);
+  auto cut = secs;
+  cut[1].payload.resize(cut[1].payload.size() - 3);
+  EXPECT_NE(load_error(with_sections(bytes, cut)).find("section 'GRPH'"), std::string::npos);
+  // A section length that runs past the metadata.
+  auto b = with_sections(bytes, secs);
+  ewm::Header h;
+  std::memcpy(&h, b.data(), sizeof h);
+  uint64_t huge = uint64_t{1} << 40;
+  std::memcpy(b.data() + h.meta_offset + 8, &huge, 8);
+  h.meta_hash = hash64(b.data() + h.meta_offset, h.meta_bytes);
+  h.header_hash = hash64(&h, offsetof(ewm::Header, header_hash));
+  std::memcpy(b.data(), &h, sizeof h);
+  EXPECT_NE(load_error(b).find("runs past the metadata"), std::string::npos);
+}
+
+// Quantisation parameters per tensor and per axis survive the file; nonsense is refused.
+TEST(EwmFormat, QuantisationParametersRoundTrip) {
+  OnnxBuilder ob(17);
+  ob.input("x", {2, 3}).output("y");
+  ob.initializer("w", make_f32(Shape{2, 3}, {1, 2, 3, 4, 5, 6}));
+  ob.node("Add", {"x", "w"}, {"y"});
+  CompiledModel cm = compile_imported(import_onnx_bytes(ob.bytes(), "."));
+  auto find = [&](Graph& g, const std::string& name) -> Value& {
+    for (Value& v : g.values)
+      if (v.name == name) return v;
+    throw std::runtime_error("no value " + name);
+  };
+  find(cm.graph, "w").quant = std::make_shared<QuantParams>(QuantParams{0, {0.5f, 0.25f}, {3, -7}});
+  find(cm.graph, "y").quant = std::make_shared<QuantParams>(QuantParams{-1, {0.125f}, {0}});
+  const std::vector<uint8_t> bytes = cm.serialize();
+  auto secs = sections_of(bytes);
+  ASSERT_EQ(secs.size(), 4u);
+  EXPECT_EQ(secs[3].tag, ewm::kTagQuant);
+  EXPECT_EQ(secs[3].flags & ewm::kSectionRequired, ewm::kSectionRequired);  // kernels must honour it
+  auto m = Model::from_bytes(bytes);
+  Graph& g = const_cast<Graph&>(m->data().parsed.graph);
+  ASSERT_TRUE(find(g, "w").quant);
+  EXPECT_EQ(*find(g, "w").quant, (QuantParams{0, {0.5f, 0.25f}, {3, -7}}));
+  EXPECT_EQ(*find(g, "y").quant, (QuantParams{-1, {0.125f}, {0}}));
+  EXPECT_FALSE(find(g, "x").quant);
+
+  // Wrong scale count for the axis, a bad axis, a non-positive scale: each named.
+  auto bad = [&](QuantParams q) {
+    CompiledModel c = compile_imported(import_onnx_bytes(ob.bytes(), "."));
+    find(c.graph, "w").quant = std::make_shared<QuantParams>(q);
+    return load_error(c.serialize());
+  };
+  EXPECT_NE(bad({1, {1.f, 1.f}, {0, 0}}).find("2 scales for 3 slices along axis 1"), std::string::npos);
+  EXPECT_NE(bad({2, {1.f}, {0}}).find("quantisation axis 2 is not one of its axes"), std::string::npos);
+  EXPECT_NE(bad({-1, {0.f}, {0}}).find("is not a positive finite number"), std::string::npos);
+  EXPECT_NE(bad({-1, {NAN}, {0}}).find("is not a positive finite number"), std::string::npos);
 }
 
 }  // namespace
