@@ -48,6 +48,8 @@ void CompileFlags::add_to(CLI::App& app) {
   app.add_option("--meta", meta,
                  "Store key=value in the model's metadata (repeatable; wins over the model.json beside the ONNX)");
   app.add_flag("--no-fold", no_fold, "Do not fold constant subgraphs (debugging)");
+  app.add_option("--no-pass", no_pass,
+                 "Leave out one graph pass by name (repeatable; `edgewm compile --list-passes` lists them)");
   app.add_flag("--no-fuse", no_fuse,
                "Do not fuse op chains (GroupNorm, SiLU, Conv epilogues, upsampling convs) nor write Concat inputs "
                "in place (debugging)");

@@ -40,6 +40,7 @@ struct CompileFlags {
   std::vector<std::string> input_shapes;  // name=1x3x32x32
   std::vector<std::string> input_values;  // name=file.npy|.pb
   std::vector<std::string> meta;          // key=value
+  std::vector<std::string> no_pass;       // graph passes to leave out
   int64_t batch = 0;  // 0: the model's own batch (1 where dynamic)
   bool no_fold = false, no_fuse = false;
   void add_to(CLI::App& app);

@@ -42,6 +42,7 @@ CompileOptions CompileFlags::options() const {
     auto [k, v] = split_assignment(kv, "--meta");
     o.metadata[k] = v;
   }
+  o.disabled_passes.insert(no_pass.begin(), no_pass.end());
   o.fold_constants = !no_fold;
   o.fuse = !no_fuse;
   return o;

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "compiler/compile.h"
 #include "format/ewm_writer.h"
+#include "passes/pass_registry.h"
 
 namespace edgewm::cli {
 
@@ -13,13 +14,23 @@ void add_compile_command(CLI::App& app) {
   struct Args {
     std::string input, output;
     CompileFlags flags;
+    bool list_passes = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("model", args->input, "ONNX model (.onnx); external-data files are read from its folder")
-      ->required();
+  cmd->add_option("model", args->input, "ONNX model (.onnx); external-data files are read from its folder");
+  cmd->add_flag("--list-passes", args->list_passes, "List the graph passes (name, targets, what each matches) and exit");
   cmd->add_option("-o,--output", args->output, "Output .ewm file (default: the model's name with .ewm)");
   args->flags.add_to(*cmd);
   cmd->callback([args] {
+    if (args->list_passes) {
+      for (const GraphPass& p : graph_passes()) {
+        std::string targets;
+        for (const auto& t : p.targets) targets += (targets.empty() ? "" : ",") + t;
+        std::printf("%-28s %-5s %s\n", p.name.c_str(), targets.c_str(), p.matches.c_str());
+      }
+      return;
+    }
+    if (args->input.empty()) throw Error(ErrorKind::kInvalidArgument, "compile: give an ONNX model (or --list-passes)");
     auto t0 = std::chrono::steady_clock::now();
     CompileOptions options = args->flags.options();
     CompiledModel m = compile_onnx_file(args->input, options);

@@ -8,7 +8,7 @@
 #include "format/ewm_writer.h"
 #include "kernels/evaluate_node.h"
 #include "kernels/register_ops.h"
-#include "passes/fuse.h"
+#include "passes/pass_registry.h"
 #include "passes/plan_memory.h"
 
 namespace edgewm {
@@ -21,9 +21,15 @@ CompiledModel compile_imported(ImportedModel imported, const CompileOptions& opt
   out.metadata["edgewm.version"] = EDGEWM_VERSION;
   out.imported_nodes = static_cast<int>(out.graph.nodes.size());
   out.stats = infer_and_fold(out.graph, builtin_ops(), options.fold_constants ? reference_evaluator() : NodeEvaluator{});
-  if (options.fuse) out.fusions = fuse_graph(out.graph);
-  const Placements placements = options.fuse ? with_concats_in_place(out.graph) : own_buffers(out.graph);
-  if (options.fuse) out.fusions.emplace_back("Concat written in place", placements.concats_in_place);
+  PassSelection passes;
+  passes.disabled = options.disabled_passes;
+  if (!options.fuse)
+    for (const GraphPass& p : graph_passes()) passes.disabled.insert(p.name);
+  out.fusions = run_graph_passes(out.graph, passes);
+  const GraphPass& concat = *find_pass("concat-in-place");
+  const bool in_place = passes.enabled(concat);
+  const Placements placements = in_place ? with_concats_in_place(out.graph) : own_buffers(out.graph);
+  if (in_place) out.fusions.emplace_back(concat.report, placements.concats_in_place);
   out.plan = plan_memory(out.graph, placements);
   out.peak_live_bytes = peak_live_bytes(out.graph, placements);
   return out;

@@ -2,6 +2,7 @@
 // The offline toolchain: ONNX -> import -> infer + fold -> memory plan -> .ewm image.
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,9 @@ namespace edgewm {
 struct CompileOptions {
   ImportOptions import;
   bool fold_constants = true;
-  bool fuse = true;  // fusion passes (passes/fuse.h)
+  bool fuse = true;  // false: no graph pass at all (passes/pass_registry.h)
+  // Passes to leave out by name (`--no-pass NAME`); an unknown name is an error.
+  std::set<std::string> disabled_passes;
   std::map<std::string, std::string> metadata;  // extra key/values stored in the model
 };
 

@@ -5,6 +5,7 @@
 namespace edgewm {
 
 ValueId Graph::add_value(Value v) {
+  if (v.handle == 0) v.handle = next_handle_++;
   values.push_back(std::move(v));
   return static_cast<ValueId>(values.size() - 1);
 }
@@ -76,6 +77,13 @@ void Graph::topological_sort() {
     }
   }
   nodes = std::move(sorted);
+}
+
+ValueId Graph::find_handle(uint32_t handle) const {
+  if (handle == 0) return kNoValue;
+  for (size_t i = 0; i < values.size(); ++i)
+    if (values[i].handle == handle) return static_cast<ValueId>(i);
+  return kNoValue;
 }
 
 void Graph::remove_dead() {

@@ -35,6 +35,10 @@ struct Value {
   std::shared_ptr<Tensor> storage;
   // Set on quantised values; shared, so that rewrites that copy the value keep it.
   std::shared_ptr<const QuantParams> quant;
+  // Stable for the graph's life, unlike the ValueId (remove_dead renumbers ids): analyses that
+  // run before rewrites (calibration ranges, pruning masks) key their results by it. Given by
+  // add_value; 0 for values of a graph loaded from a file.
+  uint32_t handle = 0;
 
   // Zero-element constants still point at a valid address, so a null pointer means 'not constant'.
   bool is_constant() const { return constant.data != nullptr; }
@@ -65,6 +69,7 @@ class Graph {
   Value& value(ValueId id) { return values.at(static_cast<size_t>(id)); }
   const Value& value(ValueId id) const { return values.at(static_cast<size_t>(id)); }
   ValueId find_value(const std::string& name) const;  // kNoValue if absent
+  ValueId find_handle(uint32_t handle) const;          // kNoValue if absent (or handle 0)
   bool is_graph_input(ValueId id) const;
   bool is_graph_output(ValueId id) const;
 
@@ -75,6 +80,9 @@ class Graph {
   void topological_sort();
   // Drops nodes no graph output depends on, then unreferenced values (ids are renumbered).
   void remove_dead();
+
+ private:
+  uint32_t next_handle_ = 1;
 };
 
 }  // namespace edgewm

@@ -37,6 +37,7 @@ int fuse_conv_add(Graph& g);
 // edgewm.Silu (its only reader) -> edgewm.FusedConv applying the activation as its epilogue.
 int fuse_conv_activation(Graph& g);
 
+// Every pass of the registry (passes/pass_registry.h) for the CPU, in order.
 FusionReport fuse_graph(Graph& g);
 
 }  // namespace edgewm

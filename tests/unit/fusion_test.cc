@@ -11,6 +11,7 @@
 #include "onnx_builder.h"
 #include "op_test_util.h"
 #include "passes/fuse.h"
+#include "passes/pass_registry.h"
 #include "runtime/cost_model.h"
 
 namespace edgewm {
@@ -399,6 +400,98 @@ TEST(Fusion, ConvActivationOnEveryConvKernel) {
   OnnxBuilder::ints_attr(conv, "pads", {1, 1, 1, 1});
   shared.node("Relu", {"c"}, {"y"});
   EXPECT_EQ(count_ops(compile(shared, true).graph, "Relu"), 1);
+}
+
+// The pass registry: names are unique, every pass can be left out on its own (and then does not
+// run), an unknown name is refused naming the known ones, and value handles survive rewrites.
+TEST(PassRegistry, EachPassCanBeLeftOutByName) {
+  std::set<std::string> names;
+  for (const GraphPass& p : graph_passes()) {
+    EXPECT_TRUE(names.insert(p.name).second) << p.name;
+    EXPECT_FALSE(p.matches.empty()) << p.name;
+    EXPECT_EQ(find_pass(p.name), &p);
+  }
+  EXPECT_EQ(find_pass("no-such-pass"), nullptr);
+  Graph g;  // nothing to rewrite: every pass reports 0, in registry order
+  Value x;
+  x.name = "x";
+  x.dtype = DType::kF32;
+  x.shape_known = true;
+  g.inputs.push_back(g.add_value(x));
+  g.outputs = g.inputs;
+  PassSelection all;
+  auto report = run_graph_passes(g, all);
+  size_t rewrites = 0;
+  for (const GraphPass& p : graph_passes()) rewrites += p.run != nullptr;
+  EXPECT_EQ(report.size(), rewrites);
+  PassSelection some;
+  some.disabled = {"fuse-silu", "fuse-conv-add"};
+  report = run_graph_passes(g, some);
+  EXPECT_EQ(report.size(), rewrites - 2);
+  for (const auto& [line, count] : report) {
+    EXPECT_NE(line, find_pass("fuse-silu")->report);
+    EXPECT_NE(line, find_pass("fuse-conv-add")->report);
+  }
+  PassSelection other_target;
+  other_target.target = "gpu";
+  EXPECT_TRUE(run_graph_passes(g, other_target).empty());
+  PassSelection bad;
+  bad.disabled = {"fuse-silu", "fuse-sillu"};
+  try {
+    run_graph_passes(g, bad);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("unknown pass 'fuse-sillu' (passes: fold-conv-batchnorm"), std::string::npos);
+  }
+}
+
+TEST(PassRegistry, LeavingOutOnePassChangesOnlyThatRewrite) {
+  // Conv + Add + Relu: fuse-conv-add then fuse-conv-activation. Without fuse-conv-add the Add
+  // stays and the activation cannot reach the conv; the result is the same either way.
+  auto build = [](const std::set<std::string>& disabled) {
+    OnnxBuilder b(17);
+    b.input("x", {1, 4, 8, 8}).input("r", {1, 4, 8, 8}).output("y");
+    b.initializer("w", random_f32(Shape{4, 4, 3, 3}, 3));
+    OnnxBuilder::ints_attr(b.node("Conv", {"x", "w"}, {"c"}), "pads", {1, 1, 1, 1});
+    b.node("Add", {"c", "r"}, {"s"});
+    b.node("Relu", {"s"}, {"y"});
+    CompileOptions o;
+    o.disabled_passes = disabled;
+    return compile_imported(import_onnx_bytes(b.bytes(), "."), o);
+  };
+  auto count = [](const CompiledModel& m, const std::string& op) { return count_ops(m.graph, op); };
+  CompiledModel all = build({}), no_add = build({"fuse-conv-add"});
+  EXPECT_EQ(count(all, "FusedConv"), 1);
+  EXPECT_EQ(count(all, "Add"), 0);
+  EXPECT_EQ(count(no_add, "Add"), 1);
+  EXPECT_EQ(count(no_add, "Relu"), 1);
+  Tensor x = random_f32(Shape{1, 4, 8, 8}, 4), r = random_f32(Shape{1, 4, 8, 8}, 5);
+  Session sa(Model::from_bytes(all.serialize()), SessionOptions{1}), sn(Model::from_bytes(no_add.serialize()), SessionOptions{1});
+  const TensorView ya = sa.run({x.view(), r.view()})[0], yn = sn.run({x.view(), r.view()})[0];
+  for (int64_t i = 0; i < ya.numel(); ++i)
+    ASSERT_NEAR(static_cast<const float*>(ya.data)[i], static_cast<const float*>(yn.data)[i], 1e-5f) << i;
+}
+
+TEST(Graph, ValueHandlesSurviveRewritesAndRenumbering) {
+  OnnxBuilder b(17);
+  b.input("x", {1, 4, 8, 8}).output("y");
+  b.initializer("w", random_f32(Shape{4, 4, 3, 3}, 3));
+  b.node("Relu", {"x"}, {"dead"});  // nothing reads it: removed, which renumbers ids
+  OnnxBuilder::ints_attr(b.node("Conv", {"x", "w"}, {"c"}), "pads", {1, 1, 1, 1});
+  b.node("Sigmoid", {"c"}, {"y"});
+  ImportedModel im = import_onnx_bytes(b.bytes(), ".");
+  const uint32_t x_handle = im.graph.value(im.graph.find_value("x")).handle;
+  const uint32_t y_handle = im.graph.value(im.graph.find_value("y")).handle;
+  const ValueId y_before = im.graph.find_value("y");
+  EXPECT_NE(x_handle, 0u);
+  EXPECT_NE(x_handle, y_handle);
+  CompiledModel m = compile_imported(std::move(im));
+  EXPECT_EQ(m.graph.nodes.size(), 1u);  // Conv + Sigmoid fused
+  EXPECT_NE(m.graph.find_value("y"), y_before);  // renumbered...
+  EXPECT_EQ(m.graph.find_handle(y_handle), m.graph.find_value("y"));  // ...but the handle finds it
+  EXPECT_EQ(m.graph.find_handle(x_handle), m.graph.find_value("x"));
+  EXPECT_EQ(m.graph.find_handle(0), kNoValue);
 }
 
 }  // namespace
