@@ -1,5 +1,10 @@
 #pragma once
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/mapped_file.h"
@@ -13,6 +18,27 @@ struct ModelData {
   std::vector<uint8_t> owned;        // the image, when loaded from memory
   ParsedModel parsed;
   std::vector<TensorInfo> inputs, outputs;
+
+  // What kernels prepared from the constant weights (KernelDef::prepare), per (node, kernel):
+  // made by the first session that needs it and shared by every later one, so N sessions of a
+  // model hold one copy. Thread-safe: concurrent sessions wait for the one that prepares.
+  std::shared_ptr<const void> prepared(size_t node, const std::string& kernel,
+                                       const std::function<std::shared_ptr<const void>()>& make) const {
+    std::lock_guard<std::mutex> lock(prepared_mu_);
+    auto it = prepared_.find({node, kernel});
+    if (it != prepared_.end()) return it->second;
+    std::shared_ptr<const void> p = make();
+    prepared_.emplace(std::make_pair(node, kernel), p);
+    return p;
+  }
+  size_t prepared_count() const {
+    std::lock_guard<std::mutex> lock(prepared_mu_);
+    return prepared_.size();
+  }
+
+ private:
+  mutable std::mutex prepared_mu_;
+  mutable std::map<std::pair<size_t, std::string>, std::shared_ptr<const void>> prepared_;
 };
 
 }  // namespace edgewm::detail

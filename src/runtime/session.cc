@@ -113,7 +113,8 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   s.prepared.resize(g.nodes.size());
   for (size_t k = 0; k < g.nodes.size(); ++k)
     if (s.kernels[k]->prepare) {
-      s.prepared[k] = s.kernels[k]->prepare(s.contexts[k], g);
+      const KernelDef& kd = *s.kernels[k];
+      s.prepared[k] = model_->data().prepared(k, kd.name, [&] { return kd.prepare(s.contexts[k], g); });
       s.contexts[k].prepared = s.prepared[k].get();
     }
   for (ValueId id : g.outputs) s.outputs.push_back(s.views[static_cast<size_t>(id)]);

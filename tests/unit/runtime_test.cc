@@ -13,6 +13,8 @@
 #include "op_test_util.h"
 #include "kernels/register_ops.h"
 #include "passes/plan_memory.h"
+#include "runtime/model_data.h"
+#include <thread>
 
 namespace edgewm {
 namespace {
@@ -99,6 +101,53 @@ TEST(Session, MemoisedInputsReplayTheSameOutputs) {
 }
 
 // Random DAGs of Relu/Add: values alive at the same step must never share arena bytes.
+// Sessions of one model share what kernels prepare from its weights (Winograd-domain weights
+// here), and sessions sharing one pool run concurrently with the same results as alone.
+TEST(Session, SessionsSharePreparedWeightsAndAPool) {
+  OnnxBuilder b;
+  b.input("x", {1, 32, 16, 16}).output("y");
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(-0.2f, 0.2f);
+  std::vector<float> w(32 * 32 * 9);
+  for (float& v : w) v = u(rng);
+  b.initializer("w", make_f32(Shape{32, 32, 3, 3}, w));
+  OnnxBuilder::ints_attr(b.node("Conv", {"x", "w"}, {"y"}), "pads", {1, 1, 1, 1});
+  auto model = Model::from_bytes(compile_imported(import_onnx_bytes(b.bytes(), ".")).serialize());
+  std::vector<float> xs(32 * 16 * 16);
+  for (float& v : xs) v = u(rng);
+  Tensor x = make_f32(Shape{1, 32, 16, 16}, xs);
+  Session first(model, SessionOptions{1});
+  const size_t prepared = model->data().prepared_count();
+  if (prepared == 0) GTEST_SKIP() << "no kernel on this CPU prepares weights (" << first.kernels()[0].kernel << ")";
+  const TensorView y1 = first.run({x.view()})[0];
+  std::vector<float> want(static_cast<const float*>(y1.data), static_cast<const float*>(y1.data) + y1.numel());
+
+  auto pool = std::make_shared<ThreadPool>(2);
+  SessionOptions shared;
+  shared.pool = pool;
+  std::vector<std::unique_ptr<Session>> sessions;
+  for (int i = 0; i < 3; ++i) sessions.push_back(std::make_unique<Session>(model, shared));
+  EXPECT_EQ(model->data().prepared_count(), prepared);  // made once, by the first session
+  EXPECT_EQ(sessions[0]->threads(), 2);
+  std::vector<std::thread> runners;
+  std::vector<int> mismatches(sessions.size(), 0);
+  for (size_t i = 0; i < sessions.size(); ++i)
+    runners.emplace_back([&, i] {
+      for (int r = 0; r < 20; ++r) {
+        const TensorView y = sessions[i]->run({x.view()})[0];
+        for (int64_t k = 0; k < y.numel(); ++k)
+          mismatches[i] += std::abs(static_cast<const float*>(y.data)[k] - want[static_cast<size_t>(k)]) > 1e-5f;
+      }
+    });
+  for (auto& t : runners) t.join();
+  for (int m : mismatches) EXPECT_EQ(m, 0);
+}
+
+TEST(Session, RefusesANegativeThreadCount) {
+  EXPECT_THROW(Session(relu_model(), SessionOptions{-1}), Error);
+  EXPECT_THROW(Session(relu_model(), SessionOptions{ThreadPool::kMaxThreads + 1}), Error);
+}
+
 TEST(MemoryPlan, LiveValuesNeverOverlapAndMemoryIsReused) {
   std::mt19937 rng(7);
   for (int trial = 0; trial < 50; ++trial) {
