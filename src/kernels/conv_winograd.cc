@@ -7,7 +7,9 @@
 
 #include "edgewm/error.h"
 
+#include "kernels/cpu_features.h"
 #include "kernels/ref/nn.h"
+#include "kernels/row_kernels.h"
 
 namespace edgewm {
 
@@ -181,7 +183,7 @@ void run_block(const KernelContext& ctx, const Geometry& geo, const Layout& l, c
       }
     }
   });
-  const ConvActivation act = ConvActivation::of(ctx.attrs());
+  const ConvActivation act = ConvActivation::of(ctx.attrs()).with_rows(row_kernels_f32(cpu_isa()));
   const int64_t oy0 = 2 * blk.ty0, oy1 = std::min(geo.oh, 2 * blk.ty1);
   for_range(pool, geo.m, 4, [&](int64_t b, int64_t e) {
     for (int64_t oc = b; oc < e; ++oc) {

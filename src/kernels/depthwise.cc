@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 
+#include "kernels/cpu_features.h"
 #include "kernels/ref/nn.h"
+#include "kernels/row_kernels.h"
 
 namespace edgewm {
 
@@ -61,7 +63,7 @@ void conv_depthwise_f32(const KernelContext& ctx, DepthwisePlaneFn fn) {
   float* y = yv.as<float>();
   float* pads = scratch_aligned<float>(ctx.scratch);
   const ConvAddend addend = conv_addend(ctx, xv.shape[0], c, p.oh * p.ow);
-  const ConvActivation act = ConvActivation::of(ctx.attrs());
+  const ConvActivation act = ConvActivation::of(ctx.attrs()).with_rows(row_kernels_f32(cpu_isa()));
   const int slots = static_cast<int>(std::min<int64_t>({kSlots, planes, ctx.pool->size()}));
   std::atomic<int64_t> next{0};
   ctx.pool->parallel_for(slots, 1, [&](int64_t s0, int64_t s1) {

@@ -1,6 +1,7 @@
 #include "kernels/register_ops.h"
 
 #include "ir/op_registry.h"
+#include "kernels/conv/conv_im2col.h"
 
 namespace edgewm {
 
@@ -10,6 +11,7 @@ void register_all_ops(OpRegistry& r) {
   register_movement_ops(r);
   register_reduce_ops(r);
   register_nn_ops(r);
+  register_portable_conv(r);
 #if defined(__x86_64__)
   register_x86_ops(r);
 #elif defined(__aarch64__)

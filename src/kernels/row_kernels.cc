@@ -1,5 +1,7 @@
 #include "kernels/row_kernels.h"
 
+#include "kernels/ref/nn.h"
+
 #include <algorithm>
 
 #include "edgewm/thread_pool.h"
@@ -92,6 +94,12 @@ void softmax_f32(const KernelContext& ctx, const RowKernelsF32& k) {
   ctx.pool->parallel_for(rows, std::max<int64_t>(1, 8192 / len), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) k.softmax(x + r * len, y + r * len, len);
   });
+}
+
+ConvActivation ConvActivation::with_rows(const RowKernelsF32* r) const {
+  ConvActivation a = *this;
+  a.vector_row = !r ? nullptr : kind == Kind::kSilu ? r->silu : kind == Kind::kSigmoid ? r->sigmoid : nullptr;
+  return a;
 }
 
 }  // namespace edgewm

@@ -6,6 +6,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/depthwise_conv.h"
 #include "kernels/row_kernels.h"
+#include "kernels/conv/conv_im2col.h"
 #include "kernels/ref/nn.h"
 #include "kernels/register_ops.h"
 

@@ -24,15 +24,13 @@ void register_matmul_ops(OpRegistry& r);  // Gemm, MatMul
 void register_einsum_ops(OpRegistry& r);  // Einsum
 void register_resize_ops(OpRegistry& r);  // Resize, Upsample
 
-// f32 Conv / Gemm / MatMul with the reference blocking and packing around a vectorised
-// micro-kernel (src/kernels/x86/); registered as fast kernels by register_x86_ops. Their
-// scratch is the reference kernels'.
-void conv_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
+// f32 Gemm / MatMul / UpsampleConv / Einsum with the blocked GEMM below around a vectorised
+// micro-kernel (kernels/x86/, kernels/arm/); registered as fast kernels by the ISA tables.
+// (Conv's driver is kernels/conv/conv_im2col.h.)
 void gemm_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
 void matmul_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
 void upsample_conv_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
 void einsum_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);  // GEMM-shaped equations
-size_t conv_scratch(const Node& n, const Graph& g);
 size_t gemm_scratch(const Node& n, const Graph& g);
 size_t matmul_scratch(const Node& n, const Graph& g);
 size_t upsample_conv_scratch_bytes(const Node& n, const Graph& g);
@@ -62,17 +60,21 @@ ConvAddend conv_addend(const KernelContext& ctx, int64_t N, int64_t M, int64_t p
 // (still in cache): attribute "activation" = none | relu | clip | hardswish | hardsigmoid |
 // leaky_relu | sigmoid | silu, with "activation_min"/"activation_max" (clip) and
 // "activation_alpha"/"activation_beta" (hardsigmoid, leaky_relu). Each is what the ONNX op (or
-// edgewm.Silu) computes, NaN included; sigmoid and silu use the CPU's vector rows
-// (kernels/row_kernels.h) where it has them.
+// edgewm.Silu) computes, NaN included; sigmoid and silu use libm's exp, or the vector rows
+// (kernels/row_kernels.h) a fast kernel hands in with with_rows.
 struct RowKernelsF32;
 struct ConvActivation {
   enum class Kind { kNone, kRelu, kClip, kHardSwish, kHardSigmoid, kLeakyRelu, kSigmoid, kSilu };
   Kind kind = Kind::kNone;
   float lo = 0, hi = 0, alpha = 0, beta = 0;
-  const RowKernelsF32* rows = nullptr;  // sigmoid/silu: this ISA's, or null (libm's exp)
+  // sigmoid/silu over a row: a fast kernel's vector row (with_rows), or null: libm's exp.
+  void (*vector_row)(const float* x, float* y, int64_t n) = nullptr;
   // Kind::kNone when the name is unknown; infer_conv_add rejects those first.
   static ConvActivation of(const Attributes& attrs);
   static bool known(std::string_view name);
+  // The same activation computing sigmoid/silu with an ISA's vector rows (null: libm's exp);
+  // defined beside the row kernels (kernels/row_kernels.cc), for the fast conv kernels.
+  ConvActivation with_rows(const RowKernelsF32* r) const;
   void apply(float* y, int64_t n) const;  // in place
   void apply_rows(float* c, int64_t rows, int64_t ldc, int64_t n) const {
     if (kind != Kind::kNone)

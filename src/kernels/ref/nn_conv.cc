@@ -1,76 +1,18 @@
 // Conv and ConvTranspose (N-d, groups, strides, dilations, pads, auto_pad), f32 and f64.
-// Conv is a GEMM per (image, group) whose B operand is packed by im2col straight from the image;
+// Conv's reference is direct loops (the oracle; the fast drivers are in kernels/conv/);
 // ConvTranspose is a GEMM into a column tile followed by col2im (scatter-add) per output channel.
 #include <cmath>
 #include <limits>
 
-#include "kernels/cpu_features.h"
 #include "kernels/ref/dispatch.h"
-#include "kernels/ref/im2col.h"
+#include "kernels/ref/grid_map.h"
 #include "kernels/ref/nn.h"
-#include "kernels/row_kernels.h"
 
 namespace edgewm {
 
 using namespace ref::nn;
 
 namespace {
-
-// Maps source positions [j0, j0+n) of a `src` grid (flattened row-major) through
-// target = src * stride - pad_begin + kidx * dilation to a `dst` grid, one run of the last
-// dim at a time: f(rel, len, row, s0, lo, hi) where rel is the offset of the run in [0, n),
-// s0 its first last-dim source index, row the target row start (flattened index of the target
-// with last coordinate 0) or -1 when the run's outer coordinates fall outside the target, and
-// [lo, hi) the last-dim source indices whose target lies inside (possibly empty).
-struct GridMap {
-  int nd = 0;
-  const int64_t* src = nullptr;
-  const int64_t* dst = nullptr;
-  const int64_t* stride = nullptr;
-  const int64_t* pad_begin = nullptr;
-  const int64_t* dilation = nullptr;
-
-  template <class F> void runs(const int64_t* kidx, int64_t j0, int64_t n, F&& f) const {
-    const int L = nd - 1;
-    int64_t s[kMaxSpatial];
-    int64_t rem = j0;
-    for (int d = L; d >= 0; --d) {
-      s[d] = rem % src[d];
-      rem /= src[d];
-    }
-    const int64_t off = kidx[L] * dilation[L] - pad_begin[L];
-    // target = s * stride + off in [0, dst): s >= ceil(-off / stride), s <= floor((dst - 1 - off) / stride)
-    const int64_t lo_all = std::max<int64_t>(0, ceil_div(-off, stride[L]));
-    const int64_t hi_all = std::min<int64_t>(src[L], floor_div(dst[L] - 1 - off, stride[L]) + 1);
-    int64_t p = 0;
-    while (p < n) {
-      const int64_t len = std::min(src[L] - s[L], n - p);
-      int64_t row = 0;
-      bool valid = true;
-      for (int d = 0; d < L; ++d) {
-        const int64_t t = s[d] * stride[d] - pad_begin[d] + kidx[d] * dilation[d];
-        if (t < 0 || t >= dst[d]) valid = false;
-        row = row * dst[d] + t;
-      }
-      const int64_t s0 = s[L], s1 = s0 + len;
-      const int64_t lo = std::clamp(lo_all, s0, s1), hi = std::clamp(hi_all, lo, s1);
-      f(p, len, valid ? row * dst[L] : int64_t{-1}, s0, lo, hi);
-      p += len;
-      s[L] += len;
-      for (int d = L; d > 0 && s[d] == src[d]; --d) {
-        s[d] = 0;
-        ++s[d - 1];
-      }
-    }
-  }
-};
-
-void kernel_index(const int64_t* kernel, int nd, int64_t flat, int64_t* kidx) {
-  for (int d = nd - 1; d >= 0; --d) {
-    kidx[d] = flat % kernel[d];
-    flat /= kernel[d];
-  }
-}
 
 // kernel_shape, when given, must match the weights.
 void check_kernel_shape(const InferContext& ctx, const Shape& w) {
@@ -145,7 +87,6 @@ ConvActivation ConvActivation::of(const Attributes& attrs) {
            : name == "sigmoid"     ? Kind::kSigmoid
            : name == "silu"        ? Kind::kSilu
                                    : Kind::kNone;
-  if (a.kind == Kind::kSigmoid || a.kind == Kind::kSilu) a.rows = row_kernels_f32(cpu_isa());
   return a;
 }
 
@@ -178,7 +119,7 @@ void ConvActivation::apply(float* y, int64_t n) const {
       return;
     case Kind::kSigmoid:
     case Kind::kSilu:
-      if (rows) return (kind == Kind::kSilu ? rows->silu : rows->sigmoid)(y, y, n);
+      if (vector_row) return vector_row(y, y, n);
       for (int64_t i = 0; i < n; ++i) {  // as the reference Sigmoid: no overflow either side
         const float s = y[i] >= 0.f ? 1.f / (1.f + std::exp(-y[i])) : std::exp(y[i]) / (1.f + std::exp(y[i]));
         y[i] = kind == Kind::kSilu ? y[i] * s : s;
@@ -216,110 +157,74 @@ void infer_conv_add(InferContext& ctx) {
 
 }  // namespace
 
-size_t conv_scratch(const Node& n, const Graph& g) {
-  const Value& x = g.value(n.inputs[0]);
-  const Value& w = g.value(n.inputs[1]);
-  const Value& y = g.value(n.outputs[0]);
-  const int64_t K = w.shape[1] * Shape(w.shape.dims().subspan(2)).numel();  // GEMM depth
-  const int64_t N = Shape(y.shape.dims().subspan(2)).numel();                // GEMM width
-  return x.dtype == DType::kF64 ? gemm_scratch_bytes<double>(N, K) : gemm_scratch_bytes<float>(N, K);
-}
-
 namespace {
 
-template <class T> void conv_t(const KernelContext& ctx, const GemmMicroF32* micro = nullptr) {
+// The oracle: direct loops over every output, input channel and kernel tap, accumulated in the
+// input's type, then bias, edgewm.FusedConv's addend and activation (libm's exp for sigmoid and
+// silu). No blocking, no packing, no CPU detection.
+template <class T> void conv_naive(const KernelContext& ctx) {
   const TensorView& xv = ctx.in(0);
   const TensorView& wv = ctx.in(1);
-  const TensorView& yv = ctx.out(0);
   Window win;
   bool unsupported = false;
   compute_window(ctx.attrs(), xv.shape, wv.shape.dims().subspan(2), false, true, win, &unsupported);
+  const int nd = win.nd;
   const int64_t N = xv.shape[0], C = xv.shape[1], M = wv.shape[0];
-  const int64_t G = ctx.attrs().get_int("group", 1);
-  const int64_t Cg = C / G, Mg = M / G, KS = win.kernel_size(), K = Cg * KS;
-  const int64_t IHW = win.in_size(), OHW = win.out_size();
+  const int64_t G = ctx.attrs().get_int("group", 1), Cg = C / G, Mg = M / G;
+  const int64_t KS = win.kernel_size(), IHW = win.in_size(), OHW = win.out_size();
   const T* X = xv.as<T>();
   const T* W = wv.as<T>();
-  T* Y = yv.as<T>();
   const T* B = ctx.has_in(2) ? ctx.in(2).as<T>() : nullptr;
-  // The GEMM accumulates onto bias (+ edgewm.FusedConv's addend): one pass over Y, in parallel
-  // (on a 1x1 conv it costs a third of the GEMM).
-  const ConvAddend z = conv_addend(ctx, N, M, OHW);  // none unless f32 edgewm.FusedConv
-  ctx.pool->parallel_for(N * M, std::max<int64_t>(1, 4096 / std::max<int64_t>(OHW, 1)), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      T* y = Y + r * OHW;
-      const T b = B ? B[r % M] : T(0);
-      if constexpr (std::is_same_v<T, float>) {
-        if (const float* p = z.plane(r / M, r % M)) {
-          for (int64_t i = 0; i < OHW; ++i) y[i] = b + p[i];
-          continue;
-        }
-        const float v = b + z.channel(r / M, r % M);
-        std::fill(y, y + OHW, v);
-        continue;
-      }
-      std::fill(y, y + OHW, b);
-    }
-  });
-  GridMap map{win.nd, win.out, win.in, win.stride, win.pad_begin, win.dilation};
-  bool pointwise = KS == 1;
-  for (int d = 0; d < win.nd; ++d)
-    pointwise = pointwise && win.stride[d] == 1 && win.pad_begin[d] == 0 && win.pad_end[d] == 0;
-  auto pack = [&](int64_t b, int64_t k0, int64_t kc, int64_t j0, int64_t nc, T* dst, int64_t ldp) {
-    const T* xb = X + ((b / G) * C + (b % G) * Cg) * IHW;
-    if (pointwise) {  // 1x1, stride 1, no padding: B is the image itself, row k = channel k
-      for (int64_t kk = 0; kk < kc; ++kk) {
-        std::memcpy(dst + kk * ldp, xb + (k0 + kk) * IHW + j0, static_cast<size_t>(nc) * sizeof(T));
-        std::fill(dst + kk * ldp + nc, dst + (kk + 1) * ldp, T(0));
-      }
-      return;
-    }
-    if (win.nd == 2 && pack_im2col_2d(win, xb, k0, kc, j0, nc, dst, ldp)) return;
-    const int64_t s_last = win.stride[win.nd - 1];
-    for (int64_t kk = 0; kk < kc; ++kk) {
-      const int64_t row = k0 + kk;
-      int64_t kidx[kMaxSpatial];
-      kernel_index(win.kernel, win.nd, row % KS, kidx);
-      const T* xc = xb + (row / KS) * IHW;
-      const int64_t off = kidx[win.nd - 1] * win.dilation[win.nd - 1] - win.pad_begin[win.nd - 1];
-      T* d = dst + kk * ldp;
-      map.runs(kidx, j0, nc, [&](int64_t rel, int64_t len, int64_t in_row, int64_t s0, int64_t lo, int64_t hi) {
-        T* o = d + rel;
-        if (in_row < 0) {
-          std::fill(o, o + len, T(0));
-          return;
-        }
-        const T* src = xc + in_row + off;
-        // [s0, lo) and [hi, s0 + len) fall in the padding; [lo, hi) is one input row segment.
-        std::fill(o, o + (lo - s0), T(0));
-        if (s_last == 1) {
-          std::memcpy(o + (lo - s0), src + lo, static_cast<size_t>(hi - lo) * sizeof(T));
-        } else {
-          for (int64_t s = lo; s < hi; ++s) o[s - s0] = src[s * s_last];
-        }
-        std::fill(o + (hi - s0), o + len, T(0));
-      });
-      std::fill(d + nc, d + ldp, T(0));
-    }
-  };
+  T* Y = ctx.out(0).as<T>();
+  ConvAddend z;
   ConvActivation act;
-  if constexpr (std::is_same_v<T, float>) act = ConvActivation::of(ctx.attrs());
-  auto epilogue = [&](T* c, int64_t rows, int64_t ldc, int64_t nc) {
-    if constexpr (std::is_same_v<T, float>) act.apply_rows(c, rows, ldc, nc);
-  };
-  gemm_run<T>(
-      ctx.pool, ctx.scratch, ctx.scratch_bytes, N * G, Mg, OHW, K, K, 1,
-      [&](int64_t b) { return W + (b % G) * Mg * K; }, OHW,
-      [&](int64_t b) { return Y + ((b / G) * M + (b % G) * Mg) * OHW; }, T(1), pack, micro, epilogue);
+  if constexpr (std::is_same_v<T, float>) {
+    z = conv_addend(ctx, N, M, OHW);
+    act = ConvActivation::of(ctx.attrs());
+  }
+  int64_t o[kMaxSpatial], k[kMaxSpatial];
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t m = 0; m < M; ++m) {
+      const int64_t g = m / Mg;
+      T* y = Y + (n * M + m) * OHW;
+      for (int64_t p = 0; p < OHW; ++p) {
+        for (int64_t r = p, d = nd - 1; d >= 0; --d) {
+          o[d] = r % win.out[d];
+          r /= win.out[d];
+        }
+        T acc = B ? B[m] : T(0);
+        for (int64_t c = 0; c < Cg; ++c)
+          for (int64_t t = 0; t < KS; ++t) {
+            for (int64_t r = t, d = nd - 1; d >= 0; --d) {
+              k[d] = r % win.kernel[d];
+              r /= win.kernel[d];
+            }
+            int64_t at = 0;
+            bool inside = true;
+            for (int d = 0; d < nd && inside; ++d) {
+              const int64_t i = o[d] * win.stride[d] - win.pad_begin[d] + k[d] * win.dilation[d];
+              inside = i >= 0 && i < win.in[d];
+              at = at * win.in[d] + i;
+            }
+            if (inside) acc += X[(n * C + g * Cg + c) * IHW + at] * W[(m * Cg + c) * KS + t];
+          }
+        y[p] = acc;
+      }
+      if constexpr (std::is_same_v<T, float>) {
+        const float* plane = z.plane(n, m);
+        const float v = z.channel(n, m);
+        for (int64_t p = 0; p < OHW; ++p) y[p] += plane ? plane[p] : v;
+        act.apply(y, OHW);
+      }
+    }
 }
 
 void conv_kernel(const KernelContext& ctx) {
-  ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { conv_t<decltype(t)>(ctx); });
+  ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { conv_naive<decltype(t)>(ctx); });
 }
 
 }  // namespace
 
-void conv_f32_with(const KernelContext& ctx, const GemmMicroF32* micro) { conv_t<float>(ctx, micro); }
 
 namespace {
 
@@ -530,10 +435,10 @@ void conv_transpose_kernel(const KernelContext& ctx) {
 }  // namespace
 
 void register_conv_ops(OpRegistry& r) {
-  r.add({"Conv", "", infer_conv, {KernelDef{"ref", conv_kernel, nullptr, 0, conv_scratch}}});
-  r.add({"FusedConv", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, conv_scratch}}});
+  r.add({"Conv", "", infer_conv, {KernelDef{"ref", conv_kernel, nullptr, 0, nullptr}}});
+  r.add({"FusedConv", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, nullptr}}});
   // Its name before activations joined it: .ewm files compiled by earlier versions still load.
-  r.add({"ConvAdd", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, conv_scratch}}});
+  r.add({"ConvAdd", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, nullptr}}});
   r.add({"ConvTranspose", "", infer_conv_transpose, {KernelDef{"ref", conv_transpose_kernel, nullptr, 0, convt_scratch}}});
 }
 

@@ -5,7 +5,7 @@
 //   Y[n, m, 2a+py, 2b+px] = B[m] + sum_{c,i,j} Wp[2py+px, m, c, i, j] * X[n, c, a+py-1+i, b+px-1+j]
 // (zero outside X): 16 instead of 36 multiplies per output pixel and (input, output) channel
 // pair, and the 4x larger upsampled tensor is never written.
-#include "kernels/ref/im2col.h"
+#include "kernels/conv/im2col.h"
 #include "kernels/ref/nn.h"
 
 namespace edgewm {
