@@ -8,7 +8,10 @@ namespace edgewm {
 
 std::vector<Tensor> evaluate_node(const Graph& g, const Node& n, ThreadPool& pool, KernelChoice choice) {
   const OpRegistry& r = builtin_ops();
-  const KernelDef& k = choice == KernelChoice::kReference ? r.reference(n, g) : r.select(n, g);
+  return evaluate_node_with(g, n, pool, choice == KernelChoice::kReference ? r.reference(n, g) : r.select(n, g));
+}
+
+std::vector<Tensor> evaluate_node_with(const Graph& g, const Node& n, ThreadPool& pool, const KernelDef& k) {
   std::vector<TensorView> ins(n.inputs.size());
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     if (n.inputs[i] == kNoValue) continue;
@@ -43,6 +46,11 @@ std::vector<Tensor> evaluate_node(const Graph& g, const Node& n, ThreadPool& poo
       ctx.scratch = scratch.data();
       ctx.scratch_bytes = bytes;
     }
+  }
+  std::shared_ptr<const void> prepared;
+  if (k.prepare) {
+    prepared = k.prepare(ctx, g);
+    ctx.prepared = prepared.get();
   }
   k.fn(ctx);
   return outs;

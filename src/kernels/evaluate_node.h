@@ -8,6 +8,10 @@
 #include "ir/shape_inference.h"
 
 namespace edgewm {
+struct KernelDef;
+}
+
+namespace edgewm {
 
 class ThreadPool;
 
@@ -17,6 +21,9 @@ class ThreadPool;
 enum class KernelChoice { kFastest, kReference };
 std::vector<Tensor> evaluate_node(const Graph& g, const Node& n, ThreadPool& pool,
                                   KernelChoice choice = KernelChoice::kFastest);
+// The same with one given kernel of the node's op (kernel tests run every registered kernel so),
+// through its `prepare` as a session would.
+std::vector<Tensor> evaluate_node_with(const Graph& g, const Node& n, ThreadPool& pool, const KernelDef& kernel);
 
 // Constant folding's evaluator: reference kernels on one thread.
 NodeEvaluator reference_evaluator();

@@ -1,5 +1,6 @@
 #include "op_test_util.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "edgewm/thread_pool.h"
@@ -58,6 +59,33 @@ std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>
   }
   ThreadPool pool(2);
   return evaluate_node(g, n, pool);
+}
+
+std::vector<std::string> supported_kernels(const std::string& op_type, const std::vector<Tensor>& inputs,
+                                           const std::vector<Attribute>& attrs, int opset) {
+  Graph g;
+  Node n;
+  build_single_node(op_type, inputs, attrs, 1, opset, g, n);
+  std::vector<const KernelDef*> ks;
+  for (const KernelDef& k : builtin_ops().find(n.op_type, n.domain)->kernels)
+    if (!k.supports || k.supports(n, g)) ks.push_back(&k);
+  std::stable_sort(ks.begin(), ks.end(), [](const KernelDef* a, const KernelDef* b) { return a->priority > b->priority; });
+  std::vector<std::string> names;
+  for (const KernelDef* k : ks) names.push_back(k->name);
+  return names;
+}
+
+std::vector<Tensor> run_op_kernel(const std::string& kernel, const std::string& op_type,
+                                  const std::vector<Tensor>& inputs, const std::vector<Attribute>& attrs, int opset) {
+  Graph g;
+  Node n;
+  build_single_node(op_type, inputs, attrs, 1, opset, g, n);
+  for (const KernelDef& k : builtin_ops().find(n.op_type, n.domain)->kernels)
+    if (k.name == kernel && (!k.supports || k.supports(n, g))) {
+      ThreadPool pool(2);
+      return evaluate_node_with(g, n, pool, k);
+    }
+  throw Error(ErrorKind::kInternal, "no kernel '" + kernel + "' of " + op_type + " supports this node");
 }
 
 std::string selected_kernel(const std::string& op_type, const std::vector<Tensor>& inputs,

@@ -14,6 +14,14 @@ namespace edgewm::testing {
 std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
                            const std::vector<Attribute>& attrs = {}, int num_outputs = 1, int opset = 17);
 
+// Every kernel of the op that supports that node on this CPU (every ISA it has), best first.
+std::vector<std::string> supported_kernels(const std::string& op_type, const std::vector<Tensor>& inputs,
+                                           const std::vector<Attribute>& attrs = {}, int opset = 17);
+// run_op with the named kernel instead of the best one (through its prepare, as sessions do).
+std::vector<Tensor> run_op_kernel(const std::string& kernel, const std::string& op_type,
+                                  const std::vector<Tensor>& inputs, const std::vector<Attribute>& attrs = {},
+                                  int opset = 17);
+
 // The kernel the registry picks for that node (e.g. "avx512.winograd").
 std::string selected_kernel(const std::string& op_type, const std::vector<Tensor>& inputs,
                             const std::vector<Attribute>& attrs = {});

@@ -1,0 +1,176 @@
+// Every registered kernel of an op, on every ISA this CPU has, against the op's reference
+// kernel, in one process (Highway's way: no rerun per EDGEWM_ISA needed to reach a lower ISA's
+// code). Each case is one node; each kernel that supports it runs through `prepare` as in a
+// session. The reference kernels are the naive oracle (kernels/ref/); the cases cover odd
+// sizes, tails off the vector widths, pads, strides, groups and every fused epilogue.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu_features.h"
+#include "op_test_util.h"
+
+namespace edgewm {
+namespace {
+
+using testing::attr_float;
+using testing::attr_int;
+using testing::attr_ints;
+using testing::attr_string;
+using testing::in;
+using testing::run_op_kernel;
+using testing::supported_kernels;
+
+struct Case {
+  std::string name, op;
+  std::vector<Tensor> inputs;
+  std::vector<Attribute> attrs;
+  float tol = 1e-4f;  // relative to 1 + |reference|
+  int opset = 17;
+};
+
+Tensor random(const Shape& s, uint32_t seed, float scale = 1.f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-scale, scale);
+  Tensor t(DType::kF32, s);
+  for (int64_t i = 0; i < t.numel(); ++i) t.as<float>()[i] = u(rng);
+  return t;
+}
+
+std::vector<Case> conv_cases() {
+  std::vector<Case> cases;
+  uint32_t seed = 100;
+  struct Geo {
+    int64_t n, c, h, w, m, k, stride, pad, dilation, group;
+  };
+  // 3x3 'same' wide enough for Winograd; 1x1; stride 2; depthwise; dilation; grouped; 5x5;
+  // channel counts off every vector width; batch 2.
+  const Geo geos[] = {{1, 32, 16, 16, 32, 3, 1, 1, 1, 1}, {2, 17, 9, 13, 19, 3, 1, 1, 1, 1},
+                      {1, 24, 8, 8, 40, 1, 1, 0, 1, 1},   {1, 16, 15, 15, 24, 3, 2, 1, 1, 1},
+                      {1, 16, 14, 14, 16, 3, 1, 1, 1, 16}, {1, 24, 13, 11, 24, 3, 2, 1, 1, 24},
+                      {1, 8, 12, 12, 8, 3, 1, 2, 2, 1},   {1, 12, 10, 10, 18, 3, 1, 1, 1, 3},
+                      {1, 3, 11, 11, 5, 5, 1, 2, 1, 1}};
+  for (const Geo& g : geos) {
+    const std::vector<Attribute> attrs = {attr_ints("strides", {g.stride, g.stride}),
+                                          attr_ints("pads", {g.pad, g.pad, g.pad, g.pad}),
+                                          attr_ints("dilations", {g.dilation, g.dilation}), attr_int("group", g.group)};
+    const std::string name = "c" + std::to_string(g.c) + "_m" + std::to_string(g.m) + "_k" + std::to_string(g.k) + "_s" +
+                             std::to_string(g.stride) + "_d" + std::to_string(g.dilation) + "_g" + std::to_string(g.group) +
+                             "_" + std::to_string(g.h) + "x" + std::to_string(g.w);
+    Tensor x = random(Shape{g.n, g.c, g.h, g.w}, seed++), w = random(Shape{g.m, g.c / g.group, g.k, g.k}, seed++, 0.3f),
+           b = random(Shape{g.m}, seed++);
+    cases.push_back({"Conv_" + name, "Conv", in(x, w, b), attrs});
+    cases.push_back({"ConvNoBias_" + name, "Conv", in(x, w), attrs});
+    // FusedConv: every activation, with a per-channel addend and with a full one.
+    const int64_t oh = (g.h + 2 * g.pad - g.dilation * (g.k - 1) - 1) / g.stride + 1;
+    const int64_t ow = (g.w + 2 * g.pad - g.dilation * (g.k - 1) - 1) / g.stride + 1;
+    Tensor full = random(Shape{g.n, g.m, oh, ow}, seed++), per_channel = random(Shape{1, g.m, 1, 1}, seed++);
+    for (const char* act : {"relu", "clip", "hardswish", "hardsigmoid", "leaky_relu", "sigmoid", "silu"}) {
+      std::vector<Attribute> a = attrs;
+      a.push_back(attr_string("activation", act));
+      a.push_back(attr_float("activation_min", -0.5f));
+      a.push_back(attr_float("activation_max", 0.75f));
+      a.push_back(attr_float("activation_alpha", 0.2f));
+      a.push_back(attr_float("activation_beta", 0.5f));
+      cases.push_back({"FusedConv_" + std::string(act) + "_" + name, "edgewm.FusedConv", in(x, w, b, full), a});
+      cases.push_back({"FusedConvPerChannel_" + std::string(act) + "_" + name, "edgewm.FusedConv",
+                       in(x, w, b, per_channel), a});
+    }
+  }
+  // 1-D and 3-D convolutions (the generic im2col path).
+  cases.push_back({"Conv1d", "Conv", in(random(Shape{2, 5, 23}, seed++), random(Shape{7, 5, 3}, seed++)),
+                   {attr_ints("pads", {1, 1}), attr_ints("strides", {2})}});
+  cases.push_back({"Conv3d", "Conv", in(random(Shape{1, 3, 5, 6, 7}, seed++), random(Shape{4, 3, 3, 3, 3}, seed++)),
+                   {attr_ints("pads", {1, 1, 1, 1, 1, 1})}});
+  // edgewm.UpsampleConv: four 2x2 phase kernels.
+  cases.push_back({"UpsampleConv", "edgewm.UpsampleConv",
+                   in(random(Shape{2, 9, 5, 6}, seed++), random(Shape{4, 11, 9, 2, 2}, seed++), random(Shape{11}, seed++))});
+  cases.push_back({"UpsampleConvWide", "edgewm.UpsampleConv",
+                   in(random(Shape{1, 32, 16, 16}, seed++), random(Shape{4, 32, 32, 2, 2}, seed++, 0.3f),
+                      random(Shape{32}, seed++))});
+  return cases;
+}
+
+std::vector<Case> gemm_cases() {
+  std::vector<Case> cases;
+  uint32_t seed = 300;
+  for (auto [m, k, n] : {std::array<int64_t, 3>{1, 37, 53}, {7, 64, 65}, {33, 17, 130}, {64, 256, 64}}) {
+    for (int ta = 0; ta < 2; ++ta)
+      for (int tb = 0; tb < 2; ++tb) {
+        Tensor a = random(ta ? Shape{k, m} : Shape{m, k}, seed++), b = random(tb ? Shape{n, k} : Shape{k, n}, seed++),
+               c = random(Shape{n}, seed++);
+        cases.push_back({"Gemm_" + std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n) + "_t" +
+                             std::to_string(ta) + std::to_string(tb),
+                         "Gemm", in(a, b, c),
+                         {attr_int("transA", ta), attr_int("transB", tb), attr_float("alpha", 0.5f), attr_float("beta", 2.f)}});
+      }
+    cases.push_back({"MatMul_" + std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n), "MatMul",
+                     in(random(Shape{3, m, k}, seed++), random(Shape{k, n}, seed++))});
+  }
+  cases.push_back({"MatMulBroadcast", "MatMul", in(random(Shape{2, 1, 5, 9}, seed++), random(Shape{3, 9, 4}, seed++))});
+  cases.push_back({"MatMulVector", "MatMul", in(random(Shape{19}, seed++), random(Shape{19, 21}, seed++))});
+  cases.push_back({"EinsumBatched", "Einsum", in(random(Shape{2, 9, 17}, seed++), random(Shape{2, 17, 33}, seed++)),
+                   {attr_string("equation", "bij,bjk->bik")}, 1e-4f, 12});
+  cases.push_back({"EinsumTransposedB", "Einsum", in(random(Shape{20, 31}, seed++), random(Shape{18, 31}, seed++)),
+                   {attr_string("equation", "ij,kj->ik")}, 1e-4f, 12});
+  return cases;
+}
+
+std::vector<Case> row_cases() {
+  std::vector<Case> cases;
+  uint32_t seed = 500;
+  cases.push_back({"Sigmoid", "Sigmoid", in(random(Shape{1003}, seed++, 30.f))});
+  cases.push_back({"Silu", "edgewm.Silu", in(random(Shape{2, 517}, seed++, 30.f))});
+  cases.push_back({"SoftmaxLast", "Softmax", in(random(Shape{3, 7, 37}, seed++, 10.f))});
+  cases.push_back({"SoftmaxAxis1", "Softmax", in(random(Shape{2, 19, 5}, seed++, 10.f)), {attr_int("axis", 1)}});
+  cases.push_back({"InstanceNorm", "InstanceNormalization",
+                   in(random(Shape{2, 6, 35}, seed++, 4.f), random(Shape{6}, seed++), random(Shape{6}, seed++)),
+                   {attr_float("epsilon", 1e-5f)}});
+  for (const char* act : {"none", "silu"})
+    cases.push_back({"GroupNorm_" + std::string(act), "edgewm.GroupNorm",
+                     in(random(Shape{2, 12, 33}, seed++, 4.f), random(Shape{12}, seed++), random(Shape{12}, seed++)),
+                     {attr_int("num_groups", 4), attr_float("epsilon", 1e-5f), attr_string("activation", act)}, 2e-4f});
+  for (const char* op : {"MaxPool", "AveragePool"})
+    for (auto [k, s, p] : {std::array<int64_t, 3>{3, 2, 1}, {2, 2, 0}, {3, 1, 1}})
+      cases.push_back({std::string(op) + "_k" + std::to_string(k) + "s" + std::to_string(s) + "p" + std::to_string(p), op,
+                       in(random(Shape{1, 5, 17, 14}, seed++)),
+                       {attr_ints("kernel_shape", {k, k}), attr_ints("strides", {s, s}), attr_ints("pads", {p, p, p, p})}});
+  return cases;
+}
+
+class KernelParity : public ::testing::TestWithParam<std::function<std::vector<Case>()>> {};
+
+// Counts what ran, so a table that matched no fast kernel at all fails instead of passing empty.
+TEST_P(KernelParity, EveryKernelMatchesTheReference) {
+  int compared = 0;
+  for (const Case& c : GetParam()()) {
+    const std::vector<std::string> kernels = supported_kernels(c.op, c.inputs, c.attrs, c.opset);
+    ASSERT_NE(std::find(kernels.begin(), kernels.end(), "ref"), kernels.end()) << c.name << ": no reference kernel";
+    const std::vector<Tensor> want = run_op_kernel("ref", c.op, c.inputs, c.attrs, c.opset);
+    for (const std::string& k : kernels) {
+      if (k == "ref") continue;
+      const std::vector<Tensor> got = run_op_kernel(k, c.op, c.inputs, c.attrs, c.opset);
+      ASSERT_EQ(got[0].shape(), want[0].shape()) << c.name << " " << k;
+      const float* g = got[0].as<float>();
+      const float* w = want[0].as<float>();
+      for (int64_t i = 0; i < want[0].numel(); ++i)
+        ASSERT_NEAR(g[i], w[i], c.tol * (1 + std::abs(w[i]))) << c.name << ": kernel " << k << " at " << i;
+      ++compared;
+    }
+  }
+  // Every table has vector kernels beside the reference on a CPU with SIMD (capped to scalar,
+  // only Conv keeps its portable kernel).
+  if (cpu_isa() != Isa::kScalar) EXPECT_GT(compared, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, KernelParity, ::testing::Values(conv_cases, gemm_cases, row_cases),
+                         [](const ::testing::TestParamInfo<KernelParity::ParamType>& info) {
+                           return std::string(info.index == 0 ? "Conv" : info.index == 1 ? "Gemm" : "Rows");
+                         });
+
+}  // namespace
+}  // namespace edgewm
