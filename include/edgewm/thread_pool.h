@@ -25,6 +25,7 @@
 // parallel_for, unchanged (an edgewm::Error stays one). The pool stays usable. The constructor
 // throws edgewm::Error when the threads cannot be created (and leaves none behind).
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -85,7 +86,15 @@ class ThreadPool {
   // one, so a worker that slept through several jobs can never claim from a stale one.
   std::atomic<uint64_t> claim_{0};
   std::atomic<uint32_t> completed_{0};  // chunks of the current job finished
-  std::atomic<uint32_t> epoch_{0};      // bumped per job; idle workers sleep on it
+  std::atomic<uint32_t> epoch_{0};      // bumped per job
+  // Sleeping (after the spin): workers on wake_ until epoch_ moves, the caller on done_ until
+  // completed_ reaches the count. The counters let the other side skip the lock when nobody
+  // sleeps; every access to them and to epoch_/completed_ around a sleep is seq_cst, so a
+  // sleeper and its waker always see each other's write.
+  std::mutex sleep_mu_;
+  std::condition_variable wake_, done_;
+  std::atomic<int> sleeping_workers_{0};
+  std::atomic<bool> caller_sleeping_{false};
   std::atomic<bool> stop_{false};
   std::atomic<bool> failed_{false};
   std::mutex error_mu_;

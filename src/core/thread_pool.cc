@@ -91,9 +91,12 @@ ThreadPool::ThreadPool(int threads) {
 ThreadPool::~ThreadPool() { stop_workers(); }
 
 void ThreadPool::stop_workers() {
-  stop_.store(true);
-  epoch_.fetch_add(1);
-  epoch_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(sleep_mu_);
+    stop_.store(true);
+    epoch_.fetch_add(1);
+  }
+  wake_.notify_all();
   for (auto& t : workers_) t.join();
   workers_.clear();
 }
@@ -117,7 +120,10 @@ void ThreadPool::work() {
         failed_.store(true, std::memory_order_relaxed);
       }
     }
-    if (completed_.fetch_add(1, std::memory_order_acq_rel) + 1 == count) completed_.notify_all();
+    if (completed_.fetch_add(1) + 1 == count && caller_sleeping_.load()) {
+      std::lock_guard<std::mutex> lock(sleep_mu_);  // the caller is between its check and its wait, or waiting
+      done_.notify_one();
+    }
     s = claim_.load(std::memory_order_acquire);
   }
 }
@@ -147,15 +153,21 @@ void ThreadPool::run_chunks(int64_t n, int64_t grain, ChunkFn fn, void* ctx) {
   completed_.store(0, std::memory_order_relaxed);
   const uint64_t job = (claim_.load(std::memory_order_relaxed) >> kJobShift) + 1;
   claim_.store(job << kJobShift | count << kCountShift, std::memory_order_release);
-  epoch_.fetch_add(1, std::memory_order_release);
-  epoch_.notify_all();
+  epoch_.fetch_add(1);  // seq_cst: ordered before the read of sleeping_workers_
+  if (sleeping_workers_.load() > 0) {
+    { std::lock_guard<std::mutex> lock(sleep_mu_); }
+    wake_.notify_all();
+  }
   work();
   // Only chunks that a thread has claimed are outstanding now; wait for them to finish.
   auto finished = [&] { return completed_.load(std::memory_order_acquire) >= count; };
   if (!finished()) {
     const int64_t own = now_ns() - start;
     if (!spin_until(finished)) {
-      for (uint32_t c; (c = completed_.load(std::memory_order_acquire)) < count;) completed_.wait(c);
+      std::unique_lock<std::mutex> lock(sleep_mu_);
+      caller_sleeping_.store(true);
+      done_.wait(lock, [&] { return completed_.load() >= count; });
+      caller_sleeping_.store(false);
     }
     const int64_t end = now_ns(), waited = end - start - own;
     if (waited > kStallFloorNs && waited > own) {
@@ -187,8 +199,10 @@ void ThreadPool::worker_loop() {
   uint32_t seen = 0;
   for (;;) {
     if (!spin_until([&] { return epoch_.load(std::memory_order_acquire) != seen; })) {
-      epoch_.wait(seen, std::memory_order_acquire);
-      continue;  // re-check: wait may return spuriously
+      std::unique_lock<std::mutex> lock(sleep_mu_);
+      sleeping_workers_.fetch_add(1);
+      wake_.wait(lock, [&] { return epoch_.load() != seen; });
+      sleeping_workers_.fetch_sub(1);
     }
     if (stop_.load()) return;
     seen = epoch_.load(std::memory_order_acquire);

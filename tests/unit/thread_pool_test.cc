@@ -64,10 +64,12 @@ TEST(ThreadPool, WorkersTakePartAndManyJobsInARowStayExact) {
 }
 
 // The first chunk the caller runs waits until a worker has its own chunk; that worker throws.
+// A fresh pool per round: a throw that takes long (the unwinder's first run, under qemu) reads
+// as a stalled worker and sends the next loops to the caller alone, where no worker would come.
 TEST(ThreadPool, ExceptionOnAWorkerReachesTheCallerAndThePoolStaysUsable) {
-  ThreadPool pool(2);
   const auto caller = std::this_thread::get_id();
   for (int round = 0; round < 3; ++round) {
+    ThreadPool pool(2);
     std::atomic<bool> worker_in{false};
     try {
       pool.parallel_for(16, 1, [&](int64_t b, int64_t) {
