@@ -6,7 +6,7 @@
 // output transform adds the bias. Used where the GEMMs are wide enough to pay for the
 // transforms (see winograd_f23_supports).
 #include "ir/op_registry.h"
-#include "kernels/x86/gemm_micro.h"
+#include "kernels/gemm/gemm_micro.h"
 #include "kernels/winograd_transforms.h"
 
 namespace edgewm {

@@ -1,10 +1,11 @@
 #include "kernels/cpu_features.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "edgewm/error.h"
-#include "kernels/x86/gemm_micro.h"
+#include "kernels/gemm/gemm_micro.h"
 
 namespace edgewm {
 
@@ -44,7 +45,7 @@ Isa cpu_isa() {
 
 #if defined(__aarch64__)
 const GemmMicroF32* gemm_micro_f32(Isa isa) {
-  static const GemmMicroF32 neon{"neon", 6, 16, gemm_micro_f32_neon, gemv_f32_neon};
+  static const GemmMicroF32 neon{"gemm_f32_6x16__neon", "neon", 6, 16, gemm_f32_6x16__neon, gemv_f32__neon};
   return isa == Isa::kNeon ? &neon : nullptr;
 }
 #elif !defined(__x86_64__)
@@ -60,6 +61,11 @@ const char* isa_name(Isa isa) {
     case Isa::kNeon: return "neon";
   }
   return "?";
+}
+
+void kernel_contract_failed(const char* kernel, const char* condition) {
+  std::fprintf(stderr, "edgewm: internal error: %s called outside its contract (%s)\n", kernel, condition);
+  std::abort();
 }
 
 }  // namespace edgewm

@@ -1,4 +1,4 @@
-#include "kernels/x86/gemm_micro.h"
+#include "kernels/gemm/gemm_micro.h"
 
 namespace edgewm {
 

@@ -10,7 +10,7 @@
 #include <random>
 
 #include "kernels/cpu_features.h"
-#include "kernels/x86/gemm_micro.h"
+#include "kernels/gemm/gemm_micro.h"
 #include "op_test_util.h"
 
 namespace edgewm {

@@ -12,7 +12,7 @@
 #include "edgewm/thread_pool.h"
 #include "edgewm/shape.h"
 #include "ir/op_registry.h"
-#include "kernels/x86/gemm_micro.h"
+#include "kernels/gemm/gemm_micro.h"
 
 namespace edgewm {
 

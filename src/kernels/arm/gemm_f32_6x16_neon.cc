@@ -2,12 +2,13 @@
 // Conv / Gemm / MatMul, 6 rows x 16 columns in 24 accumulators.
 #include <arm_neon.h>
 
-#include "kernels/x86/gemm_micro.h"
+#include "kernels/gemm/gemm_micro.h"
 
 namespace edgewm {
 
-void gemm_micro_f32_neon(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p, int64_t ldp,
+void gemm_f32_6x16__neon(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p, int64_t ldp,
                          float* c, int64_t ldc, int nr, float alpha) {
+  EDGEWM_KERNEL_CONTRACT("gemm_f32_6x16__neon", kc >= 0 && mr >= 1 && mr <= 6 && nr >= 1 && nr <= 16);
   float32x4_t acc[6][4];
   for (int r = 0; r < 6; ++r)
     for (int j = 0; j < 4; ++j) acc[r][j] = vdupq_n_f32(0.f);
@@ -39,7 +40,7 @@ void gemm_micro_f32_neon(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs,
   }
 }
 
-void gemv_f32_neon(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs, int64_t b_cs,
+void gemv_f32__neon(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs, int64_t b_cs,
                    float alpha, float* y) {
   if (b_cs == 1) {  // rows of B contiguous: y[j..j+4) += x[q] * B[q, j..j+4)
     int64_t j = 0;

@@ -1,9 +1,9 @@
 // Compiled with -mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma (CMakeLists.txt): reached only
-// through gemm_micro_f32() after cpu_isa() said so. Nothing here may be an inline function
+// through gemm_micro_f32() (its ISA table) after cpu_isa() said so. Nothing here may be an inline function
 // shared with other files (the linker could pick this ISA's copy for them).
 #include <immintrin.h>
 
-#include "kernels/x86/gemm_micro.h"
+#include "kernels/gemm/gemm_micro.h"
 
 namespace edgewm {
 
@@ -66,12 +66,13 @@ constexpr const MicroFn* kByRows[7] = {kByWidth<1>, kByWidth<2>, kByWidth<3>, kB
 
 }  // namespace
 
-void gemm_micro_f32_avx512(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p,
+void gemm_f32_7x64__avx512(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p,
                            int64_t ldp, float* c, int64_t ldc, int nr, float alpha) {
+  EDGEWM_KERNEL_CONTRACT("gemm_f32_7x64__avx512", kc >= 0 && mr >= 1 && mr <= 7 && nr >= 1 && nr <= 64);
   kByRows[mr - 1][(nr - 1) / 16](kc, a, a_rs, a_cs, p, ldp, c, ldc, nr, alpha);
 }
 
-void gemv_f32_avx512(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs, int64_t b_cs,
+void gemv_f32__avx512(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs, int64_t b_cs,
                      float alpha, float* y) {
   if (b_cs == 1) {  // rows of B are contiguous: y[j..j+16) += x[k] * B[k, j..j+16)
     int64_t j = 0;

@@ -1,8 +1,8 @@
-// Compiled with -mavx2 -mfma (CMakeLists.txt): reached only through gemm_micro_f32() after
+// Compiled with -mavx2 -mfma (CMakeLists.txt): reached only through gemm_micro_f32() (its ISA table) after
 // cpu_isa() said so. Nothing here may be an inline function shared with other files.
 #include <immintrin.h>
 
-#include "kernels/x86/gemm_micro.h"
+#include "kernels/gemm/gemm_micro.h"
 
 namespace edgewm {
 
@@ -15,8 +15,9 @@ __m256i lane_mask(int n) {
 }  // namespace
 
 // 6 rows x 16 columns: 12 ymm accumulators, 2 panel loads and 6 broadcasts per 12 FMAs.
-void gemm_micro_f32_avx2(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p, int64_t ldp,
+void gemm_f32_6x16__avx2(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p, int64_t ldp,
                          float* c, int64_t ldc, int nr, float alpha) {
+  EDGEWM_KERNEL_CONTRACT("gemm_f32_6x16__avx2", kc >= 0 && mr >= 1 && mr <= 6 && nr >= 1 && nr <= 16);
   const float* a0 = a;
   const float* a1 = a + (mr > 1 ? 1 : mr - 1) * a_rs;
   const float* a2 = a + (mr > 2 ? 2 : mr - 1) * a_rs;
@@ -63,7 +64,7 @@ void gemm_micro_f32_avx2(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs,
   }
 }
 
-void gemv_f32_avx2(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs, int64_t b_cs,
+void gemv_f32__avx2(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs, int64_t b_cs,
                    float alpha, float* y) {
   if (b_cs == 1) {  // rows of B are contiguous: y[j..j+8) += x[k] * B[k, j..j+8)
     int64_t j = 0;
