@@ -126,8 +126,6 @@ REF_MAY_USE = {"kernels/register_ops.h"}
 KNOWN_REF_EXCEPTIONS = {
     ("src/kernels/ref/nn.h", "kernels/gemm/gemm_micro.h"),
     ("src/kernels/ref/nn_upsample_conv.cc", "kernels/conv/im2col.h"),
-    ("src/kernels/ref/nn_pool.cc", "kernels/pool2d.h"),
-    ("src/kernels/ref/reduce_softmax.cc", "kernels/row_kernels.h"),
 }
 
 if __name__ == "__main__":

@@ -131,4 +131,9 @@ size_t pool2d_scratch(const Node& n, const Graph& g) {
 void max_pool2d_f32(const KernelContext& ctx) { pool2d(ctx, true); }
 void average_pool2d_f32(const KernelContext& ctx) { pool2d(ctx, false); }
 
+void register_pool2d(OpRegistry& r) {
+  r.add_kernel("MaxPool", KernelDef{"pool2d", max_pool2d_f32, pool2d_supports, 5, pool2d_scratch});
+  r.add_kernel("AveragePool", KernelDef{"pool2d", average_pool2d_f32, pool2d_supports, 5, pool2d_scratch});
+}
+
 }  // namespace edgewm

@@ -11,6 +11,8 @@ namespace edgewm {
 bool pool2d_supports(const Node& n, const Graph& g);  // f32, 2-D, no Indices; not EDGEWM_ISA=scalar
 size_t pool2d_scratch(const Node& n, const Graph& g);
 void max_pool2d_f32(const KernelContext& ctx);
+// Registers both as "pool2d" beside the reference MaxPool / AveragePool.
+void register_pool2d(OpRegistry& r);
 void average_pool2d_f32(const KernelContext& ctx);
 
 }  // namespace edgewm

@@ -2,6 +2,7 @@
 
 #include "ir/op_registry.h"
 #include "kernels/conv/conv_im2col.h"
+#include "kernels/pool2d.h"
 
 namespace edgewm {
 
@@ -12,6 +13,7 @@ void register_all_ops(OpRegistry& r) {
   register_reduce_ops(r);
   register_nn_ops(r);
   register_portable_conv(r);
+  register_pool2d(r);
 #if defined(__x86_64__)
   register_x86_ops(r);
 #elif defined(__aarch64__)

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "ir/op_registry.h"
+#include "kernels/ref/softmax_row.h"
 #include "kernels/cpu_features.h"
 
 namespace edgewm {
@@ -25,8 +26,6 @@ struct RowKernelsF32 {
   void (*softmax)(const float* x, float* y, int64_t n);
 };
 
-// The reference Softmax kernel's row (defined in kernels/ref/reduce_softmax.cc).
-void softmax_row_f32_scalar(const float* x, float* y, int64_t n);
 
 // Null for an ISA this build or CPU lacks.
 const RowKernelsF32* row_kernels_f32(Isa isa);

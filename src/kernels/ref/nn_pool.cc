@@ -3,7 +3,6 @@
 #include <cmath>
 #include <limits>
 
-#include "kernels/pool2d.h"
 #include "kernels/ref/dispatch.h"
 #include "kernels/ref/nn.h"
 
@@ -242,12 +241,9 @@ void global_lp_pool_kernel(const KernelContext& ctx) {
 }  // namespace
 
 void register_pool_ops(OpRegistry& r) {
-  // 2-D f32 pools: a padded-plane kernel (kernels/pool2d.h) unless EDGEWM_ISA=scalar.
-  r.add({"MaxPool", "", infer_max_pool,
-         {KernelDef{"ref", max_pool_kernel}, KernelDef{"pool2d", max_pool2d_f32, pool2d_supports, 5, pool2d_scratch}}});
-  r.add({"AveragePool", "", infer_average_pool,
-         {KernelDef{"ref", average_pool_kernel},
-          KernelDef{"pool2d", average_pool2d_f32, pool2d_supports, 5, pool2d_scratch}}});
+  // (2-D f32 pools also have a padded-plane kernel: kernels/pool2d.h registers it.)
+  r.add({"MaxPool", "", infer_max_pool, {KernelDef{"ref", max_pool_kernel}}});
+  r.add({"AveragePool", "", infer_average_pool, {KernelDef{"ref", average_pool_kernel}}});
   r.add({"LpPool", "", infer_lp_pool, {KernelDef{"ref", lp_pool_kernel}}});
   r.add({"GlobalMaxPool", "", infer_global_pool, {KernelDef{"ref", global_max_pool_kernel}}});
   r.add({"GlobalAveragePool", "", infer_global_pool, {KernelDef{"ref", global_average_pool_kernel}}});

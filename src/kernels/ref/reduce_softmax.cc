@@ -8,7 +8,7 @@
 
 #include "kernels/ref/dispatch.h"
 #include "kernels/ref/reduce.h"
-#include "kernels/row_kernels.h"
+#include "kernels/ref/softmax_row.h"
 
 namespace edgewm {
 
@@ -240,7 +240,7 @@ void lp_norm_kernel(const KernelContext& c) {
 
 }  // namespace
 
-// Declared in kernels/row_kernels.h: the vector softmax rows fall back to this one.
+// Declared in kernels/ref/softmax_row.h: the vector softmax rows fall back to this one.
 void softmax_row_f32_scalar(const float* x, float* y, int64_t n) { softmax_row(Mode::kSoftmax, x, y, n); }
 
 void register_softmax_ops(OpRegistry& r) {
