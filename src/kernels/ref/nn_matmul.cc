@@ -1,5 +1,7 @@
 // Gemm (transA/transB, alpha, beta, broadcast C) and MatMul (numpy semantics: 1-D promotion,
-// broadcast batch dims), both on the blocked GEMM of nn.h.
+// broadcast batch dims). The reference kernels ("ref") are plain triple loops, the oracle;
+// "portable" runs the blocked GEMM of nn.h on any CPU (and under each ISA's micro-kernel, via
+// gemm_f32_with / matmul_f32_with).
 #include "kernels/ref/dispatch.h"
 #include "kernels/ref/nn.h"
 
@@ -202,9 +204,75 @@ void matmul_kernel(const KernelContext& ctx) {
 
 void matmul_f32_with(const KernelContext& ctx, const GemmMicroF32* micro) { matmul_t<float>(ctx, micro); }
 
+namespace {
+
+// The oracles: one dot product per output, in the input's type.
+template <class T> void gemm_naive(const KernelContext& ctx) {
+  const TensorView& av = ctx.in(0);
+  const TensorView& bv = ctx.in(1);
+  const bool ta = ctx.attrs().get_int("transA", 0) != 0, tb = ctx.attrs().get_int("transB", 0) != 0;
+  const T alpha = static_cast<T>(ctx.attrs().get_float("alpha", 1.f));
+  const T beta = static_cast<T>(ctx.attrs().get_float("beta", 1.f));
+  const int64_t M = ta ? av.shape[1] : av.shape[0], K = ta ? av.shape[0] : av.shape[1];
+  const int64_t N = tb ? bv.shape[0] : bv.shape[1];
+  const T* A = av.as<T>();
+  const T* B = bv.as<T>();
+  T* Y = ctx.out(0).as<T>();
+  const T* C = ctx.has_in(2) ? ctx.in(2).as<T>() : nullptr;
+  const Shape cs = ctx.has_in(2) ? ctx.in(2).shape : Shape{};
+  // C broadcasts from [], [N], [1|M, 1|N].
+  const int64_t c_rows = cs.rank() == 2 ? cs[0] : 1, c_cols = cs.rank() >= 1 ? cs[cs.rank() - 1] : 1;
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) {
+      T acc = T(0);
+      for (int64_t k = 0; k < K; ++k) acc += A[ta ? k * M + i : i * K + k] * B[tb ? j * K + k : k * N + j];
+      T y = alpha * acc;
+      if (C) y += beta * C[(c_rows == 1 ? 0 : i) * c_cols + (c_cols == 1 ? 0 : j)];
+      Y[i * N + j] = y;
+    }
+}
+
+template <class T> void matmul_naive(const KernelContext& ctx) {
+  MatMulGeom g;
+  g.init(ctx.in(0).shape, ctx.in(1).shape);
+  const T* A = ctx.in(0).as<T>();
+  const T* B = ctx.in(1).as<T>();
+  T* Y = ctx.out(0).as<T>();
+  for (int64_t b = 0; b < g.batches; ++b) {
+    int64_t ao, bo;
+    g.offsets(b, ao, bo);
+    for (int64_t i = 0; i < g.M; ++i)
+      for (int64_t j = 0; j < g.N; ++j) {
+        T acc = T(0);
+        for (int64_t k = 0; k < g.K; ++k) acc += A[ao + i * g.K + k] * B[bo + k * g.N + j];
+        Y[(b * g.M + i) * g.N + j] = acc;
+      }
+  }
+}
+
+void gemm_ref(const KernelContext& ctx) {
+  ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { gemm_naive<decltype(t)>(ctx); });
+}
+
+void matmul_ref(const KernelContext& ctx) {
+  ref::dispatch_numeric(ctx.in(0).dtype, [&](auto t) {
+    using T = decltype(t);
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, int32_t> ||
+                  std::is_same_v<T, int64_t> || std::is_same_v<T, uint32_t> || std::is_same_v<T, uint64_t>) {
+      matmul_naive<T>(ctx);
+    } else {
+      throw Error(ErrorKind::kInternal, "MatMul: unexpected dtype");
+    }
+  });
+}
+
+}  // namespace
+
 void register_matmul_ops(OpRegistry& r) {
-  r.add({"Gemm", "", infer_gemm, {KernelDef{"ref", gemm_kernel, nullptr, 0, gemm_scratch}}});
-  r.add({"MatMul", "", infer_matmul, {KernelDef{"ref", matmul_kernel, nullptr, 0, matmul_scratch}}});
+  r.add({"Gemm", "", infer_gemm,
+         {KernelDef{"ref", gemm_ref}, KernelDef{"portable", gemm_kernel, nullptr, 1, gemm_scratch}}});
+  r.add({"MatMul", "", infer_matmul,
+         {KernelDef{"ref", matmul_ref}, KernelDef{"portable", matmul_kernel, nullptr, 1, matmul_scratch}}});
 }
 
 }  // namespace edgewm
