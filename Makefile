@@ -3,6 +3,14 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# ccache (installed by scripts/deps.sh) keyed on paths relative to this checkout, so a fresh clone
+# elsewhere (CI) reuses what an earlier build compiled.
+CCACHE := $(shell command -v ccache 2>/dev/null)
+ifneq ($(CCACHE),)
+LAUNCHER := -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+endif
 
 .PHONY: all deps build test test-arm unit conformance demo sanitize clean
 
@@ -12,7 +20,7 @@ deps:
 	@scripts/deps.sh
 
 $(BUILD)/CMakeCache.txt: | deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(LAUNCHER) $(CMAKE_FLAGS)
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -28,7 +36,7 @@ test: build
 # It is the runtime-only configuration with shared libraries; its tool runs the shipped world
 # model, compiled here by the host build.
 test-arm: build
-	cmake -S cross -B $(BUILD)-aarch64 -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cross/aarch64-linux-gnu.cmake
+	cmake -S cross -B $(BUILD)-aarch64 -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cross/aarch64-linux-gnu.cmake $(LAUNCHER)
 	cmake --build $(BUILD)-aarch64 -j $(JOBS)
 	$(BUILD)/edgewm compile models/drone_world/model.onnx -o $(BUILD)-aarch64/drone_world.ewm
 	cd $(BUILD)-aarch64 && ctest --output-on-failure
@@ -46,7 +54,7 @@ demo: build
 # Every unit test (parser, kernels, samplers, simulators, media) and the conformance suite
 # under AddressSanitizer + UBSan.
 sanitize: deps
-	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEWM_SANITIZE=ON
+	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEWM_SANITIZE=ON $(LAUNCHER)
 	cmake --build $(BUILD)-asan -j $(JOBS) --target edgewm_tests edgewm
 	$(BUILD)-asan/tests/edgewm_tests
 	$(BUILD)-asan/edgewm onnx-test -q -j $(JOBS) /usr/share/libonnx-testdata/data tests/models

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  cmake make g++                              # toolchain
+  cmake make g++ ccache                       # toolchain (ccache: rebuilds of CI clones are fast)
   libprotobuf-dev protobuf-compiler libonnx-dev  # compiler side: ONNX import
   libonnx-testdata                             # ONNX conformance cases for `make test`
   libgtest-dev libgmock-dev libbenchmark-dev   # tests and micro-benchmarks
