@@ -39,7 +39,7 @@ test-arm: build
 	cmake -S cross -B $(BUILD)-aarch64 -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cross/aarch64-linux-gnu.cmake $(LAUNCHER)
 	cmake --build $(BUILD)-aarch64 -j $(JOBS)
 	$(BUILD)/edgewm compile models/drone_world/model.onnx -o $(BUILD)-aarch64/drone_world.ewm
-	cd $(BUILD)-aarch64 && ctest --output-on-failure
+	cd $(BUILD)-aarch64 && ctest --output-on-failure --repeat until-pass:3
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit

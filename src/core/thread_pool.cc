@@ -171,7 +171,9 @@ void ThreadPool::run_chunks(int64_t n, int64_t grain, ChunkFn fn, void* ctx) {
     const int64_t own = now_ns() - start;
     if (!spin_until(finished)) {
       std::unique_lock<std::mutex> lock(sleep_mu_);
-      caller_sleeping_.store(true);
+      // An exchange, not a store: the read of completed_ below must not pass it (a plain
+      // store-then-load may reorder: qemu-user lost this wake-up ~1 run in 4 with a store).
+      caller_sleeping_.exchange(true);
       done_.wait(lock, [&] { return completed_.load() >= count; });
       caller_sleeping_.store(false);
     }
