@@ -85,6 +85,9 @@ ThreadPool::ThreadPool(int threads) {
   workers_.reserve(static_cast<size_t>(threads - 1));
   try {
     for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+    // Every worker running before the pool is used (or destroyed): a thread told to stop while
+    // it was still starting up hung qemu-user's clone/join about one run in three.
+    while (started_.load() < static_cast<int>(workers_.size())) std::this_thread::yield();
   } catch (const std::system_error& e) {
     // Out of threads (a process or memory limit): stop the ones that started, then report.
     const size_t started = workers_.size();
@@ -204,6 +207,7 @@ uint64_t ThreadPool::stalls() const {
 }
 
 void ThreadPool::worker_loop() {
+  started_.fetch_add(1);
   uint32_t seen = 0;
   for (;;) {
     if (!spin_until([&] { return epoch_.load(std::memory_order_acquire) != seen; })) {

@@ -1,6 +1,7 @@
 #include "op_test_util.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "edgewm/thread_pool.h"
@@ -12,6 +13,13 @@
 namespace edgewm::testing {
 
 namespace {
+
+// Threads of the pool each single-op run gets: 2, or EDGEWM_TEST_THREADS (the qemu runs use 1:
+// see cross/CMakeLists.txt).
+int test_threads() {
+  const char* v = std::getenv("EDGEWM_TEST_THREADS");
+  return v && *v ? std::max(1, std::atoi(v)) : 2;
+}
 
 // One node on constant inputs, shapes inferred.
 void build_single_node(const std::string& op_type, const std::vector<Tensor>& inputs,
@@ -57,7 +65,7 @@ std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>
     for (ValueId v : n.outputs) outs.push_back(Tensor::copy_of(g.value(v).constant));
     return outs;
   }
-  ThreadPool pool(2);
+  ThreadPool pool(test_threads());
   return evaluate_node(g, n, pool);
 }
 
@@ -82,7 +90,7 @@ std::vector<Tensor> run_op_kernel(const std::string& kernel, const std::string& 
   build_single_node(op_type, inputs, attrs, 1, opset, g, n);
   for (const KernelDef& k : builtin_ops().find(n.op_type, n.domain)->kernels)
     if (k.name == kernel && (!k.supports || k.supports(n, g))) {
-      ThreadPool pool(2);
+      ThreadPool pool(test_threads());
       return evaluate_node_with(g, n, pool, k);
     }
   throw Error(ErrorKind::kInternal, "no kernel '" + kernel + "' of " + op_type + " supports this node");
