@@ -96,7 +96,6 @@ class ThreadPool {
   std::atomic<int> sleeping_workers_{0};
   std::atomic<bool> caller_sleeping_{false};
   std::atomic<bool> stop_{false};
-  std::atomic<int> started_{0};  // workers that have entered worker_loop
   std::atomic<bool> failed_{false};
   std::mutex error_mu_;
   std::exception_ptr error_;

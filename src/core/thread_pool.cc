@@ -85,9 +85,6 @@ ThreadPool::ThreadPool(int threads) {
   workers_.reserve(static_cast<size_t>(threads - 1));
   try {
     for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
-    // Every worker running before the pool is used (or destroyed): a thread told to stop while
-    // it was still starting up hung qemu-user's clone/join about one run in three.
-    while (started_.load() < static_cast<int>(workers_.size())) std::this_thread::yield();
   } catch (const std::system_error& e) {
     // Out of threads (a process or memory limit): stop the ones that started, then report.
     const size_t started = workers_.size();
@@ -174,8 +171,8 @@ void ThreadPool::run_chunks(int64_t n, int64_t grain, ChunkFn fn, void* ctx) {
     const int64_t own = now_ns() - start;
     if (!spin_until(finished)) {
       std::unique_lock<std::mutex> lock(sleep_mu_);
-      // An exchange, not a store: the read of completed_ below must not pass it (a plain
-      // store-then-load may reorder: qemu-user lost this wake-up ~1 run in 4 with a store).
+      // An exchange, not a store: the read of completed_ below must not pass it, whatever an
+      // emulator or compiler makes of a seq_cst store followed by a load.
       caller_sleeping_.exchange(true);
       done_.wait(lock, [&] { return completed_.load() >= count; });
       caller_sleeping_.store(false);
@@ -207,7 +204,6 @@ uint64_t ThreadPool::stalls() const {
 }
 
 void ThreadPool::worker_loop() {
-  started_.fetch_add(1);
   uint32_t seen = 0;
   for (;;) {
     if (!spin_until([&] { return epoch_.load(std::memory_order_acquire) != seen; })) {

@@ -146,6 +146,19 @@ struct MatMulGeom {
   }
 };
 
+// f(T{}) for the dtypes infer_matmul admits.
+template <class F> void dispatch_matmul_types(DType dtype, F&& f) {
+  ref::dispatch_numeric(dtype, [&](auto t) {
+    using T = decltype(t);
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, int32_t> ||
+                  std::is_same_v<T, int64_t> || std::is_same_v<T, uint32_t> || std::is_same_v<T, uint64_t>) {
+      f(t);
+    } else {
+      throw Error(ErrorKind::kInternal, "MatMul: unexpected dtype");
+    }
+  });
+}
+
 void infer_matmul(InferContext& ctx) {
   ctx.expect_dtype(0, {DType::kF32, DType::kF64, DType::kI32, DType::kI64, DType::kU32, DType::kU64});
   if (ctx.dtype(1) != ctx.dtype(0)) ctx.fail("B dtype differs from A's");
@@ -189,15 +202,7 @@ template <class T> void matmul_t(const KernelContext& ctx, const GemmMicroF32* m
 }
 
 void matmul_kernel(const KernelContext& ctx) {
-  ref::dispatch_numeric(ctx.in(0).dtype, [&](auto t) {
-    using T = decltype(t);
-    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, int32_t> ||
-                  std::is_same_v<T, int64_t> || std::is_same_v<T, uint32_t> || std::is_same_v<T, uint64_t>) {
-      matmul_t<T>(ctx);
-    } else {
-      throw Error(ErrorKind::kInternal, "MatMul: unexpected dtype");
-    }
-  });
+  dispatch_matmul_types(ctx.in(0).dtype, [&](auto t) { matmul_t<decltype(t)>(ctx); });
 }
 
 }  // namespace
@@ -255,15 +260,7 @@ void gemm_ref(const KernelContext& ctx) {
 }
 
 void matmul_ref(const KernelContext& ctx) {
-  ref::dispatch_numeric(ctx.in(0).dtype, [&](auto t) {
-    using T = decltype(t);
-    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, int32_t> ||
-                  std::is_same_v<T, int64_t> || std::is_same_v<T, uint32_t> || std::is_same_v<T, uint64_t>) {
-      matmul_naive<T>(ctx);
-    } else {
-      throw Error(ErrorKind::kInternal, "MatMul: unexpected dtype");
-    }
-  });
+  dispatch_matmul_types(ctx.in(0).dtype, [&](auto t) { matmul_naive<decltype(t)>(ctx); });
 }
 
 }  // namespace
