@@ -71,7 +71,6 @@ def layer_of_file(root, path):
 def main():
     root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
     bad = []
-    seen_exceptions = set()
     files = 0
     for top in ("src", "include", "tools"):
         for dirpath, _, names in os.walk(os.path.join(root, top)):
@@ -104,14 +103,10 @@ def main():
                     with open(path, encoding="utf-8") as f:
                         for lineno, line in enumerate(f, 1):
                             m = INCLUDE.match(line)
-                            if m and (rel, m.group(1)) in KNOWN_REF_EXCEPTIONS:
-                                seen_exceptions.add((rel, m.group(1)))
-                            elif m and m.group(1).startswith("kernels/") and not m.group(1).startswith("kernels/ref/") \
+                            if m and m.group(1).startswith("kernels/") and not m.group(1).startswith("kernels/ref/") \
                                     and m.group(1) not in REF_MAY_USE:
                                 bad.append(f"{rel}:{lineno}: a reference kernel may not include {m.group(1)} "
                                            "(kernels/ref/ is the naive oracle: no fast drivers, no CPU detection)")
-    for rel, inc in sorted(KNOWN_REF_EXCEPTIONS - seen_exceptions):
-        bad.append(f"{rel}: no longer includes {inc}: remove it from KNOWN_REF_EXCEPTIONS")
     for b in bad:
         print(b)
     print(f"check_layers: {files} files, {len(bad)} forbidden include(s)")
@@ -120,13 +115,6 @@ def main():
 
 # What kernels/ref/ may include outside itself: the registration interface only.
 REF_MAY_USE = {"kernels/register_ops.h"}
-# Reference kernels that still reach fast code, until the kernels-layout work of "Foundations for
-# the next layers" moves the blocked GEMM out of kernels/ref/ and gives these ops naive
-# references. Nothing may be added here; each entry is removed as it is fixed.
-KNOWN_REF_EXCEPTIONS = {
-    ("src/kernels/ref/nn.h", "kernels/gemm/gemm_micro.h"),
-    ("src/kernels/ref/nn_upsample_conv.cc", "kernels/conv/im2col.h"),
-}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -43,15 +43,12 @@ Isa cpu_isa() {
   return isa;
 }
 
-#if defined(__aarch64__)
-const GemmMicroF32* gemm_micro_f32(Isa isa) {
-  static const GemmMicroF32 neon{"gemm_f32_6x16__neon", "neon", 6, 16, gemm_f32_6x16__neon, gemv_f32__neon};
-  return isa == Isa::kNeon ? &neon : nullptr;
+bool isa_enabled(Isa isa) {
+  const Isa have = cpu_isa();
+  if (isa == Isa::kScalar) return true;
+  if (isa == Isa::kNeon) return have == Isa::kNeon;
+  return have != Isa::kNeon && static_cast<int>(have) >= static_cast<int>(isa);  // x86 levels are ordered
 }
-#elif !defined(__x86_64__)
-// No vector kernels in this build: nothing to dispatch to.
-const GemmMicroF32* gemm_micro_f32(Isa) { return nullptr; }
-#endif
 
 const char* isa_name(Isa isa) {
   switch (isa) {

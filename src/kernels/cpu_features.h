@@ -11,6 +11,7 @@ enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kNeon = 3 };
 
 Isa cpu_isa();                 // detected, capped by EDGEWM_ISA
 Isa detected_isa();            // what the CPU has, ignoring EDGEWM_ISA
+bool isa_enabled(Isa isa);     // cpu_isa() runs code of `isa` (AVX-512 implies AVX2)
 const char* isa_name(Isa isa);
 
 }  // namespace edgewm

@@ -2,7 +2,10 @@
 
 #include "ir/op_registry.h"
 #include "kernels/conv/conv_im2col.h"
-#include "kernels/pool2d.h"
+#include "kernels/conv/conv_transpose_col2im.h"
+#include "kernels/conv/upsample_conv_gemm.h"
+#include "kernels/gemm/gemm_ops.h"
+#include "kernels/pool/pool2d.h"
 
 namespace edgewm {
 
@@ -12,13 +15,14 @@ void register_all_ops(OpRegistry& r) {
   register_movement_ops(r);
   register_reduce_ops(r);
   register_nn_ops(r);
+  // Portable fast kernels (the plain C++ drivers, any CPU), then every ISA's.
   register_portable_conv(r);
+  register_portable_conv_transpose(r);
+  register_portable_upsample_conv(r);
+  register_blocked_matmul(r);
+  register_blocked_einsum(r);
   register_pool2d(r);
-#if defined(__x86_64__)
-  register_x86_ops(r);
-#elif defined(__aarch64__)
-  register_arm_ops(r);
-#endif
+  register_isa_kernels(r);
 }
 
 const OpRegistry& builtin_ops() {

@@ -15,7 +15,6 @@ void register_movement_ops(OpRegistry& r);  // movement*.cc: Shape, views, Trans
 void register_reduce_ops(OpRegistry& r);    // reduce*.cc: Reduce*, ArgMax/ArgMin, TopK, Softmax/LogSoftmax/Hardmax, LpNormalization, CumSum
 void register_nn_ops(OpRegistry& r);        // nn*.cc: Conv, ConvTranspose, pools, norms, Gemm, MatMul, Einsum, Resize
 
-// Fast kernels beside the reference ones (kernels/x86/, kernels/arm/), chosen per node at run time.
-void register_x86_ops(OpRegistry& r);
-void register_arm_ops(OpRegistry& r);
+// The fast kernels of every ISA table of this build (kernels/isa_kernels.cc), chosen per node.
+void register_isa_kernels(OpRegistry& r);
 }  // namespace edgewm

@@ -10,7 +10,7 @@
 #include <random>
 
 #include "kernels/cpu_features.h"
-#include "kernels/gemm/gemm_micro.h"
+#include "kernels/isa_table.h"
 #include "op_test_util.h"
 
 namespace edgewm {
@@ -39,13 +39,13 @@ Tensor random_tensor(const Shape& s, std::mt19937& rng) {
 TEST(GemmMicro, EveryIsaMatchesADoubleSum) {
   std::mt19937 rng(1);
   int tested = 0;
-  for (Isa isa : {Isa::kAvx2, Isa::kAvx512, Isa::kNeon}) {
+  for (Isa isa : kBuildIsas) {
     const bool have = isa == Isa::kNeon ? detected_isa() == Isa::kNeon
                                         : detected_isa() != Isa::kNeon &&
                                               static_cast<int>(detected_isa()) >= static_cast<int>(isa);
     if (!have) continue;
-    const GemmMicroF32* micro = gemm_micro_f32(isa);
-    ASSERT_NE(micro, nullptr);
+    ASSERT_NE(isa_table(isa), nullptr);
+    const GemmMicroF32* micro = &isa_table(isa)->gemm;
     ++tested;
     for (int trial = 0; trial < 300; ++trial) {
       const int64_t kc = std::uniform_int_distribution<int64_t>(1, 70)(rng);

@@ -2,7 +2,7 @@
 // the even lanes of vld2q (a de-interleaving load), other strides load lane by lane.
 #include <arm_neon.h>
 
-#include "kernels/depthwise_plane.h"
+#include "kernels/conv/depthwise_plane.h"
 
 namespace edgewm {
 

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "kernels/row_kernels.h"
+#include "kernels/rows/row_kernels.h"
 
 namespace edgewm {
 

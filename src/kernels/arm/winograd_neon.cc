@@ -1,14 +1,16 @@
 // Winograd transforms for ARM64: the portable loops, vectorised by the compiler for NEON
-// (AArch64's baseline), and the dispatcher the ARM kernels ask.
-#include "kernels/winograd_transforms_portable.h"
+// (AArch64's baseline).
+#include "kernels/conv/winograd_transforms_portable.h"
 
 namespace edgewm {
 
-const WinogradTransforms* winograd_transforms_neon() {
-  static const WinogradTransforms t{winograd_detail::input_rows, winograd_detail::output_rows};
-  return &t;
+void winograd_f23_input_rows__neon(const float* xc, const WinogradShape& s, int64_t ty0, int64_t ty1, float* v,
+                                    int64_t plane, int64_t ld) {
+  winograd_detail::input_rows(xc, s, ty0, ty1, v, plane, ld);
 }
-
-const WinogradTransforms* winograd_transforms(Isa isa) { return isa == Isa::kNeon ? winograd_transforms_neon() : nullptr; }
+void winograd_f23_output_rows__neon(const float* m, float bias, const WinogradShape& s, int64_t ty0, int64_t ty1,
+                                     float* y, const float* z, int64_t plane) {
+  winograd_detail::output_rows(m, bias, s, ty0, ty1, y, z, plane);
+}
 
 }  // namespace edgewm

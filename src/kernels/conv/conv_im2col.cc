@@ -7,10 +7,10 @@
 #include <cstring>
 
 #include "kernels/conv/im2col.h"
-#include "kernels/cpu_features.h"
+#include "kernels/gemm/gemm_blocked.h"
+#include "kernels/isa_table.h"
 #include "kernels/ref/dispatch.h"
 #include "kernels/ref/grid_map.h"
-#include "kernels/row_kernels.h"
 
 namespace edgewm {
 
@@ -27,7 +27,7 @@ size_t conv_scratch(const Node& n, const Graph& g) {
 
 namespace {
 
-template <class T> void conv_t(const KernelContext& ctx, const GemmMicroF32* micro = nullptr) {
+template <class T> void conv_t(const KernelContext& ctx, const GemmMicroF32* micro, const RowKernelsF32* rows) {
   const TensorView& xv = ctx.in(0);
   const TensorView& wv = ctx.in(1);
   const TensorView& yv = ctx.out(0);
@@ -103,7 +103,7 @@ template <class T> void conv_t(const KernelContext& ctx, const GemmMicroF32* mic
     }
   };
   ConvActivation act;
-  if constexpr (std::is_same_v<T, float>) act = ConvActivation::of(ctx.attrs()).with_rows(row_kernels_f32(cpu_isa()));
+  if constexpr (std::is_same_v<T, float>) act = ConvActivation::of(ctx.attrs()).with_rows(rows);
   auto epilogue = [&](T* c, int64_t rows, int64_t ldc, int64_t nc) {
     if constexpr (std::is_same_v<T, float>) act.apply_rows(c, rows, ldc, nc);
   };
@@ -114,12 +114,12 @@ template <class T> void conv_t(const KernelContext& ctx, const GemmMicroF32* mic
 }
 
 void conv_portable(const KernelContext& ctx) {
-  ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { conv_t<decltype(t)>(ctx); });
+  ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { conv_t<decltype(t)>(ctx, nullptr, nullptr); });
 }
 
 }  // namespace
 
-void conv_f32_with(const KernelContext& ctx, const GemmMicroF32* micro) { conv_t<float>(ctx, micro); }
+void conv_f32_with(const KernelContext& ctx, const IsaTable& isa) { conv_t<float>(ctx, &isa.gemm, &isa.rows); }
 
 void register_portable_conv(OpRegistry& r) {
   for (const char* op : {"Conv", "edgewm.FusedConv", "edgewm.ConvAdd"}) {

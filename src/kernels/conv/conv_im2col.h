@@ -6,13 +6,14 @@
 
 namespace edgewm {
 
-struct GemmMicroF32;
+struct IsaTable;
 
-// f32 Conv / edgewm.FusedConv on an ISA's GEMM micro-kernel (the per-ISA tables register it).
-void conv_f32_with(const KernelContext& ctx, const GemmMicroF32* micro);
+// f32 Conv / edgewm.FusedConv on an ISA's GEMM micro-kernel and rows (kernels/isa_kernels.cc
+// registers it per ISA).
+void conv_f32_with(const KernelContext& ctx, const IsaTable& isa);
 // Scratch for the GEMM panels (the most the conv drivers ask for).
 size_t conv_scratch(const Node& n, const Graph& g);
-// "portable": the same driver on the plain C++ micro-kernel, f32 and f64, any CPU.
+// "portable": the same driver on the plain C++ tile and libm's exp, f32 and f64, any CPU.
 void register_portable_conv(OpRegistry& r);
 
 }  // namespace edgewm

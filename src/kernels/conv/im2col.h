@@ -1,12 +1,12 @@
 #pragma once
 // im2col for 2-D convolutions (Conv, edgewm.UpsampleConv): the GEMM's B panel straight from
-// the image. Private to the reference NN kernels (same compile flags everywhere it is used).
+// the image, for the conv drivers (kernels/conv/).
 #include <algorithm>
 #include <cstdint>
 
 #include "kernels/ref/nn.h"
 
-namespace edgewm::ref::nn {
+namespace edgewm {
 
 #if defined(__GNUC__) && !defined(__clang__)
 // The copies are 8..64 values: GCC would turn the loops into memmove/memset calls that cost more.
@@ -20,7 +20,7 @@ namespace edgewm::ref::nn {
 // no per-run edge tests (those cost more than the copies on 8x8 images). Returns false, leaving
 // the generic path, when the padded rows do not fit the stack buffer (very wide images).
 template <class T>
-EDGEWM_INLINE_COPIES inline bool pack_im2col_2d(const Window& win, const T* xb, int64_t k0, int64_t kc, int64_t j0,
+EDGEWM_INLINE_COPIES inline bool pack_im2col_2d(const ref::nn::Window& win, const T* xb, int64_t k0, int64_t kc, int64_t j0,
                                                 int64_t nc, T* dst, int64_t ldp) {
   constexpr int64_t kCap = 32768 / sizeof(T);  // 32 KiB on the stack
   const int64_t OW = win.out[1], IH = win.in[0], IW = win.in[1], KH = win.kernel[0], KW = win.kernel[1];
@@ -76,4 +76,4 @@ EDGEWM_INLINE_COPIES inline bool pack_im2col_2d(const Window& win, const T* xb, 
   return true;
 }
 
-}  // namespace edgewm::ref::nn
+}  // namespace edgewm

@@ -4,11 +4,10 @@
 // A addressed through row/column strides; P a packed panel with row stride ldp whose columns
 // past the block are zero. Each instance is named by its contract, gemm_f32_<MR>x<NR>__<isa>,
 // lives in its own file compiled for that ISA only (x86/gemm_f32_7x64_avx512.cc...), and is
-// reached through its ISA's table (gemm_micro_f32) after cpu_isa() said so. The integer
+// reached through its ISA's table (kernels/isa_table.h) after isa_enabled() said so. The integer
 // contract is qgemm_micro.h.
 #include <cstdint>
 
-#include "kernels/cpu_features.h"
 
 namespace edgewm {
 
@@ -28,9 +27,6 @@ struct GemmMicroF32 {
   GemmMicroF32Fn fn;
   GemvF32Fn gemv;
 };
-
-// The kernel for `isa`, or nullptr (scalar, or an ISA this build has no kernels for).
-const GemmMicroF32* gemm_micro_f32(Isa isa);
 
 // Bounds every micro-kernel asserts on entry, in builds with EDGEWM_CHECK_CONTRACTS (the
 // sanitizer build): a call outside them is a driver bug, reported with the kernel's name.
@@ -54,7 +50,7 @@ void gemv_f32__avx512(int64_t k, int64_t n, const float* x, int64_t xs, const fl
                      float alpha, float* y);
 void gemm_f32_7x64__avx512(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, int mr, const float* p,
                            int64_t ldp, float* c, int64_t ldc, int nr, float alpha);
-// Any strides, plain loops (src/kernels/gemv_strided.cc, portable): what the vector GEMVs fall
+// Any strides, plain loops (src/kernels/gemm/gemv_strided.cc, portable): what the vector GEMVs fall
 // back to when neither B's rows nor its columns are contiguous.
 void gemv_f32_strided(int64_t k, int64_t n, const float* x, int64_t xs, const float* b, int64_t b_rs, int64_t b_cs,
                       float alpha, float* y);

@@ -1,6 +1,5 @@
-// Conv and ConvTranspose (N-d, groups, strides, dilations, pads, auto_pad), f32 and f64.
-// Conv's reference is direct loops (the oracle; the fast drivers are in kernels/conv/);
-// ConvTranspose is a GEMM into a column tile followed by col2im (scatter-add) per output channel.
+// Conv and ConvTranspose (N-d, groups, strides, dilations, pads, auto_pad), f32 and f64: the
+// references are direct loops (the oracle); the fast drivers are in kernels/conv/.
 #include <cmath>
 #include <limits>
 
@@ -226,17 +225,11 @@ void conv_kernel(const KernelContext& ctx) {
 }  // namespace
 
 
-namespace {
-
 // ---------------------------------------------------------------------------- ConvTranspose
 
-// ConvTranspose reuses the sliding-window geometry: `in` is the small input, `out` the large
-// output (pad_end is unused).
-using ConvTGeom = Window;
+namespace ref::nn {
 
-// ONNX ConvTranspose output size and leading pads. Returns "" or the problem (*unsupported:
-// a valid model whose semantics the ONNX documents disagree on).
-std::string convt_geometry(const Attributes& a, const Shape& x, const Shape& w, ConvTGeom& g, bool* unsupported) {
+std::string convt_geometry(const Attributes& a, const Shape& x, const Shape& w, Window& g, bool* unsupported) {
   *unsupported = false;
   const int nd = x.rank() - 2;
   g.nd = nd;
@@ -320,6 +313,10 @@ std::string convt_geometry(const Attributes& a, const Shape& x, const Shape& w, 
   return "";
 }
 
+}  // namespace ref::nn
+
+namespace {
+
 void infer_conv_transpose(InferContext& ctx) {
   ctx.expect_dtype(0, {DType::kF32, DType::kF64});
   if (ctx.dtype(1) != ctx.dtype(0)) ctx.fail("weights dtype differs from the input's");
@@ -334,7 +331,7 @@ void infer_conv_transpose(InferContext& ctx) {
              std::to_string(group) + ") expect " + std::to_string(w[0]));
   check_kernel_shape(ctx, w);
   check_bias(ctx, w[1] * group);
-  ConvTGeom g;
+  Window g;
   bool unsupported = false;
   std::string err = convt_geometry(ctx.attrs(), x, w, g, &unsupported);
   if (!err.empty()) {
@@ -346,90 +343,56 @@ void infer_conv_transpose(InferContext& ctx) {
   ctx.set_output(0, ctx.dtype(0), out);
 }
 
-// Columns (input positions) per tile: the column buffer is Mg*KS x tile.
-int64_t convt_tile(int64_t rows, int64_t in_size, size_t elem) {
-  const int64_t budget = int64_t{8} << 20;
-  int64_t t = budget / std::max<int64_t>(1, rows * static_cast<int64_t>(elem));
-  t = std::max<int64_t>(t, 16);
-  return std::max<int64_t>(1, std::min(t, in_size));
-}
-
-size_t convt_scratch(const Node& n, const Graph& g) {
-  const Value& x = g.value(n.inputs[0]);
-  const Value& w = g.value(n.inputs[1]);
-  const size_t elem = dtype_size(x.dtype);
-  const int64_t rows = w.shape[1] * Shape(w.shape.dims().subspan(2)).numel();
-  const int64_t in_size = Shape(x.shape.dims().subspan(2)).numel();
-  const int64_t tile = convt_tile(rows, in_size, elem);
-  const int64_t group = n.attrs.get_int("group", 1);
-  const int64_t K = x.shape[1] / std::max<int64_t>(group, 1);
-  const size_t gemm = x.dtype == DType::kF64 ? gemm_scratch_bytes<double>(tile, K) : gemm_scratch_bytes<float>(tile, K);
-  return static_cast<size_t>(rows * tile) * elem + 64 + gemm;
-}
-
-template <class T> void conv_transpose_t(const KernelContext& ctx) {
+// The oracle, gathered: each output sums over input channels and kernel taps the inputs that
+// land on it (o = i * stride - pad + k * dilation), in the input's type, plus the bias.
+template <class T> void conv_transpose_naive(const KernelContext& ctx) {
   const TensorView& xv = ctx.in(0);
   const TensorView& wv = ctx.in(1);
-  const TensorView& yv = ctx.out(0);
-  ConvTGeom geo;
+  Window geo;
   bool unsupported = false;
   convt_geometry(ctx.attrs(), xv.shape, wv.shape, geo, &unsupported);
+  const int nd = geo.nd;
   const int64_t N = xv.shape[0], C = xv.shape[1];
   const int64_t G = ctx.attrs().get_int("group", 1);
-  const int64_t Cg = C / G, Mg = wv.shape[1], M = Mg * G, KS = geo.kernel_size();
-  const int64_t rows = Mg * KS, IHW = geo.in_size(), OHW = geo.out_size();
+  const int64_t Cg = C / G, Mg = wv.shape[1], M = Mg * G;
+  const int64_t KS = geo.kernel_size(), IHW = geo.in_size(), OHW = geo.out_size();
   const T* X = xv.as<T>();
-  const T* W = wv.as<T>();
-  T* Y = yv.as<T>();
+  const T* W = wv.as<T>();  // [C, Mg, kernel...]
   const T* B = ctx.has_in(2) ? ctx.in(2).as<T>() : nullptr;
-  for (int64_t r = 0; r < N * M; ++r) std::fill(Y + r * OHW, Y + (r + 1) * OHW, B ? B[r % M] : T(0));
-  if (IHW == 0 || OHW == 0) return;
-  const int64_t tile = convt_tile(rows, IHW, sizeof(T));
-  T* col = reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(ctx.scratch) + 63) & ~uintptr_t(63));
-  uint8_t* gemm_scratch = reinterpret_cast<uint8_t*>(col + rows * tile);
-  const size_t gemm_bytes = ctx.scratch_bytes - static_cast<size_t>(gemm_scratch - static_cast<uint8_t*>(ctx.scratch));
-  GridMap map{geo.nd, geo.in, geo.out, geo.stride, geo.pad_begin, geo.dilation};
-  const int L = geo.nd - 1;
-  for (int64_t n = 0; n < N; ++n) {
-    for (int64_t g = 0; g < G; ++g) {
-      const T* xg = X + (n * C + g * Cg) * IHW;
-      const T* wg = W + g * Cg * rows;  // [Cg, Mg*KS]
-      T* yg = Y + (n * M + g * Mg) * OHW;
-      for (int64_t j0 = 0; j0 < IHW; j0 += tile) {
-        const int64_t nc = std::min(tile, IHW - j0);
-        std::fill(col, col + rows * nc, T(0));
-        // col[rows x nc] = Wg^T [rows x Cg] * Xg[Cg x nc]
-        StridedPacker<T> pack{xg + j0, 0, IHW, 1};
-        gemm_run<T>(
-            ctx.pool, gemm_scratch, gemm_bytes, 1, rows, nc, Cg, 1, rows, [&](int64_t) { return wg; }, nc,
-            [&](int64_t) { return col; }, T(1), pack);
-        // col2im: each output channel's rows add into its own plane.
-        auto scatter = [&](int64_t oc0, int64_t oc1) {
-          for (int64_t oc = oc0; oc < oc1; ++oc) {
-            T* yp = yg + oc * OHW;
-            for (int64_t kr = 0; kr < KS; ++kr) {
-              int64_t kidx[kMaxSpatial];
-              kernel_index(geo.kernel, geo.nd, kr, kidx);
-              const T* c = col + (oc * KS + kr) * nc;
-              const int64_t off = kidx[L] * geo.dilation[L] - geo.pad_begin[L];
-              const int64_t s_last = geo.stride[L];
-              map.runs(kidx, j0, nc, [&](int64_t rel, int64_t len, int64_t out_row, int64_t s0, int64_t lo, int64_t hi) {
-                if (out_row < 0) return;
-                T* dst = yp + out_row + off;
-                const T* src = c + rel - s0;
-                for (int64_t s = lo; s < hi; ++s) dst[s * s_last] += src[s];
-              });
-            }
+  T* Y = ctx.out(0).as<T>();
+  int64_t o[kMaxSpatial], k[kMaxSpatial];
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t m = 0; m < M; ++m) {
+      const int64_t g = m / Mg, mg = m % Mg;
+      for (int64_t p = 0; p < OHW; ++p) {
+        for (int64_t r = p, d = nd - 1; d >= 0; --d) {
+          o[d] = r % geo.out[d];
+          r /= geo.out[d];
+        }
+        T acc = B ? B[m] : T(0);
+        for (int64_t t = 0; t < KS; ++t) {
+          for (int64_t r = t, d = nd - 1; d >= 0; --d) {
+            k[d] = r % geo.kernel[d];
+            r /= geo.kernel[d];
           }
-        };
-        ctx.pool->parallel_for(Mg, 1, [&](int64_t b, int64_t e) { scatter(b, e); });
+          int64_t at = 0;
+          bool hit = true;
+          for (int d = 0; d < nd && hit; ++d) {
+            const int64_t q = o[d] + geo.pad_begin[d] - k[d] * geo.dilation[d];  // = i * stride
+            hit = q >= 0 && q % geo.stride[d] == 0 && q / geo.stride[d] < geo.in[d];
+            at = at * geo.in[d] + q / geo.stride[d];
+          }
+          if (!hit) continue;
+          for (int64_t c = 0; c < Cg; ++c)
+            acc += X[(n * C + g * Cg + c) * IHW + at] * W[((g * Cg + c) * Mg + mg) * KS + t];
+        }
+        Y[(n * M + m) * OHW + p] = acc;
       }
     }
-  }
 }
 
 void conv_transpose_kernel(const KernelContext& ctx) {
-  ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { conv_transpose_t<decltype(t)>(ctx); });
+  ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { conv_transpose_naive<decltype(t)>(ctx); });
 }
 
 }  // namespace
@@ -439,7 +402,7 @@ void register_conv_ops(OpRegistry& r) {
   r.add({"FusedConv", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, nullptr}}});
   // Its name before activations joined it: .ewm files compiled by earlier versions still load.
   r.add({"ConvAdd", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, nullptr}}});
-  r.add({"ConvTranspose", "", infer_conv_transpose, {KernelDef{"ref", conv_transpose_kernel, nullptr, 0, convt_scratch}}});
+  r.add({"ConvTranspose", "", infer_conv_transpose, {KernelDef{"ref", conv_transpose_kernel}}});
 }
 
 }  // namespace edgewm

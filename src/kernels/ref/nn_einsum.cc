@@ -1,8 +1,8 @@
 // Einsum: any equation numpy accepts (explicit or implicit output, repeated labels = diagonals,
-// ellipsis broadcasting, size-1 broadcasting), as a loop over the label index space. Two-operand
-// contractions with at most one label per row / column / depth group (batched matmul patterns
-// such as attention's "bhid,bhjd->bhij" and "bhij,bhjd->bhid") run on the blocked GEMM.
+// ellipsis broadcasting, size-1 broadcasting). The reference is a loop over the label index
+// space; GEMM-shaped equations also have fast kernels (kernels/gemm/einsum_blocked.cc).
 #include "kernels/ref/dispatch.h"
+#include "kernels/ref/einsum_plan.h"
 #include "kernels/ref/nn.h"
 
 namespace edgewm {
@@ -10,10 +10,6 @@ namespace edgewm {
 using namespace ref::nn;
 
 namespace {
-
-constexpr int kMaxOperands = 8;
-constexpr int kLetterLabels = 52;                          // a-z, A-Z
-constexpr int kMaxLabels = kLetterLabels + Shape::kMaxRank;  // + ellipsis dims
 
 int label_of(char c) {
   if (c >= 'a' && c <= 'z') return c - 'a';
@@ -23,29 +19,8 @@ int label_of(char c) {
 // ASCII order for implicit outputs (uppercase before lowercase).
 int ascii_rank(int label) { return label >= 26 ? label - 26 : label + 26; }
 
-struct EinsumPlan {
-  int num_ops = 0;
-  int64_t size[kMaxLabels] = {};
-  bool used[kMaxLabels] = {};
-  // Element stride of each label in each operand (summed over repeats: diagonals) and output.
-  int64_t op_stride[kMaxOperands][kMaxLabels] = {};
-  int64_t out_stride[kMaxLabels] = {};
-  int out_rank = 0;
-  int out_labels[Shape::kMaxRank] = {};
-  int num_sum = 0;
-  int sum_labels[kMaxLabels] = {};
-  Shape out;
-  // GEMM fast path (2 operands).
-  bool gemm = false;
-  bool swap = false;  // operands exchanged so that the output's last label is the N label
-  int lm = -1, ln = -1, lk = -1;
-  int num_batch = 0;
-  int batch_labels[Shape::kMaxRank] = {};
-  int64_t M = 1, N = 1, K = 1, batches = 1;
-};
+}  // namespace
 
-// Parses `eq` for operands of the given shapes. Returns "" or the problem; *unsupported tells
-// a valid equation this code does not handle from a malformed one.
 std::string plan_einsum(std::string_view eq_in, const Shape* shapes, int n, EinsumPlan& p, bool* unsupported) {
   *unsupported = false;
   if (n > kMaxOperands) {
@@ -262,6 +237,18 @@ std::string plan_einsum(std::string_view eq_in, const Shape* shapes, int n, Eins
 
 std::string_view einsum_equation(const Attributes& a) { return a.get_string("equation", ""); }
 
+EinsumPlan plan_einsum(const KernelContext& ctx) {
+  Shape shapes[kMaxOperands];
+  const int n = static_cast<int>(ctx.inputs.size());
+  for (int i = 0; i < n; ++i) shapes[i] = ctx.in(i).shape;
+  EinsumPlan p;
+  bool unsupported = false;
+  plan_einsum(einsum_equation(ctx.attrs()), shapes, n, p, &unsupported);
+  return p;
+}
+
+namespace {
+
 void infer_einsum(InferContext& ctx) {
   const size_t n = ctx.num_inputs();
   if (n < 1) ctx.fail("Einsum needs at least one input");
@@ -285,57 +272,7 @@ void infer_einsum(InferContext& ctx) {
 
 }  // namespace
 
-size_t einsum_scratch(const Node& n, const Graph& g) {
-  Shape shapes[kMaxOperands];
-  const int num = static_cast<int>(std::min<size_t>(n.inputs.size(), kMaxOperands));
-  for (int i = 0; i < num; ++i) shapes[i] = g.value(n.inputs[i]).shape;
-  EinsumPlan p;
-  bool unsupported = false;
-  if (!plan_einsum(einsum_equation(n.attrs), shapes, num, p, &unsupported).empty() || !p.gemm) return 0;
-  return gemm_scratch_for(g.value(n.inputs[0]).dtype, p.N, p.K);
-}
-
 namespace {
-
-template <class T> void einsum_gemm(const KernelContext& ctx, const EinsumPlan& p, const GemmMicroF32* micro) {
-  const int ia = p.swap ? 1 : 0, ib = 1 - ia;
-  const T* A = ctx.in(ia).as<T>();
-  const T* B = ctx.in(ib).as<T>();
-  T* Y = ctx.out(0).as<T>();
-  std::fill(Y, Y + ctx.out(0).numel(), T(0));
-  auto st = [&](int op, int label) -> int64_t { return label >= 0 ? p.op_stride[op][label] : 0; };
-  const int64_t a_rs = st(ia, p.lm), a_cs = st(ia, p.lk);
-  const int64_t b_rs = st(ib, p.lk), b_cs = st(ib, p.ln);
-  const int64_t ldc = p.lm >= 0 ? p.out_stride[p.lm] : 0;
-  auto offsets = [&](int64_t batch, int64_t& ao, int64_t& bo, int64_t& yo) {
-    ao = bo = yo = 0;
-    for (int i = p.num_batch - 1; i >= 0; --i) {
-      const int l = p.batch_labels[i];
-      const int64_t v = batch % p.size[l];
-      batch /= p.size[l];
-      ao += v * p.op_stride[ia][l];
-      bo += v * p.op_stride[ib][l];
-      yo += v * p.out_stride[l];
-    }
-  };
-  auto a_of = [&](int64_t b) {
-    int64_t ao, bo, yo;
-    offsets(b, ao, bo, yo);
-    return A + ao;
-  };
-  auto c_of = [&](int64_t b) {
-    int64_t ao, bo, yo;
-    offsets(b, ao, bo, yo);
-    return Y + yo;
-  };
-  auto pack = [&](int64_t b, int64_t k0, int64_t kc, int64_t j0, int64_t nc, T* dst, int64_t ldp) {
-    int64_t ao, bo, yo;
-    offsets(b, ao, bo, yo);
-    StridedPacker<T>{B + bo, 0, b_rs, b_cs}(0, k0, kc, j0, nc, dst, ldp);
-  };
-  gemm_run<T>(ctx.pool, ctx.scratch, ctx.scratch_bytes, p.batches, p.M, p.N, p.K, a_rs, a_cs, a_of, ldc, c_of, T(1),
-              pack, micro);
-}
 
 template <class T> void einsum_loop(const KernelContext& ctx, const EinsumPlan& p) {
   const int n = p.num_ops;
@@ -379,20 +316,9 @@ template <class T> void einsum_loop(const KernelContext& ctx, const EinsumPlan& 
   });
 }
 
-void einsum_run(const KernelContext& ctx, const GemmMicroF32* micro) {
-  Shape shapes[kMaxOperands];
-  const int n = static_cast<int>(ctx.inputs.size());
-  for (int i = 0; i < n; ++i) shapes[i] = ctx.in(i).shape;
-  EinsumPlan p;
-  bool unsupported = false;
-  plan_einsum(einsum_equation(ctx.attrs()), shapes, n, p, &unsupported);
-  auto run = [&](auto t) {
-    using T = decltype(t);
-    if (p.gemm && ctx.scratch_bytes > 0)
-      einsum_gemm<T>(ctx, p, std::is_same_v<T, float> ? micro : nullptr);
-    else
-      einsum_loop<T>(ctx, p);
-  };
+void einsum_ref(const KernelContext& ctx) {
+  const EinsumPlan p = plan_einsum(ctx);
+  auto run = [&](auto t) { einsum_loop<decltype(t)>(ctx, p); };
   switch (ctx.in(0).dtype) {
     case DType::kI32: return run(int32_t{});
     case DType::kI64: return run(int64_t{});
@@ -400,14 +326,10 @@ void einsum_run(const KernelContext& ctx, const GemmMicroF32* micro) {
   }
 }
 
-void einsum_kernel(const KernelContext& ctx) { einsum_run(ctx, nullptr); }
-
 }  // namespace
 
-void einsum_f32_with(const KernelContext& ctx, const GemmMicroF32* micro) { einsum_run(ctx, micro); }
-
 void register_einsum_ops(OpRegistry& r) {
-  r.add({"Einsum", "", infer_einsum, {KernelDef{"ref", einsum_kernel, nullptr, 0, einsum_scratch}}});
+  r.add({"Einsum", "", infer_einsum, {KernelDef{"ref", einsum_ref}}});
 }
 
 }  // namespace edgewm

@@ -241,7 +241,7 @@ void global_lp_pool_kernel(const KernelContext& ctx) {
 }  // namespace
 
 void register_pool_ops(OpRegistry& r) {
-  // (2-D f32 pools also have a padded-plane kernel: kernels/pool2d.h registers it.)
+  // (2-D f32 pools also have a padded-plane kernel: kernels/pool/pool2d.h registers it.)
   r.add({"MaxPool", "", infer_max_pool, {KernelDef{"ref", max_pool_kernel}}});
   r.add({"AveragePool", "", infer_average_pool, {KernelDef{"ref", average_pool_kernel}}});
   r.add({"LpPool", "", infer_lp_pool, {KernelDef{"ref", lp_pool_kernel}}});

@@ -4,13 +4,11 @@
 // sums the 3x3 weights into four 2x2 kernels:
 //   Y[n, m, 2a+py, 2b+px] = B[m] + sum_{c,i,j} Wp[2py+px, m, c, i, j] * X[n, c, a+py-1+i, b+px-1+j]
 // (zero outside X): 16 instead of 36 multiplies per output pixel and (input, output) channel
-// pair, and the 4x larger upsampled tensor is never written.
-#include "kernels/conv/im2col.h"
+// pair, and the 4x larger upsampled tensor is never written. The reference computes that sum
+// directly (in double); the GEMM kernels are kernels/conv/upsample_conv_gemm.cc.
 #include "kernels/ref/nn.h"
 
 namespace edgewm {
-
-using namespace ref::nn;
 
 namespace {
 
@@ -19,10 +17,6 @@ struct Dims {
 };
 
 Dims dims(const Shape& x, const Shape& wp) { return {x[0], x[1], x[2], x[3], wp[1]}; }
-
-// Widest input the GEMM path packs (pack_im2col_2d's stack buffer holds the padded rows of one
-// 256-column panel); wider images take the direct loops.
-constexpr int64_t kMaxGemmWidth = 2048;
 
 void infer_upsample_conv(InferContext& ctx) {
   ctx.expect_dtype(0, {DType::kF32});
@@ -39,30 +33,8 @@ void infer_upsample_conv(InferContext& ctx) {
   ctx.set_output(0, DType::kF32, Shape{x[0], wp[1], 2 * x[2], 2 * x[3]});
 }
 
-// Phase p's 2x2 convolution as an ordinary window: output (a, b) reads rows a+py-1.., so the
-// top padding is 1-py and the bottom py (likewise for columns).
-Window phase_window(const Dims& d, int p) {
-  const int64_t py = p / 2, px = p % 2;
-  Window w;
-  w.nd = 2;
-  w.in[0] = w.out[0] = d.h;
-  w.in[1] = w.out[1] = d.w;
-  w.kernel[0] = w.kernel[1] = 2;
-  w.stride[0] = w.stride[1] = w.dilation[0] = w.dilation[1] = 1;
-  w.pad_begin[0] = 1 - py, w.pad_begin[1] = 1 - px;
-  w.pad_end[0] = py, w.pad_end[1] = px;
-  return w;
-}
-
-size_t upsample_conv_scratch(const Node& n, const Graph& g) {
-  const Dims d = dims(g.value(n.inputs[0]).shape, g.value(n.inputs[1]).shape);
-  if (d.w > kMaxGemmWidth) return 0;
-  // One phase's outputs (all images) before they are interleaved, then the GEMM's panels.
-  return static_cast<size_t>(d.n * d.m * d.h * d.w) * sizeof(float) + 64 +
-         gemm_scratch_bytes<float>(d.h * d.w, 4 * d.c);
-}
-
-void direct(const KernelContext& ctx, const Dims& d) {
+void upsample_conv_ref(const KernelContext& ctx) {
+  const Dims d = dims(ctx.in(0).shape, ctx.in(1).shape);
   const float *X = ctx.in(0).as<float>(), *Wp = ctx.in(1).as<float>();
   const float* B = ctx.has_in(2) ? ctx.in(2).as<float>() : nullptr;
   float* Y = ctx.out(0).as<float>();
@@ -88,51 +60,11 @@ void direct(const KernelContext& ctx, const Dims& d) {
   });
 }
 
-void upsample_conv(const KernelContext& ctx, const GemmMicroF32* micro) {
-  const Dims d = dims(ctx.in(0).shape, ctx.in(1).shape);
-  if (d.w > kMaxGemmWidth) return direct(ctx, d);
-  const int64_t HW = d.h * d.w, K = 4 * d.c, rows = d.n * d.m;
-  const float *X = ctx.in(0).as<float>(), *Wp = ctx.in(1).as<float>();
-  const float* B = ctx.has_in(2) ? ctx.in(2).as<float>() : nullptr;
-  float* Y = ctx.out(0).as<float>();
-  float* phase_out = scratch_aligned<float>(ctx.scratch);
-  uint8_t* gemm_scratch = reinterpret_cast<uint8_t*>(phase_out + rows * HW);
-  const size_t gemm_bytes = ctx.scratch_bytes - static_cast<size_t>(gemm_scratch - static_cast<uint8_t*>(ctx.scratch));
-  for (int p = 0; p < 4; ++p) {
-    const Window win = phase_window(d, p);
-    ctx.pool->parallel_for(rows, 16, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) std::fill(phase_out + r * HW, phase_out + (r + 1) * HW, B ? B[r % d.m] : 0.f);
-    });
-    auto pack = [&](int64_t b, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float* dst, int64_t ldp) {
-      pack_im2col_2d(win, X + b * d.c * HW, k0, kc, j0, nc, dst, ldp);  // fits: d.w <= kMaxGemmWidth
-    };
-    const float* wp = Wp + p * d.m * K;
-    gemm_run<float>(
-        ctx.pool, gemm_scratch, gemm_bytes, d.n, d.m, HW, K, K, 1, [&](int64_t) { return wp; }, HW,
-        [&](int64_t b) { return phase_out + b * d.m * HW; }, 1.f, pack, micro);
-    // Interleave: phase (py, px) fills every other column of every other row.
-    const int64_t py = p / 2, px = p % 2, OW = 2 * d.w;
-    ctx.pool->parallel_for(rows, 16, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        const float* src = phase_out + r * HW;
-        float* y = Y + r * 4 * HW + py * OW + px;
-        for (int64_t a = 0; a < d.h; ++a, y += 2 * OW, src += d.w)
-          for (int64_t b = 0; b < d.w; ++b) y[2 * b] = src[b];
-      }
-    });
-  }
-}
-
-void upsample_conv_ref(const KernelContext& ctx) { upsample_conv(ctx, nullptr); }
-
 }  // namespace
-
-void upsample_conv_f32_with(const KernelContext& ctx, const GemmMicroF32* micro) { upsample_conv(ctx, micro); }
-size_t upsample_conv_scratch_bytes(const Node& n, const Graph& g) { return upsample_conv_scratch(n, g); }
 
 void register_upsample_conv_ops(OpRegistry& r) {
   r.add({"UpsampleConv", "edgewm", infer_upsample_conv,
-         {KernelDef{"ref", upsample_conv_ref, nullptr, 0, upsample_conv_scratch}}});
+         {KernelDef{"ref", upsample_conv_ref}}});
 }
 
 }  // namespace edgewm

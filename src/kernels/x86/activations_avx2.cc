@@ -1,7 +1,7 @@
 // Compiled for AVX2 + FMA only (CMakeLists.txt); reached through run-time dispatch.
 #include <immintrin.h>
 
-#include "kernels/row_kernels.h"
+#include "kernels/rows/row_kernels.h"
 
 namespace edgewm {
 

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "kernels/row_kernels.h"
+#include "kernels/rows/row_kernels.h"
 
 namespace edgewm {
 

@@ -2,7 +2,7 @@
 // outputs in two ymm; strides other than 1 gather.
 #include <immintrin.h>
 
-#include "kernels/depthwise_plane.h"
+#include "kernels/conv/depthwise_plane.h"
 
 namespace edgewm {
 

@@ -2,7 +2,7 @@
 // per zmm; stride 2 de-interleaves two loads, other strides gather.
 #include <immintrin.h>
 
-#include "kernels/depthwise_plane.h"
+#include "kernels/conv/depthwise_plane.h"
 
 namespace edgewm {
 

@@ -1,5 +1,5 @@
-// Compiled with -mavx2 -mfma (CMakeLists.txt): reached only through gemm_micro_f32() (its ISA table) after
-// cpu_isa() said so. Nothing here may be an inline function shared with other files.
+// Compiled with -mavx2 -mfma (CMakeLists.txt): reached only through its ISA table (kernels/isa_table.h)
+// after isa_enabled() said so. Nothing here may be an inline function shared with other files.
 #include <immintrin.h>
 
 #include "kernels/gemm/gemm_micro.h"

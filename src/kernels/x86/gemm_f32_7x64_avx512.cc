@@ -1,5 +1,5 @@
 // Compiled with -mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma (CMakeLists.txt): reached only
-// through gemm_micro_f32() (its ISA table) after cpu_isa() said so. Nothing here may be an inline function
+// through its ISA table (kernels/isa_table.h) after isa_enabled() said so. Nothing here may be an inline function
 // shared with other files (the linker could pick this ISA's copy for them).
 #include <immintrin.h>
 

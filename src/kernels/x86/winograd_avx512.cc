@@ -7,7 +7,7 @@
 // 8 to 16 tiles of a UNet's rows.
 #include <immintrin.h>
 
-#include "kernels/winograd_transforms.h"
+#include "kernels/conv/winograd_transforms.h"
 
 namespace edgewm {
 
@@ -108,9 +108,13 @@ void output_rows(const float* m, float bias, const WinogradShape& s, int64_t ty0
 
 }  // namespace
 
-const WinogradTransforms* winograd_transforms_avx512() {
-  static const WinogradTransforms t{input_rows, output_rows};
-  return &t;
+void winograd_f23_input_rows__avx512(const float* xc, const WinogradShape& s, int64_t ty0, int64_t ty1, float* v,
+                                     int64_t plane, int64_t ld) {
+  input_rows(xc, s, ty0, ty1, v, plane, ld);
+}
+void winograd_f23_output_rows__avx512(const float* m, float bias, const WinogradShape& s, int64_t ty0, int64_t ty1,
+                                      float* y, const float* z, int64_t plane) {
+  output_rows(m, bias, s, ty0, ty1, y, z, plane);
 }
 
 }  // namespace edgewm

@@ -6,8 +6,6 @@
 // output transform adds the bias. Used where the GEMMs are wide enough to pay for the
 // transforms (see winograd_f23_supports).
 #include "ir/op_registry.h"
-#include "kernels/gemm/gemm_micro.h"
-#include "kernels/winograd_transforms.h"
 
 namespace edgewm {
 
@@ -15,6 +13,8 @@ bool winograd_f23_supports(const Node& n, const Graph& g);
 size_t winograd_f23_scratch(const Node& n, const Graph& g);  // 0 where unsupported
 // The weights in the Winograd domain, once per session (null when they are not constant).
 std::shared_ptr<const void> winograd_f23_prepare(const KernelContext& ctx, const Graph& g);
-void conv_winograd_f23(const KernelContext& ctx, const GemmMicroF32* micro, const WinogradTransforms* transforms);
+struct IsaTable;
+// On an ISA's GEMM micro-kernel, transforms and rows.
+void conv_winograd_f23(const KernelContext& ctx, const IsaTable& isa);
 
 }  // namespace edgewm

@@ -1,12 +1,14 @@
-#include "kernels/pool2d.h"
+#include "kernels/pool/pool2d.h"
 
 #include <algorithm>
 #include <atomic>
 #include <limits>
 #include <vector>
 
+#include "edgewm/thread_pool.h"
 #include "kernels/cpu_features.h"
 #include "kernels/ref/nn.h"
+#include "kernels/scratch.h"
 
 namespace edgewm {
 

@@ -2,11 +2,10 @@
 // Depthwise 2-D convolution (group = input channels = output channels): one small filter per
 // channel plane, so a GEMM formulation (a K x 1 GEMM per channel) wastes the vector units.
 // Direct loops over output rows, vectorised along x, compiled per ISA (x86/depthwise_avx2.cc,
-// x86/depthwise_avx512.cc, arm/depthwise_neon.cc) and reached through function pointers. This
+// x86/depthwise_avx512.cc, arm/depthwise_neon.cc) and reached through the ISA tables. This
 // header is what those files see; the Conv kernel around them is in depthwise_conv.h.
 #include <cstdint>
 
-#include "kernels/cpu_features.h"
 
 namespace edgewm {
 
@@ -25,8 +24,6 @@ struct DepthwisePlane {
 using DepthwisePlaneFn = void (*)(const float* x, const float* k, float bias, const DepthwisePlane& p, float* y,
                                   float* pad);
 
-// Null for an ISA this build or CPU lacks.
-DepthwisePlaneFn depthwise_plane_f32(Isa isa);
 void depthwise_plane_f32_avx2(const float* x, const float* k, float bias, const DepthwisePlane& p, float* y,
                               float* pad);
 void depthwise_plane_f32_avx512(const float* x, const float* k, float bias, const DepthwisePlane& p, float* y,

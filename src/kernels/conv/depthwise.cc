@@ -1,11 +1,12 @@
-#include "kernels/depthwise_conv.h"
+#include "kernels/conv/depthwise_conv.h"
 
 #include <algorithm>
 #include <atomic>
 
-#include "kernels/cpu_features.h"
+#include "edgewm/thread_pool.h"
+#include "kernels/isa_table.h"
 #include "kernels/ref/nn.h"
-#include "kernels/row_kernels.h"
+#include "kernels/scratch.h"
 
 namespace edgewm {
 
@@ -14,16 +15,6 @@ void DepthwisePlane::set_padding() {
   const int64_t cols = (ow + lanes - 1) / lanes * lanes;
   pad_width = (cols - 1) * sw + (kw - 1) * dw + 2;
   pad_rows = (oh - 1) * sh + (kh - 1) * dh + 1;
-}
-
-DepthwisePlaneFn depthwise_plane_f32(Isa isa) {
-#if defined(__x86_64__)
-  if (isa == Isa::kAvx512) return depthwise_plane_f32_avx512;
-  if (isa == Isa::kAvx2) return depthwise_plane_f32_avx2;
-#elif defined(__aarch64__)
-  if (isa == Isa::kNeon) return depthwise_plane_f32_neon;
-#endif
-  return nullptr;
 }
 
 namespace {
@@ -54,7 +45,8 @@ size_t depthwise_scratch(const Node& n, const Graph& g) {
   return static_cast<size_t>(kSlots * p.padded_floats()) * sizeof(float) + 64;
 }
 
-void conv_depthwise_f32(const KernelContext& ctx, DepthwisePlaneFn fn) {
+void conv_depthwise_f32(const KernelContext& ctx, const IsaTable& isa) {
+  const DepthwisePlaneFn fn = isa.depthwise;
   const TensorView &xv = ctx.in(0), &wv = ctx.in(1), &yv = ctx.out(0);
   const DepthwisePlane p = geometry(ctx.attrs(), xv.shape, wv.shape);
   const int64_t c = xv.shape[1], planes = xv.shape[0] * c, pad_floats = p.padded_floats();
@@ -63,7 +55,7 @@ void conv_depthwise_f32(const KernelContext& ctx, DepthwisePlaneFn fn) {
   float* y = yv.as<float>();
   float* pads = scratch_aligned<float>(ctx.scratch);
   const ConvAddend addend = conv_addend(ctx, xv.shape[0], c, p.oh * p.ow);
-  const ConvActivation act = ConvActivation::of(ctx.attrs()).with_rows(row_kernels_f32(cpu_isa()));
+  const ConvActivation act = ConvActivation::of(ctx.attrs()).with_rows(&isa.rows);
   const int slots = static_cast<int>(std::min<int64_t>({kSlots, planes, ctx.pool->size()}));
   std::atomic<int64_t> next{0};
   ctx.pool->parallel_for(slots, 1, [&](int64_t s0, int64_t s1) {

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "kernels/winograd_transforms.h"
+#include "kernels/conv/winograd_transforms.h"
 
 namespace edgewm::winograd_detail {
 namespace {

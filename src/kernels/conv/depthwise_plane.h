@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "kernels/depthwise.h"
+#include "kernels/conv/depthwise.h"
 
 namespace edgewm::depthwise_detail {
 namespace {

@@ -1,4 +1,4 @@
-#include "kernels/conv_winograd.h"
+#include "kernels/conv/conv_winograd.h"
 
 #include <algorithm>
 #include <atomic>
@@ -7,9 +7,9 @@
 
 #include "edgewm/error.h"
 
-#include "kernels/cpu_features.h"
+#include "kernels/gemm/gemm_blocked.h"
+#include "kernels/isa_table.h"
 #include "kernels/ref/nn.h"
-#include "kernels/row_kernels.h"
 
 namespace edgewm {
 
@@ -152,7 +152,10 @@ struct Block {
 // One block of tile rows of one image: input transform into V, the 16 GEMMs into Mo, output
 // transform into y (+ bias, + FusedConv's addend).
 void run_block(const KernelContext& ctx, const Geometry& geo, const Layout& l, const Block& blk, const float* u,
-               float* v, float* mo, const GemmMicroF32* micro, const WinogradTransforms* t, ThreadPool* pool) {
+               float* v, float* mo, const IsaTable& isa, ThreadPool* pool) {
+  const GemmMicroF32* micro = &isa.gemm;
+  const WinogradTransforms* t = &isa.winograd;
+  const RowKernelsF32* rows = &isa.rows;
   const WinogradShape ws{geo.h, geo.w, geo.oh, geo.ow, geo.pad_t, geo.pad_l, geo.th, geo.tw};
   const float* x = ctx.in(0).as<float>() + blk.img * geo.c * geo.h * geo.w;
   float* y = ctx.out(0).as<float>() + blk.img * geo.m * geo.oh * geo.ow;
@@ -173,8 +176,8 @@ void run_block(const KernelContext& ctx, const Geometry& geo, const Layout& l, c
       const float* a = u + xi * l.u + i * geo.c;
       float* c = mo + xi * l.mo + i * l.ld;
       for (int r = 0; r < mr; ++r) std::memset(c + r * l.ld, 0, static_cast<size_t>(nc) * sizeof(float));
-      for (int64_t k0 = 0; k0 < geo.c; k0 += ref::nn::kGemmKC) {
-        const int64_t kc = std::min(ref::nn::kGemmKC, geo.c - k0);
+      for (int64_t k0 = 0; k0 < geo.c; k0 += kGemmKC) {
+        const int64_t kc = std::min(kGemmKC, geo.c - k0);
         const float* p = v + xi * l.v + k0 * l.ld;
         for (int64_t j = 0; j < nc; j += micro->nr_max) {
           const int nr = static_cast<int>(std::min<int64_t>(micro->nr_max, nc - j));
@@ -183,7 +186,7 @@ void run_block(const KernelContext& ctx, const Geometry& geo, const Layout& l, c
       }
     }
   });
-  const ConvActivation act = ConvActivation::of(ctx.attrs()).with_rows(row_kernels_f32(cpu_isa()));
+  const ConvActivation act = ConvActivation::of(ctx.attrs()).with_rows(rows);
   const int64_t oy0 = 2 * blk.ty0, oy1 = std::min(geo.oh, 2 * blk.ty1);
   for_range(pool, geo.m, 4, [&](int64_t b, int64_t e) {
     for (int64_t oc = b; oc < e; ++oc) {
@@ -197,7 +200,7 @@ void run_block(const KernelContext& ctx, const Geometry& geo, const Layout& l, c
 
 }  // namespace
 
-void conv_winograd_f23(const KernelContext& ctx, const GemmMicroF32* micro, const WinogradTransforms* t) {
+void conv_winograd_f23(const KernelContext& ctx, const IsaTable& isa) {
   const TensorView &xv = ctx.in(0), &wv = ctx.in(1);
   Geometry geo;
   if (!geometry(ctx.attrs(), xv.dtype, xv.shape, wv.shape, geo))
@@ -219,12 +222,12 @@ void conv_winograd_f23(const KernelContext& ctx, const GemmMicroF32* micro, cons
       for (int64_t s = s0; s < s1; ++s) {
         float* v = planes + s * block_planes(l);
         for (int64_t i; (i = next.fetch_add(1)) < count;)
-          run_block(ctx, geo, l, block(i), u, v, v + 16 * l.v, micro, t, nullptr);
+          run_block(ctx, geo, l, block(i), u, v, v + 16 * l.v, isa, nullptr);
       }
     });
     return;
   }
-  for (int64_t i = 0; i < count; ++i) run_block(ctx, geo, l, block(i), u, planes, planes + 16 * l.v, micro, t, ctx.pool);
+  for (int64_t i = 0; i < count; ++i) run_block(ctx, geo, l, block(i), u, planes, planes + 16 * l.v, isa, ctx.pool);
 }
 
 }  // namespace edgewm

@@ -1,4 +1,4 @@
-#include "kernels/row_kernels.h"
+#include "kernels/rows/row_kernels.h"
 
 #include "kernels/ref/nn.h"
 
@@ -7,22 +7,6 @@
 #include "edgewm/thread_pool.h"
 
 namespace edgewm {
-
-const RowKernelsF32* row_kernels_f32(Isa isa) {
-#if defined(__x86_64__)
-  static const RowKernelsF32 avx2{normalize_row_f32_avx2, affine_act_f32_avx2, sigmoid_f32_avx2, silu_f32_avx2,
-                                  softmax_row_f32_avx2};
-  static const RowKernelsF32 avx512{normalize_row_f32_avx512, affine_act_f32_avx512, sigmoid_f32_avx512,
-                                    silu_f32_avx512, softmax_row_f32_avx512};
-  if (isa == Isa::kAvx512) return &avx512;
-  if (isa == Isa::kAvx2) return &avx2;
-#elif defined(__aarch64__)
-  static const RowKernelsF32 neon{normalize_row_f32_neon, affine_act_f32_neon, sigmoid_f32_neon, silu_f32_neon,
-                                  softmax_row_f32_neon};
-  if (isa == Isa::kNeon) return &neon;
-#endif
-  return nullptr;
-}
 
 namespace {
 

@@ -1,7 +1,7 @@
 #pragma once
 // Per-ISA f32 row kernels: normalisation rows and exp-based activations, one implementation per
 // ISA in its own file (x86/norm_*.cc, x86/activations_*.cc, arm/row_kernels_neon.cc), reached
-// through this table; the op kernels around them (Sigmoid, edgewm.Silu, edgewm.GroupNorm,
+// through the ISA tables (kernels/isa_table.h); the op kernels around them (Sigmoid, edgewm.Silu, edgewm.GroupNorm,
 // InstanceNormalization) are shared (row_kernels.cc).
 // Accuracy: activations within 2 ulp-ish of libm (relative error < 2e-7 on normal outputs);
 // normalisation takes the moments in two passes (mean, then squared deviations), so the
@@ -10,7 +10,6 @@
 
 #include "ir/op_registry.h"
 #include "kernels/ref/softmax_row.h"
-#include "kernels/cpu_features.h"
 
 namespace edgewm {
 
@@ -26,9 +25,6 @@ struct RowKernelsF32 {
   void (*softmax)(const float* x, float* y, int64_t n);
 };
 
-
-// Null for an ISA this build or CPU lacks.
-const RowKernelsF32* row_kernels_f32(Isa isa);
 
 // The op kernels (f32), over an ISA's rows.
 void sigmoid_f32(const KernelContext& ctx, const RowKernelsF32& k);

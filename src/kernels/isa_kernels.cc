@@ -1,0 +1,80 @@
+// Every ISA table of this build (kernels/isa_table.h) becomes the same set of fast f32 kernels,
+// named after the table and ranked by its priority, each run only where isa_enabled() says the
+// CPU (capped by EDGEWM_ISA) has the ISA. x86 and ARM register through this one function.
+#include <string>
+#include <utility>
+
+#include "ir/op_registry.h"
+#include "kernels/conv/conv_im2col.h"
+#include "kernels/conv/conv_transpose_col2im.h"
+#include "kernels/conv/upsample_conv_gemm.h"
+#include "kernels/conv/conv_winograd.h"
+#include "kernels/conv/depthwise_conv.h"
+#include "kernels/gemm/gemm_ops.h"
+#include "kernels/isa_table.h"
+#include "kernels/register_ops.h"
+
+namespace edgewm {
+
+namespace {
+
+// Listed in kBuildIsas, so the table exists.
+template <Isa I> const IsaTable& table() { return *isa_table(I); }
+
+template <Isa I> bool f32(const Node& n, const Graph& g) {
+  return isa_enabled(I) && g.value(n.inputs[0]).dtype == DType::kF32;
+}
+template <Isa I, bool (*Also)(const Node&, const Graph&)> bool f32_and(const Node& n, const Graph& g) {
+  return f32<I>(n, g) && Also(n, g);
+}
+
+template <Isa I> void conv(const KernelContext& ctx) { conv_f32_with(ctx, table<I>()); }
+template <Isa I> void conv_winograd(const KernelContext& ctx) { conv_winograd_f23(ctx, table<I>()); }
+template <Isa I> void conv_depthwise(const KernelContext& ctx) { conv_depthwise_f32(ctx, table<I>()); }
+template <Isa I> void conv_transpose(const KernelContext& ctx) { conv_transpose_f32_with(ctx, &table<I>().gemm); }
+template <Isa I> void upsample_conv(const KernelContext& ctx) { upsample_conv_f32_with(ctx, &table<I>().gemm); }
+template <Isa I> void gemm(const KernelContext& ctx) { gemm_f32_with(ctx, &table<I>().gemm); }
+template <Isa I> void matmul(const KernelContext& ctx) { matmul_f32_with(ctx, &table<I>().gemm); }
+template <Isa I> void einsum(const KernelContext& ctx) { einsum_f32_with(ctx, &table<I>().gemm); }
+template <Isa I> void sigmoid(const KernelContext& ctx) { sigmoid_f32(ctx, table<I>().rows); }
+template <Isa I> void silu(const KernelContext& ctx) { silu_f32(ctx, table<I>().rows); }
+template <Isa I> void group_norm(const KernelContext& ctx) { group_norm_f32(ctx, table<I>().rows); }
+template <Isa I> void instance_norm(const KernelContext& ctx) { instance_norm_f32(ctx, table<I>().rows); }
+template <Isa I> void softmax(const KernelContext& ctx) { softmax_f32(ctx, table<I>().rows); }
+
+template <Isa I> void register_isa(OpRegistry& r) {
+  const IsaTable& t = table<I>();
+  const std::string name = t.name;
+  const int p = t.priority;
+  // Conv and edgewm.FusedConv (Conv + the Add after it) share every kernel.
+  for (const char* op : {"Conv", "FusedConv", "ConvAdd"}) {  // ConvAdd: FusedConv's former name
+    const std::string_view domain = std::string_view(op) == "Conv" ? "" : "edgewm";
+    r.add_kernel(op, KernelDef{name, conv<I>, f32<I>, p, conv_scratch}, domain);
+    r.add_kernel(op, KernelDef{name + ".depthwise", conv_depthwise<I>, f32_and<I, is_depthwise_conv>, p + 50,
+                               depthwise_scratch}, domain);
+    // Above every im2col kernel, where it applies.
+    r.add_kernel(op, KernelDef{name + ".winograd", conv_winograd<I>, f32_and<I, winograd_f23_supports>, p + 100,
+                               winograd_f23_scratch, winograd_f23_prepare}, domain);
+  }
+  r.add_kernel("ConvTranspose", KernelDef{name, conv_transpose<I>, f32<I>, p, conv_transpose_scratch});
+  r.add_kernel("UpsampleConv", KernelDef{name, upsample_conv<I>, f32_and<I, upsample_conv_gemm_supports>, p,
+                                         upsample_conv_gemm_scratch}, "edgewm");
+  r.add_kernel("Gemm", KernelDef{name, gemm<I>, f32<I>, p, gemm_scratch});
+  r.add_kernel("MatMul", KernelDef{name, matmul<I>, f32<I>, p, matmul_scratch});
+  r.add_kernel("Einsum", KernelDef{name, einsum<I>, f32_and<I, einsum_is_gemm>, p, einsum_scratch});
+  r.add_kernel("Sigmoid", KernelDef{name, sigmoid<I>, f32<I>, p, nullptr});
+  r.add_kernel("Softmax", KernelDef{name, softmax<I>, f32_and<I, softmax_rows_supports>, p, nullptr});
+  r.add_kernel("InstanceNormalization", KernelDef{name, instance_norm<I>, f32<I>, p, nullptr});
+  r.add_kernel("Silu", KernelDef{name, silu<I>, f32<I>, p, nullptr}, "edgewm");
+  r.add_kernel("GroupNorm", KernelDef{name, group_norm<I>, f32<I>, p, nullptr}, "edgewm");
+}
+
+template <size_t... i> void register_all(OpRegistry& r, std::index_sequence<i...>) {
+  (register_isa<kBuildIsas[i]>(r), ...);
+}
+
+}  // namespace
+
+void register_isa_kernels(OpRegistry& r) { register_all(r, std::make_index_sequence<kBuildIsas.size()>{}); }
+
+}  // namespace edgewm
