@@ -4,7 +4,6 @@
 
 #include "cli.h"
 #include "ir/op_registry.h"
-#include "kernels/register_ops.h"
 #include "runtime/cost_model.h"
 #include "runtime/model_data.h"
 
@@ -45,8 +44,8 @@ void add_inspect_command(CLI::App& app) {
     for (size_t k = 0; k < g.nodes.size(); ++k) {
       const Node& n = g.nodes[k];
       // What a session runs: the best kernel that fits the scratch the model was planned with.
-      const std::string& runs = builtin_ops().select(n, g, static_cast<size_t>(pm.plan.scratch_bytes[k])).name;
-      const std::string& best = builtin_ops().select(n, g).name;
+      const std::string& runs = model->data().ops->select(n, g, static_cast<size_t>(pm.plan.scratch_bytes[k])).name;
+      const std::string& best = model->data().ops->select(n, g).name;
       NodeRow r{n.name, n.op_type, runs, "", node_macs(n, g), runs != best ? best : ""};
       held_back += runs != best;
       if (!n.outputs.empty() && n.outputs[0] != kNoValue)

@@ -10,6 +10,7 @@
 
 namespace edgewm {
 
+class OpRegistry;
 namespace detail {
 struct ModelData;
 }
@@ -17,6 +18,9 @@ struct ModelData;
 struct LoadOptions {
   // Hash the weights on load (several GB/s). Off: a load touches only header and metadata.
   bool verify_weights = true;
+  // The ops and kernels the model is checked against and its sessions run (src/ir/op_registry.h);
+  // null: the built-in ones. Must outlive the model. For tests and for embedding own kernels.
+  const OpRegistry* ops = nullptr;
 };
 
 struct TensorInfo {
@@ -41,6 +45,8 @@ class Model {
   int64_t arena_bytes() const;
   int num_nodes() const;
 
+  // Internal (src/runtime/model_data.h): the parsed graph, memory plan and op registry, for this
+  // repository's tools (inspect, profile, bench) and tests. Not installed; no stability promise.
   const detail::ModelData& data() const { return *d_; }
 
  private:

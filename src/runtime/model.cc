@@ -28,7 +28,8 @@ Model::~Model() = default;
 std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOptions& options) {
   std::shared_ptr<Model> m(new Model());
   m->d_->file = std::make_unique<MappedFile>(path);
-  m->d_->parsed = parse_ewm(m->d_->file->data(), m->d_->file->size(), options.verify_weights, path, builtin_ops());
+  m->d_->ops = options.ops ? options.ops : &builtin_ops();
+  m->d_->parsed = parse_ewm(m->d_->file->data(), m->d_->file->size(), options.verify_weights, path, *m->d_->ops);
   finish(*m->d_);
   return m;
 }
@@ -43,7 +44,8 @@ std::shared_ptr<const Model> Model::from_bytes(std::vector<uint8_t> bytes, const
   size_t shift = (ewm::kDataAlignment - addr % ewm::kDataAlignment) % ewm::kDataAlignment;
   uint8_t* base = m->d_->owned.data() + shift;
   if (!bytes.empty()) std::memcpy(base, bytes.data(), bytes.size());
-  m->d_->parsed = parse_ewm(base, bytes.size(), options.verify_weights, what, builtin_ops());
+  m->d_->ops = options.ops ? options.ops : &builtin_ops();
+  m->d_->parsed = parse_ewm(base, bytes.size(), options.verify_weights, what, *m->d_->ops);
   finish(*m->d_);
   return m;
 }

@@ -1,4 +1,8 @@
 #pragma once
+// What a loaded Model holds, for the runtime's sessions and, read only, for this repository's
+// tools and tests (edgewm inspect / profile / bench read the graph, plan and registry here): the
+// one internal interface they may use besides the public headers. Not installed.
+// Thread safety: immutable after load, except the prepared-weights cache, which locks.
 #include <functional>
 #include <map>
 #include <memory>
@@ -18,6 +22,7 @@ struct ModelData {
   std::vector<uint8_t> owned;        // the image, when loaded from memory
   ParsedModel parsed;
   std::vector<TensorInfo> inputs, outputs;
+  const OpRegistry* ops = nullptr;  // what sessions select kernels from (never null after load)
 
   // What kernels prepared from the constant weights (KernelDef::prepare), per (node, kernel):
   // made by the first session that needs it and shared by every later one, so N sessions of a

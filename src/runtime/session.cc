@@ -7,7 +7,6 @@
 
 #include "edgewm/thread_pool.h"
 #include "ir/op_registry.h"
-#include "kernels/register_ops.h"
 #include "runtime/input_memo.h"
 #include "runtime/model_data.h"
 
@@ -92,7 +91,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   size_t at = 0;
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const Node& n = g.nodes[k];
-    const KernelDef& kd = builtin_ops().select(n, g, static_cast<size_t>(pm.plan.scratch_bytes[k]));
+    const KernelDef& kd = model_->data().ops->select(n, g, static_cast<size_t>(pm.plan.scratch_bytes[k]));
     s.kernels[k] = &kd;
     KernelContext& c = s.contexts[k];
     c.node = &n;

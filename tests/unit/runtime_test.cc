@@ -1,20 +1,25 @@
 // Session input validation, memory planning invariants, .npy I/O.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "compiler/compile.h"
 #include "edgewm/session.h"
+#include "edgewm/thread_pool.h"
 #include "io/npy.h"
+#include "ir/op_registry.h"
 #include "onnx_builder.h"
 #include "op_test_util.h"
 #include "kernels/register_ops.h"
 #include "passes/plan_memory.h"
 #include "runtime/model_data.h"
-#include <thread>
 
 namespace edgewm {
 namespace {
@@ -141,6 +146,55 @@ TEST(Session, SessionsSharePreparedWeightsAndAPool) {
     });
   for (auto& t : runners) t.join();
   for (int m : mismatches) EXPECT_EQ(m, 0);
+}
+
+// A kernel that throws on a pool worker (not the calling thread): run() surfaces it as the same
+// edgewm::Error, and the next run of the same session, on the same pool, succeeds.
+std::atomic<bool> g_fail_on_worker{true};
+std::atomic<bool> g_worker_threw{false};
+
+void relu_failing_on_a_worker(const KernelContext& ctx) {
+  const std::thread::id caller = std::this_thread::get_id();
+  const float* x = ctx.in(0).as<float>();
+  float* y = ctx.out(0).as<float>();
+  ctx.pool->parallel_for(ctx.in(0).numel(), 1, [&](int64_t b, int64_t e) {
+    if (g_fail_on_worker) {
+      if (std::this_thread::get_id() != caller) {
+        g_worker_threw = true;
+        throw Error(ErrorKind::kInternal, "test kernel failed on a worker");
+      }
+      // The caller holds its first chunk until a worker has taken one (bounded: 10 s).
+      for (int i = 0; i < 10000 && !g_worker_threw; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    for (int64_t i = b; i < e; ++i) y[i] = std::max(x[i], 0.f);
+  });
+}
+
+TEST(Session, AKernelThrowingOnAWorkerSurfacesAsErrorAndTheNextRunSucceeds) {
+  OpRegistry ops = builtin_ops();
+  ops.add_kernel("Relu", KernelDef{"test.fails_on_worker", relu_failing_on_a_worker, nullptr, 1000});
+  OnnxBuilder b;
+  b.input("x", {64}).output("y");
+  b.node("Relu", {"x"}, {"y"});
+  LoadOptions load;
+  load.ops = &ops;
+  auto model = Model::from_bytes(compile_imported(import_onnx_bytes(b.bytes(), ".")).serialize(), load);
+  Session s(model, SessionOptions{2});
+  std::vector<float> xs(64);
+  for (int i = 0; i < 64; ++i) xs[i] = static_cast<float>(i - 32);
+  Tensor x = make_f32(Shape{64}, xs);
+  try {
+    s.run({x.view()});
+    ADD_FAILURE() << "the worker's exception did not reach the caller";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInternal);
+    EXPECT_NE(std::string(e.what()).find("test kernel failed on a worker"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(g_worker_threw);
+  g_fail_on_worker = false;
+  auto outs = s.run({x.view()});
+  const float* y = static_cast<const float*>(outs[0].data);
+  for (int i = 0; i < 64; ++i) ASSERT_EQ(y[i], std::max(xs[i], 0.f)) << i;
 }
 
 TEST(Session, RefusesANegativeThreadCount) {
