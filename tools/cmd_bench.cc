@@ -145,6 +145,9 @@ void run_bench(const Args& a) {
   SessionOptions session_options;
   session_options.threads = a.threads;
   session_options.memoize_inputs = a.memoize;
+  // The pool explicit, to report how often it ran loops on the caller alone (a stalled worker).
+  session_options.pool = a.threads == 0 ? ThreadPool::shared() : std::make_shared<ThreadPool>(a.threads);
+  const uint64_t stalls_before = session_options.pool->stalls();
   Session session(model, session_options);
   std::vector<Tensor> ins = synthetic_inputs(*model);
   std::vector<TensorView> views;
@@ -193,6 +196,7 @@ void run_bench(const Args& a) {
     write_png_file(a.save_output, (*it)[0]);
   }
 
+  const uint64_t stalls = session_options.pool->stalls() - stalls_before;
   const Graph& g = model->data().parsed.graph;
   int64_t macs = 0;
   for (const Node& n : g.nodes) macs += node_macs(n, g);
@@ -225,7 +229,8 @@ void run_bench(const Args& a) {
                         {"t_frame_ms", stats_json(total)},
                         {"load_ms_per_mb_verified", lv.median / mb},
                         {"gflops", gflops},
-                        {"peak_rss_bytes", static_cast<int64_t>(ru.ru_maxrss) * 1024}};
+                        {"peak_rss_bytes", static_cast<int64_t>(ru.ru_maxrss) * 1024},
+                        {"pool_stalls", stalls}};
     if (!peak.empty()) {
       j["fp32_peak_gflops"] = fp32_peak;
       j["percent_of_fp32_peak"] = fp32_peak > 0 ? 100 * gflops / fp32_peak : 0;
@@ -251,6 +256,9 @@ void run_bench(const Args& a) {
               format_bytes(static_cast<double>(model->arena_bytes())).c_str(),
               format_bytes(static_cast<double>(model->weight_bytes())).c_str(),
               format_bytes(static_cast<double>(ru.ru_maxrss) * 1024).c_str());
+  if (session.threads() > 1)
+    std::printf("  thread pool: %llu stall(s) (a worker held off by the OS: loops ran on the caller alone for a while)\n",
+                static_cast<unsigned long long>(stalls));
   if (!peak.empty())
     std::printf("  %.1f%% of this machine's FP32 peak at %d threads (%.1f GFLOP/s)\n",
                 fp32_peak > 0 ? 100 * gflops / fp32_peak : 0, session.threads(), fp32_peak);

@@ -12,7 +12,7 @@
 // middle of one stalls the caller for a scheduler slice (milliseconds, against sections of
 // microseconds). So the caller watches its waits: one much longer than its own share of the
 // work means a worker's core is taken, and the pool then runs loops on the caller alone for a
-// while (10 ms, doubling while stalls keep coming, up to 1 s) before trying the workers again.
+// while (50 ms, doubling while stalls keep coming, up to 1 s) before trying the workers again.
 // On a busy core that costs about what one thread costs; on idle cores it never triggers.
 //
 // Thread safety: parallel_for may be called from any thread, also concurrently and from inside
