@@ -19,9 +19,11 @@ void add_compile_command(CLI::App& app) {
   auto args = std::make_shared<Args>();
   cmd->add_option("model", args->input, "ONNX model (.onnx); external-data files are read from its folder");
   cmd->add_flag("--list-passes", args->list_passes, "List the graph passes (name, targets, what each matches) and exit");
-  cmd->add_option("-o,--output", args->output, "Output .ewm file (default: the model's name with .ewm)");
+  auto* output = cmd->add_option("-o,--output", args->output,
+                                 "Output .ewm file (default: the model's name with .ewm); replaced atomically, and only "
+                                 "if it is a regular file");
   args->flags.add_to(*cmd);
-  cmd->callback([args] {
+  cmd->callback([args, output] {
     if (args->list_passes) {
       for (const GraphPass& p : graph_passes()) {
         std::string targets;
@@ -31,6 +33,8 @@ void add_compile_command(CLI::App& app) {
       return;
     }
     if (args->input.empty()) throw Error(ErrorKind::kInvalidArgument, "compile: give an ONNX model (or --list-passes)");
+    if (output->count() > 0 && args->output.empty())
+      throw Error(ErrorKind::kInvalidArgument, "compile: -o/--output is empty");
     auto t0 = std::chrono::steady_clock::now();
     CompileOptions options = args->flags.options();
     CompiledModel m = compile_onnx_file(args->input, options);

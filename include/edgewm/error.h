@@ -11,6 +11,7 @@ enum class ErrorKind {
   kUnsupported,      // valid model that uses something edgewm does not implement
   kNeedsConstant,    // shape inference needs a value that is only known at run time
   kIo,               // file system
+  kOutOfMemory,      // a tensor or buffer above the size limit, or an allocation that failed
   kInternal,         // a bug in edgewm
 };
 

@@ -23,6 +23,8 @@ class Shape {
   int64_t dim(int i) const { return dims_[i < 0 ? i + rank_ : i]; }
   std::span<const int64_t> dims() const { return {dims_.data(), static_cast<size_t>(rank_)}; }
   int64_t numel() const;
+  // numel(), or -1 when a dimension is negative or the product overflows int64.
+  int64_t checked_numel() const;
   void push_back(int64_t d);
   void resize(int rank, int64_t fill = 1);
   std::string str() const;  // "1x3x32x32", "scalar" for rank 0

@@ -10,6 +10,20 @@
 
 namespace edgewm {
 
+// The most bytes one tensor may hold (64 GiB): shape inference refuses larger outputs and no
+// tensor of more is allocated, so no size computation downstream can overflow.
+inline constexpr int64_t kMaxTensorBytes = int64_t{1} << 36;
+
+// Bytes of a tensor of `dtype` and `shape`, or -1 when the count overflows or the bytes exceed
+// kMaxTensorBytes.
+inline int64_t checked_tensor_bytes(DType dtype, const Shape& shape) {
+  const int64_t n = shape.checked_numel();
+  int64_t bytes = 0;
+  if (n < 0 || __builtin_mul_overflow(n, static_cast<int64_t>(dtype_size(dtype)), &bytes) || bytes > kMaxTensorBytes)
+    return -1;
+  return bytes;
+}
+
 // Non-owning view of typed, dense, row-major data. Cheap to copy, never allocates.
 struct TensorView {
   void* data = nullptr;

@@ -9,6 +9,7 @@ const char* error_kind_name(ErrorKind kind) {
     case ErrorKind::kUnsupported: return "unsupported";
     case ErrorKind::kNeedsConstant: return "needs constant";
     case ErrorKind::kIo: return "i/o error";
+    case ErrorKind::kOutOfMemory: return "out of memory";
     case ErrorKind::kInternal: return "internal error";
   }
   return "error";

@@ -20,6 +20,13 @@ int64_t Shape::numel() const {
   return n;
 }
 
+int64_t Shape::checked_numel() const {
+  int64_t n = 1;
+  for (int i = 0; i < rank_; ++i)
+    if (dims_[i] < 0 || __builtin_mul_overflow(n, dims_[i], &n)) return -1;
+  return n;
+}
+
 void Shape::push_back(int64_t d) {
   if (rank_ == kMaxRank)
     throw Error(ErrorKind::kUnsupported, "rank exceeds the maximum rank " + std::to_string(kMaxRank));

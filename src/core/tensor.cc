@@ -11,10 +11,16 @@ Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(shape) {
   for (int64_t d : shape.dims())
     if (d < 0) throw Error(ErrorKind::kInvalidArgument, "negative dimension in shape " + shape.str());
   if (dtype_size(dtype) == 0) throw Error(ErrorKind::kInvalidArgument, "tensor of undefined dtype");
+  if (checked_tensor_bytes(dtype, shape) < 0)
+    throw Error(ErrorKind::kOutOfMemory, std::string("a ") + dtype_name(dtype) + " tensor of shape " + shape.str() +
+                                             " would be larger than the " + std::to_string(kMaxTensorBytes >> 30) +
+                                             " GiB limit");
   // Never zero bytes: a zero-element tensor still has a valid, distinct address.
   size_t bytes = (nbytes() + 63) / 64 * 64 + 64;
   void* p = std::aligned_alloc(64, bytes);
-  if (!p) throw Error(ErrorKind::kInternal, "out of memory allocating " + std::to_string(bytes) + " bytes");
+  if (!p)
+    throw Error(ErrorKind::kOutOfMemory, "out of memory allocating " + std::to_string(bytes) + " bytes for a " +
+                                             dtype_name(dtype) + " tensor of shape " + shape.str());
   std::memset(p, 0, bytes);
   data_.reset(p);
 }

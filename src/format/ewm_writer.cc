@@ -3,7 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "format/byte_io.h"
 #include "format/ewm_format.h"
@@ -171,16 +176,44 @@ std::vector<uint8_t> serialize_ewm(const Graph& g, const MemoryPlan& plan,
 }
 
 void write_ewm_file(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error(ErrorKind::kIo, "cannot write " + tmp);
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    if (!f) throw Error(ErrorKind::kIo, "short write to " + tmp);
-  }
+  if (path.empty()) throw Error(ErrorKind::kInvalidArgument, "the output path is empty");
+  namespace fs = std::filesystem;
   std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
+  // Replace only a regular file (or a link to one): never a directory, device, FIFO or socket,
+  // which a rename over them would destroy (as root, -o /dev/full would replace the device).
+  const fs::file_status st = fs::status(path, ec);
+  if (!ec && fs::exists(st) && !fs::is_regular_file(st))
+    throw Error(ErrorKind::kInvalidArgument, path + " exists and is not a regular file: not replacing it");
+  // A private temporary beside the target, so the rename is atomic and a concurrent writer
+  // cannot share it; removed whatever goes wrong.
+  std::string tmp = path + ".XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) throw Error(ErrorKind::kIo, "cannot create a file beside " + path + ": " + std::strerror(errno));
+  struct Cleanup {
+    const std::string& tmp;
+    bool keep = false;
+    ~Cleanup() {
+      if (!keep) ::unlink(tmp.c_str());
+    }
+  } cleanup{tmp};
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      const int err = errno;
+      ::close(fd);
+      throw Error(ErrorKind::kIo, "cannot write " + tmp + ": " + std::strerror(err));
+    }
+    done += static_cast<size_t>(w);
+  }
+  // rw-r--r-- like a file made under the usual umask (mkstemp makes it 0600; reading the umask
+  // means setting it, which races with other threads).
+  ::fchmod(fd, 0644);
+  if (::close(fd) != 0) throw Error(ErrorKind::kIo, "cannot write " + tmp + ": " + std::strerror(errno));
+  fs::rename(tmp, path, ec);
   if (ec) throw Error(ErrorKind::kIo, "cannot rename " + tmp + " to " + path + ": " + ec.message());
+  cleanup.keep = true;
 }
 
 }  // namespace edgewm

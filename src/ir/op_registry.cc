@@ -37,6 +37,9 @@ void InferContext::set_output(size_t i, DType t, const Shape& s) {
   if (!has_output(i)) return;  // an unused optional output
   for (int64_t d : s.dims())
     if (d < 0) fail("inferred a negative dimension for output " + std::to_string(i) + ": " + s.str());
+  if (checked_tensor_bytes(t, s) < 0)
+    fail("output " + std::to_string(i) + " (" + std::string(dtype_name(t)) + " " + s.str() + ") would be larger than " +
+         std::to_string(kMaxTensorBytes >> 30) + " GiB");
   Value& v = graph_.value(node_.outputs[i]);
   v.dtype = t;
   v.shape = s;

@@ -94,5 +94,19 @@ check "sample dpm++2m karras" 0 "2 images, dpm\+\+2m-karras, 3 steps" -- "$EDGEW
 check "sample heun" 0 "2 images, heun, 2 steps" -- "$EDGEWM" sample "$SMALL/model.onnx" --meta diffusion.parameterization=epsilon -n 2 --steps 2 --sampler heun -o "$TMP/grid3.png"
 check "onnx-test min-pass" 1 "fewer than --min-pass 5" -- "$EDGEWM" onnx-test "$RELU" --min-pass 5
 
+# "Bad input never crashes": output targets, thread counts.
+check "compile -o empty" 1 "-o/--output is empty" -- "$EDGEWM" compile "$RELU/model.onnx" -o ""
+mkdir -p "$TMP/adir"
+check "compile -o a directory" 1 "adir exists and is not a regular file" -- "$EDGEWM" compile "$RELU/model.onnx" -o "$TMP/adir"
+mkfifo "$TMP/afifo"
+check "compile -o a fifo" 1 "afifo exists and is not a regular file" -- "$EDGEWM" compile "$RELU/model.onnx" -o "$TMP/afifo"
+[ -p "$TMP/afifo" ] && [ -d "$TMP/adir" ] && [ -z "$(ls "$TMP" | grep -E '^(adir|afifo)\.')" ] && passes=$((passes + 1)) ||
+  { echo "FAIL compile replaced a non-regular target or left a temporary behind: $(ls "$TMP")"; fails=$((fails + 1)); }
+check "compile -o into a missing folder" 1 "cannot create a file beside $TMP/nope/x.ewm" -- "$EDGEWM" compile "$RELU/model.onnx" -o "$TMP/nope/x.ewm"
+check "compile replaces a regular file" 0 "compiled" -- "$EDGEWM" compile "$RELU/model.onnx" -o "$TMP/relu.ewm"
+check "absurd thread count" 1 "thread count 100000 is above the maximum 1024" -- "$EDGEWM" bench "$TMP/relu.ewm" -t 100000 --runs 1
+# Threads that cannot be created (an address-space limit too small for their stacks): an error, never a hang.
+check "threads beyond a memory limit" 1 "cannot start 1000 threads" -- timeout 60 bash -c "ulimit -v 400000; '$EDGEWM' bench '$TMP/relu.ewm' -t 1000 --runs 1 --loads 1"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -75,10 +75,23 @@ template <class Op> void arith_kernel(const KernelContext& c) {
 struct AddOp { template <class T> static T apply(T x, T y) { return x + y; } };
 struct SubOp { template <class T> static T apply(T x, T y) { return x - y; } };
 struct MulOp { template <class T> static T apply(T x, T y) { return x * y; } };
+// Integer division traps on x / 0 and on INT_MIN / -1 (the quotient does not fit): x / 0 gives 0,
+// and x / -1 is -x computed in unsigned arithmetic, so INT_MIN / -1 wraps to INT_MIN as numpy's
+// does.
+template <class T> T negate_wrapping(T x) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(U(0) - static_cast<U>(x));
+}
 struct DivOp {
   template <class T> static T apply(T x, T y) {
-    if constexpr (std::is_integral_v<T>) return y == 0 ? T(0) : static_cast<T>(x / y);  // no trap on /0
-    else return x / y;
+    if constexpr (std::is_integral_v<T>) {
+      if (y == 0) return T(0);
+      if constexpr (std::is_signed_v<T>)
+        if (y == T(-1)) return negate_wrapping(x);
+      return static_cast<T>(x / y);
+    } else {
+      return x / y;
+    }
   }
 };
 struct MaxOp { template <class T> static T apply(T x, T y) { return std::isnan(double(x)) || x > y ? x : y; } };
@@ -142,6 +155,8 @@ void mod_kernel(const KernelContext& c) {
     broadcast2<T, T, T>(c.in(0), c.in(1), c.out(0), [fmod](T x, T y) -> T {
       if constexpr (std::is_integral_v<T>) {
         if (y == 0) return 0;
+        if constexpr (std::is_signed_v<T>)
+          if (y == T(-1)) return 0;  // INT_MIN % -1 traps like the division
         T r = static_cast<T>(x % y);
         // Python semantics: the result takes the divisor's sign.
         if (!fmod && r != 0 && ((r < 0) != (y < 0))) r = static_cast<T>(r + y);

@@ -48,7 +48,7 @@ void infer_range(InferContext& ctx) {
     for (size_t i = 0; i < 3; ++i) v[i] = load_as_double(ctx.constant(i), 0);
     if (v[2] == 0) ctx.fail("delta is 0");
     const double count = std::ceil((v[1] - v[0]) / v[2]);
-    if (!(count < 1e15)) {
+    if (!(count < 1e15) || count > double(kMaxTensorBytes)) {
       if (count > 0) ctx.fail("range has too many elements");
     } else {
       n = std::max<int64_t>(0, static_cast<int64_t>(count));
@@ -61,7 +61,9 @@ void infer_range(InferContext& ctx) {
     }
     if (v[2] == 0) ctx.fail("delta is 0");
     const __int128 span = v[2] > 0 ? v[1] - v[0] : v[0] - v[1], step = v[2] > 0 ? v[2] : -v[2];
-    n = span > 0 ? static_cast<int64_t>((span + step - 1) / step) : 0;
+    const __int128 count = span > 0 ? (span + step - 1) / step : 0;
+    if (count > kMaxTensorBytes) ctx.fail("range has too many elements");
+    n = static_cast<int64_t>(count);
   }
   ctx.set_output(0, ctx.dtype(0), Shape{n});
 }

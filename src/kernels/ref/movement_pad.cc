@@ -240,11 +240,14 @@ void infer_depth_space(InferContext& ctx) {
   std::string_view mode = ctx.attrs().get_string("mode", "DCR");
   if (mode != "DCR" && mode != "CRD") ctx.unsupported("mode '" + std::string(mode) + "'");
   if (ctx.node().op_type == "DepthToSpace") {
-    if (in[1] % (b * b)) ctx.fail("channels not divisible by blocksize^2");
+    if (b > in[1] / b || in[1] % (b * b)) ctx.fail("channels not divisible by blocksize^2");  // b * b <= C: exact
     ctx.set_output(0, ctx.dtype(0), Shape{in[0], in[1] / (b * b), in[2] * b, in[3] * b});
   } else {
     if (in[2] % b || in[3] % b) ctx.fail("spatial dims not divisible by blocksize");
-    ctx.set_output(0, ctx.dtype(0), Shape{in[0], in[1] * b * b, in[2] / b, in[3] / b});
+    int64_t c = 0;
+    if (__builtin_mul_overflow(in[1], b, &c) || __builtin_mul_overflow(c, b, &c))
+      ctx.fail("blocksize " + std::to_string(b) + " overflows the channel count");
+    ctx.set_output(0, ctx.dtype(0), Shape{in[0], c, in[2] / b, in[3] / b});
   }
 }
 
