@@ -8,19 +8,15 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/regular_file.h"
 #include "edgewm/error.h"
 
 namespace edgewm {
 
 MappedFile::MappedFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(ErrorKind::kIo, "cannot open " + path + ": " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw Error(ErrorKind::kIo, path + " is not a regular file");
-  }
-  size_ = static_cast<size_t>(st.st_size);
+  int64_t size = 0;
+  const int fd = open_regular_file(path, &size, "model");
+  size_ = static_cast<size_t>(size);
   if (size_ > 0) {
     void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {

@@ -2,8 +2,9 @@
 
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <vector>
+
+#include "core/regular_file.h"
 
 namespace edgewm {
 
@@ -25,31 +26,156 @@ const char* descr_of(DType t) {
   throw Error(ErrorKind::kInvalidArgument, std::string("cannot save dtype ") + dtype_name(t) + " as .npy");
 }
 
+// The header is a Python dict literal, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }.
+// NumPy reads it with ast.literal_eval and then demands exactly these three keys; this is a
+// parser for the subset such headers use (quoted strings, True/False, tuples of non-negative
+// integers), iterative, with the same outcome: a duplicate key keeps its last value, anything
+// else (other keys, lists, negative or non-integer dims, trailing text) is an error.
+class NpyHeader {
+ public:
+  NpyHeader(const std::string& text, const std::string& path) : s_(text), path_(path) {}
+
+  std::string descr;
+  bool fortran_order = false;
+  Shape shape;
+
+  void parse() {
+    bool have_descr = false, have_order = false, have_shape = false;
+    skip();
+    expect('{');
+    for (;;) {
+      skip();
+      if (peek() == '}') break;
+      const std::string key = string_literal();
+      skip();
+      expect(':');
+      skip();
+      if (key == "descr") {
+        if (peek() != '\'' && peek() != '"') fail("'descr' must be a string (structured dtypes are not supported)");
+        descr = string_literal();
+        have_descr = true;
+      } else if (key == "fortran_order") {
+        fortran_order = boolean();
+        have_order = true;
+      } else if (key == "shape") {
+        shape = tuple();
+        have_shape = true;
+      } else {
+        fail("unexpected key '" + key + "' (a .npy header has descr, fortran_order and shape)");
+      }
+      skip();
+      if (peek() == ',') {
+        ++at_;
+        continue;
+      }
+      skip();
+      if (peek() != '}') fail("expected ',' or '}'");
+    }
+    ++at_;
+    skip();
+    if (at_ != s_.size()) fail("text after the header's closing brace");
+    if (!have_descr || !have_order || !have_shape) fail("the header needs descr, fortran_order and shape");
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& msg) const {
+    throw Error(ErrorKind::kInvalidArgument, path_ + ": .npy header, at byte " + std::to_string(at_) + ": " + msg);
+  }
+  char peek() const { return at_ < s_.size() ? s_[at_] : '\0'; }
+  void skip() {
+    while (at_ < s_.size() && (s_[at_] == ' ' || s_[at_] == '\t' || s_[at_] == '\n' || s_[at_] == '\r')) ++at_;
+  }
+  void expect(char c) {
+    if (peek() != c) fail(std::string("expected '") + c + "'");
+    ++at_;
+  }
+  std::string string_literal() {
+    const char q = peek();
+    if (q != '\'' && q != '"') fail("expected a quoted string");
+    ++at_;
+    std::string out;
+    for (;;) {
+      if (at_ >= s_.size()) fail("unterminated string");
+      const char c = s_[at_++];
+      if (c == q) return out;
+      if (c == '\\') {
+        if (at_ >= s_.size()) fail("unterminated string");
+        out += s_[at_++];
+        continue;
+      }
+      if (c == '\n') fail("newline inside a string");
+      out += c;
+    }
+  }
+  bool boolean() {
+    if (s_.compare(at_, 4, "True") == 0) return at_ += 4, true;
+    if (s_.compare(at_, 5, "False") == 0) return at_ += 5, false;
+    fail("'fortran_order' must be True or False");
+  }
+  Shape tuple() {
+    expect('(');
+    Shape out;
+    for (;;) {
+      skip();
+      if (peek() == ')') break;
+      if (peek() == '-') fail("negative dimension");
+      if (peek() < '0' || peek() > '9') fail("a dimension must be a non-negative integer");
+      int64_t d = 0;
+      while (peek() >= '0' && peek() <= '9') {
+        if (__builtin_mul_overflow(d, 10, &d) || __builtin_add_overflow(d, peek() - '0', &d))
+          fail("dimension does not fit 64 bits");
+        ++at_;
+      }
+      if (peek() == '.' || peek() == 'e' || peek() == 'E') fail("a dimension must be an integer");
+      if (out.rank() == Shape::kMaxRank) fail("more than " + std::to_string(Shape::kMaxRank) + " dimensions");
+      out.push_back(d);
+      skip();
+      if (peek() == ',') {
+        ++at_;
+        continue;
+      }
+      if (peek() != ')') fail("expected ',' or ')' in the shape");
+    }
+    ++at_;
+    return out;
+  }
+
+  const std::string& s_;
+  const std::string& path_;
+  size_t at_ = 0;
+};
+
 }  // namespace
 
 Tensor load_npy(const std::string& path) {
+  const int64_t file_size = regular_file_size(path, ".npy file");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error(ErrorKind::kIo, "cannot open " + path);
   auto bad = [&](const std::string& msg) { return Error(ErrorKind::kInvalidArgument, path + ": " + msg); };
   char magic[8];
   if (!f.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) throw bad("not a .npy file");
   uint32_t header_len = 0;
+  int64_t prefix = 8;
   if (magic[6] == 1) {
-    uint16_t n;
+    uint16_t n = 0;
     f.read(reinterpret_cast<char*>(&n), 2);
     header_len = n;
+    prefix += 2;
   } else if (magic[6] == 2 || magic[6] == 3) {
     f.read(reinterpret_cast<char*>(&header_len), 4);
+    prefix += 4;
   } else {
     throw bad("unknown .npy version " + std::to_string(magic[6]));
   }
-  if (!f || header_len > (1u << 20)) throw bad("bad header");
+  if (!f) throw bad("truncated header");
+  if (header_len > (1u << 20)) throw bad("header of " + std::to_string(header_len) + " bytes (more than 1 MiB)");
+  if (prefix + header_len > file_size) throw bad("truncated header");
   std::string header(header_len, '\0');
   if (!f.read(header.data(), header_len)) throw bad("truncated header");
 
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr'\\s*:\\s*'([^']*)'"))) throw bad("header has no descr");
-  std::string descr = m[1];
+  NpyHeader h(header, path);
+  h.parse();
+  std::string descr = h.descr;
   if (descr == "<b1") descr = "|b1";
   if (descr == "<i1") descr = "|i1";
   if (descr == "<u1") descr = "|u1";
@@ -57,17 +183,19 @@ Tensor load_npy(const std::string& path) {
   for (const auto& d : kDescrs)
     if (descr == d.code) dtype = d.dtype;
   if (dtype == DType::kUndefined) throw bad("unsupported dtype '" + descr + "' (big-endian or non-numeric?)");
-  if (std::regex_search(header, m, std::regex("'fortran_order'\\s*:\\s*True")))
-    throw bad("Fortran-order arrays are not supported; save with np.ascontiguousarray");
-  if (!std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)"))) throw bad("header has no shape");
-  Shape shape;
-  std::string dims = m[1];
-  std::regex num("\\d+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it)
-    shape.push_back(std::stoll(it->str()));
-  Tensor t(dtype, shape);
+  if (h.fortran_order) throw bad("Fortran-order arrays are not supported; save with np.ascontiguousarray");
+  // The data must be in the file before anything is allocated for it.
+  const int64_t bytes = checked_tensor_bytes(dtype, h.shape);
+  if (bytes < 0) throw bad("shape " + h.shape.str() + " is larger than any tensor may be");
+  const int64_t have = file_size - prefix - header_len;
+  if (have < bytes)
+    throw bad("data is shorter than shape " + h.shape.str() + " needs (" + std::to_string(have) + " of " +
+              std::to_string(bytes) + " bytes)");
+  if (have > bytes)
+    throw bad(std::to_string(have - bytes) + " bytes after the data of shape " + h.shape.str());
+  Tensor t(dtype, h.shape);
   if (!f.read(static_cast<char*>(t.data()), static_cast<std::streamsize>(t.nbytes())))
-    throw bad("data is shorter than shape " + shape.str() + " needs");
+    throw bad("data is shorter than shape " + h.shape.str() + " needs");
   return t;
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "core/regular_file.h"
 #include "ir/op_registry.h"
 #include "kernels/register_ops.h"
 #include "onnx/tensor_proto.h"
@@ -316,6 +317,7 @@ ImportedModel import_onnx_bytes(const std::string& bytes, const std::string& bas
 }
 
 std::vector<std::string> onnx_input_names(const std::string& path) {
+  regular_file_size(path, "ONNX model");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error(ErrorKind::kIo, "cannot open " + path);
   onnx::ModelProto m;
@@ -334,6 +336,7 @@ std::vector<std::string> onnx_input_names(const std::string& path) {
 }
 
 ImportedModel import_onnx_file(const std::string& path, const ImportOptions& options) {
+  regular_file_size(path, "ONNX model");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error(ErrorKind::kIo, "cannot open " + path);
   std::stringstream ss;

@@ -2,9 +2,12 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+
+#include "core/regular_file.h"
 
 namespace edgewm {
 
@@ -23,14 +26,29 @@ template <class T> void copy_int32_field(const onnx::TensorProto& p, Tensor& t) 
   }
 }
 
-std::string read_external(const onnx::TensorProto& p, const std::string& base_dir, const std::string& what,
-                          size_t expected) {
+// Parses an external_data value (a decimal byte count), naming the field when it is not one.
+int64_t external_number(const std::string& what, const std::string& key, const std::string& v) {
+  int64_t x = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec != std::errc() || end != v.data() + v.size() || x < 0)
+    throw Error(ErrorKind::kInvalidModel, what + ": external data " + key + " '" + v + "' is not a byte count");
+  return x;
+}
+
+// Reads the external data of `p` into `t` (allocated by the caller only after this has checked
+// the file and range: a tiny model declaring huge external tensors must not allocate first).
+struct ExternalData {
+  std::string path;
+  int64_t offset = 0;
+};
+ExternalData locate_external(const onnx::TensorProto& p, const std::string& base_dir, const std::string& what,
+                             size_t expected) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto& kv : p.external_data()) {
     if (kv.key() == "location") location = kv.value();
-    else if (kv.key() == "offset") offset = std::stoll(kv.value());
-    else if (kv.key() == "length") length = std::stoll(kv.value());
+    else if (kv.key() == "offset") offset = external_number(what, "offset", kv.value());
+    else if (kv.key() == "length") length = external_number(what, "length", kv.value());
   }
   if (location.empty()) throw Error(ErrorKind::kInvalidModel, what + ": external data without a location");
   namespace fs = std::filesystem;
@@ -41,23 +59,24 @@ std::string read_external(const onnx::TensorProto& p, const std::string& base_di
   auto rel = canon.lexically_relative(canon_base);
   if (rel.empty() || *rel.begin() == "..")
     throw Error(ErrorKind::kInvalidModel, what + ": external data location '" + location + "' leaves the model folder");
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error(ErrorKind::kIo, what + ": cannot open external data file " + path.string());
-  f.seekg(0, std::ios::end);
-  int64_t file_size = f.tellg();
+  const int64_t file_size = regular_file_size(path.string(), what + ": external data file");
   if (length < 0) length = file_size - offset;
-  if (offset < 0 || offset + length > file_size)
+  if (offset > file_size || length > file_size - offset)
     throw Error(ErrorKind::kInvalidModel, what + ": external data range [" + std::to_string(offset) + ", " +
                                               std::to_string(offset + length) + ") is outside " + path.string() +
                                               " (" + std::to_string(file_size) + " bytes)");
   if (static_cast<size_t>(length) != expected)
     throw Error(ErrorKind::kInvalidModel, what + ": external data has " + std::to_string(length) +
                                               " bytes, the tensor needs " + std::to_string(expected));
-  std::string bytes(static_cast<size_t>(length), '\0');
-  f.seekg(offset);
-  f.read(bytes.data(), length);
-  if (!f) throw Error(ErrorKind::kIo, what + ": short read from " + path.string());
-  return bytes;
+  return {path.string(), offset};
+}
+
+void read_external(const ExternalData& x, const std::string& what, void* dst, size_t bytes) {
+  std::ifstream f(x.path, std::ios::binary);
+  if (!f) throw Error(ErrorKind::kIo, what + ": cannot open external data file " + x.path);
+  f.seekg(x.offset);
+  f.read(static_cast<char*>(dst), static_cast<std::streamsize>(bytes));
+  if (!f) throw Error(ErrorKind::kIo, what + ": short read from " + x.path);
 }
 
 }  // namespace
@@ -139,10 +158,11 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir
     default: field_count = p.int32_data_size(); break;
   }
   if (p.data_location() != onnx::TensorProto::EXTERNAL && !p.has_raw_data()) check_count(field_count);
+  ExternalData external;
+  if (p.data_location() == onnx::TensorProto::EXTERNAL) external = locate_external(p, base_dir, what, nbytes);
   Tensor t(dtype, shape);
   if (p.data_location() == onnx::TensorProto::EXTERNAL) {
-    std::string bytes = read_external(p, base_dir, what, nbytes);
-    if (nbytes) std::memcpy(t.data(), bytes.data(), nbytes);
+    if (nbytes) read_external(external, what, t.data(), nbytes);
   } else if (nbytes == 0) {
     // Empty tensor: nothing to copy (and repeated fields may have no buffer at all).
   } else if (p.has_raw_data()) {
@@ -192,6 +212,7 @@ void tensor_to_proto(const TensorView& t, const std::string& name, onnx::TensorP
 }
 
 Tensor load_tensor_pb(const std::string& path, std::string* name) {
+  regular_file_size(path, "tensor");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error(ErrorKind::kIo, "cannot open " + path);
   onnx::TensorProto p;

@@ -103,6 +103,9 @@ check "compile -o a fifo" 1 "afifo exists and is not a regular file" -- "$EDGEWM
 [ -p "$TMP/afifo" ] && [ -d "$TMP/adir" ] && [ -z "$(ls "$TMP" | grep -E '^(adir|afifo)\.')" ] && passes=$((passes + 1)) ||
   { echo "FAIL compile replaced a non-regular target or left a temporary behind: $(ls "$TMP")"; fails=$((fails + 1)); }
 check "compile -o into a missing folder" 1 "cannot create a file beside $TMP/nope/x.ewm" -- "$EDGEWM" compile "$RELU/model.onnx" -o "$TMP/nope/x.ewm"
+mkfifo "$TMP/model.ewm"
+check "a FIFO for a model is refused, not waited on" 1 "it is a FIFO" -- timeout 20 "$EDGEWM" inspect "$TMP/model.ewm"
+check "a directory for a model is refused" 1 "it is a directory" -- timeout 20 "$EDGEWM" inspect "$TMP/adir"
 check "compile replaces a regular file" 0 "compiled" -- "$EDGEWM" compile "$RELU/model.onnx" -o "$TMP/relu.ewm"
 check "absurd thread count" 1 "thread count 100000 is above the maximum 1024" -- "$EDGEWM" bench "$TMP/relu.ewm" -t 100000 --runs 1
 # Threads that cannot be created (an address-space limit too small for their stacks): an error, never a hang.

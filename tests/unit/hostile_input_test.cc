@@ -7,8 +7,16 @@
 #include <limits>
 #include <string>
 
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "compiler/compile.h"
 #include "edgewm/error.h"
+#include "io/npy.h"
 #include "onnx_builder.h"
 #include "op_test_util.h"
 
@@ -141,6 +149,113 @@ TEST(HostileInput, DepthToSpaceWithABlocksizeOf2To32IsRefused) {
       EXPECT_NE(std::string(e.what()).find("divisible"), std::string::npos) << e.what();
     }
   }
+}
+
+// ---- 8. sizes declared by a file are checked against the data before allocating -----------
+
+TEST(HostileInput, AnExternalInitializerDeclaringAGigabyteAllocatesNothingFirst) {
+  OnnxBuilder b;
+  b.input("x", {1}).output("y");
+  b.node("Add", {"x", "w"}, {"y"});
+  auto* w = b.proto().mutable_graph()->add_initializer();
+  w->set_name("w");
+  w->set_data_type(onnx::TensorProto::FLOAT);
+  w->add_dims(int64_t{1} << 28);  // 1 GiB
+  w->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* loc = w->add_external_data();
+  loc->set_key("location");
+  loc->set_value("missing_weights.bin");
+  struct rusage before {};
+  ::getrusage(RUSAGE_SELF, &before);
+  const std::string err = compile_error(b);
+  struct rusage after {};
+  ::getrusage(RUSAGE_SELF, &after);
+  EXPECT_NE(err.find("missing_weights.bin"), std::string::npos) << err;
+  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 256 * 1024) << "KiB of peak RSS grown";  // not 1 GiB
+  auto* off = w->add_external_data();
+  off->set_key("offset");
+  off->set_value("12abc");
+  const std::string err2 = compile_error(b);
+  EXPECT_NE(err2.find("external data offset '12abc' is not a byte count"), std::string::npos) << err2;
+}
+
+// ---- 2. .npy headers ---------------------------------------------------------------------
+
+class NpyFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("edgewm_npy_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  // A version-2 file (4-byte header length) with this header text and `data_bytes` of data.
+  std::string write(const std::string& header, size_t data_bytes) {
+    const std::string path = (dir_ / ("f" + std::to_string(n_++) + ".npy")).string();
+    std::ofstream f(path, std::ios::binary);
+    f.write("\x93NUMPY\x02\x00", 8);
+    const uint32_t len = static_cast<uint32_t>(header.size());
+    f.write(reinterpret_cast<const char*>(&len), 4);
+    f << header;
+    f << std::string(data_bytes, '\0');
+    return path;
+  }
+  std::string error_of(const std::string& path) {
+    try {
+      load_npy(path);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  }
+  std::filesystem::path dir_;
+  int n_ = 0;
+};
+
+TEST_F(NpyFiles, AHeaderOfHundredsOfKilobytesParses) {
+  // Once std::regex, which recursed per character: a stack overflow past ~26 KB.
+  const std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }" + std::string(300000, ' ') + "\n";
+  Tensor t = load_npy(write(h, 24));
+  EXPECT_EQ(t.shape(), (Shape{2, 3}));
+}
+
+TEST_F(NpyFiles, HeadersNumPyWouldRejectAreRejected) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (1, -3, 4), }", "negative dimension"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, x3), }", "non-negative integer"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (64.0,), }", "must be an integer"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", "does not fit 64 bits"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,), } trailing", "after the header's closing brace"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'extra': 1}", "unexpected key 'extra'"},
+      {"{'descr': \"x'shape': (5,)\", 'fortran_order': False}", "needs descr, fortran_order and shape"},
+      {"{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,)}", "structured dtypes"},
+      {"{'descr': '<f4', 'fortran_order': maybe, 'shape': (2,)}", "True or False"},
+  };
+  for (const auto& [header, want] : cases) {
+    const std::string err = error_of(write(header + "\n", 64));
+    EXPECT_NE(err.find(want), std::string::npos) << header << " -> " << err;
+  }
+}
+
+TEST_F(NpyFiles, ADuplicateKeyKeepsItsLastValueAsNumPyDoes) {
+  Tensor t = load_npy(write("{'descr': '<f8', 'descr': '<i4', 'fortran_order': False, 'shape': (3,), }\n", 12));
+  EXPECT_EQ(t.dtype(), DType::kI32);
+}
+
+TEST_F(NpyFiles, DeclaredSizesAreCheckedAgainstTheFileBeforeAllocating) {
+  // 2^28 floats declared, 16 bytes present: refused without a 1 GiB allocation.
+  std::string err = error_of(write("{'descr': '<f4', 'fortran_order': False, 'shape': (268435456,), }\n", 16));
+  EXPECT_NE(err.find("data is shorter than shape 268435456 needs (16 of 1073741824 bytes)"), std::string::npos) << err;
+  err = error_of(write("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }\n", 16));
+  EXPECT_NE(err.find("larger than any tensor"), std::string::npos) << err;
+  err = error_of(write("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }\n", 12));
+  EXPECT_NE(err.find("4 bytes after the data"), std::string::npos) << err;
+}
+
+TEST_F(NpyFiles, AFifoIsRefusedInsteadOfBlocking) {
+  const std::string fifo = (dir_ / "fifo.npy").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string err = error_of(fifo);  // once: blocked forever in open()
+  EXPECT_NE(err.find("it is a FIFO"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -1,0 +1,18 @@
+#pragma once
+// Input files must be regular files: opening a FIFO blocks until a writer appears (forever, for
+// a model path pointing at one), and devices or directories are no model. Every reader of a
+// user-named file checks this first.
+#include <cstdint>
+#include <string>
+
+namespace edgewm {
+
+// The size of `path` after checking it is a regular file (following links, never opening it);
+// kIo naming `what` and the path otherwise.
+int64_t regular_file_size(const std::string& path, const std::string& what = "file");
+
+// open(2) for reading that cannot block on a FIFO (O_NONBLOCK), refusing anything but a regular
+// file; the caller closes the descriptor. *size receives the file's size.
+int open_regular_file(const std::string& path, int64_t* size, const std::string& what = "file");
+
+}  // namespace edgewm
