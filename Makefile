@@ -12,7 +12,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 endif
 
-.PHONY: all deps build test test-arm unit conformance demo sanitize clean
+.PHONY: all deps build test test-arm unit conformance demo sanitize fuzz clean
 
 all: build
 
@@ -58,6 +58,17 @@ sanitize: deps
 	cmake --build $(BUILD)-asan -j $(JOBS) --target edgewm_tests edgewm
 	$(BUILD)-asan/tests/edgewm_tests
 	$(BUILD)-asan/edgewm onnx-test -q -j $(JOBS) /usr/share/libonnx-testdata/data tests/models
+
+# libFuzzer targets (fuzz/) built with clang + ASan + UBSan, each run for FUZZ_SECONDS from the
+# committed corpus (fuzz/corpus/) plus seeds made from the fixtures; fails on any crash, leak,
+# timeout or out-of-memory (scripts/fuzz.sh, fuzz/README.md).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := ewm_load onnx_compile npy tensor_pb
+fuzz: build
+	cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	  -DCMAKE_C_COMPILER=clang -DEDGEWM_FUZZ=ON -DEDGEWM_BUILD_TESTS=OFF $(LAUNCHER)
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	FUZZ_RUNS=$(FUZZ_RUNS) scripts/fuzz.sh $(BUILD)-fuzz $(BUILD)/edgewm $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-aarch64

@@ -12,6 +12,7 @@ PACKAGES=(
   libpng-dev libgif-dev                        # tools: PNG frames, animated GIF rollouts
   python3 python3-numpy                        # CLI tests read the .npy/.json the tools write
   g++-aarch64-linux-gnu qemu-user              # `make test-arm`: the runtime's tests on ARM64
+  clang libclang-rt-14-dev                     # `make fuzz`: libFuzzer with ASan + UBSan
 )
 
 missing=()

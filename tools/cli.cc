@@ -56,18 +56,20 @@ void CompileFlags::add_to(CLI::App& app) {
 }
 
 void add_world_model_flags(CLI::App& app, WorldModelOptions& o) {
-  app.add_option("--steps", o.steps, "Denoising steps per frame (default: the model's)")->check(CLI::PositiveNumber);
+  app.add_option("--steps", o.steps, "Denoising steps per frame (default: the model's)")->check(CLI::Range(1, 1000));
   app.add_option("--sampler", o.sampler,
                  "euler, heun (2 model calls per step but the last) or dpm++2m (default: the model's, else euler)");
   app.add_option("--early-exit", o.early_exit_tol,
-                 "Stop denoising once the clean-frame prediction changes less than this (relative L2)");
+                 "Stop denoising once the clean-frame prediction changes less than this (relative L2)")
+      ->check(kFiniteNonNegative);
   app.add_option("--warm-start", o.warm_start_step,
                  "Start each frame at this noise level of the schedule from a forecast of the next frame (0: off)");
   app.add_option("--warm-start-from", o.warm_start_from,
                  "Warm-start forecast: motion (newest frame moved by the last global motion) or last (newest frame)")
       ->capture_default_str()
       ->check(CLI::IsMember({"motion", "last"}));
-  app.add_option("--budget-ms", o.budget_ms, "Per-frame deadline: return the best estimate rather than miss it");
+  app.add_option("--budget-ms", o.budget_ms, "Per-frame deadline: return the best estimate rather than miss it")
+      ->check(kFiniteNonNegative);
   app.add_option("-t,--threads", o.threads, "Threads (default: physical cores)");
   app.add_flag("!--no-memo", o.memoize_conditioning,
                "Recompute the noise-level/action conditioning path on every call instead of once per value");

@@ -18,6 +18,32 @@ struct CompileOptions;
 
 namespace edgewm::cli {
 
+// Flag values that must be finite and >= 0 (tolerances, timeouts, budgets): CLI11's
+// NonNegativeNumber lets NaN through.
+inline const CLI::Validator kFiniteNonNegative(
+    [](std::string& v) -> std::string {
+      double d = 0;
+      try {
+        size_t used = 0;
+        d = std::stod(v, &used);
+        if (used != v.size()) return "'" + v + "' is not a number";
+      } catch (const std::exception&) {
+        return "'" + v + "' is not a number";
+      }
+      if (!(d >= 0) || d > 1e300) return "'" + v + "' must be a finite number >= 0";
+      return "";
+    },
+    "NUMBER >= 0");
+
+// Seeds and counts given as integers >= 0 (an unsigned flag would take -1 as 2^64 - 1).
+inline const CLI::Validator kNonNegativeInteger(
+    [](std::string& v) -> std::string {
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+        return "'" + v + "' must be an integer >= 0";
+      return "";
+    },
+    "INTEGER >= 0");
+
 // "1x3x32x32" -> Shape; "scalar" or "" -> rank 0.
 Shape parse_shape(const std::string& text);
 // "name=VALUE" -> {name, VALUE}; throws naming the flag.

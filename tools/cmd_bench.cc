@@ -280,7 +280,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--memoize", args->memoize,
                   "Input whose value repeats (e.g. a sampler's noise level): nodes depending only on such inputs "
                   "run once and are replayed (repeatable)");
-  cmd->add_option("--warmup", args->warmup, "Untimed runs first (default 5)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--warmup", args->warmup, "Untimed runs first (default 5)")->check(kNonNegativeInteger);
   cmd->add_option("--loads", args->loads, "Timed model loads (default 50)")->check(CLI::PositiveNumber);
   cmd->add_option("--image", args->image,
                   "PNG frame fed to every run: T_pre then covers resize to the input's HxW, normalisation to "

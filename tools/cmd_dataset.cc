@@ -43,6 +43,7 @@ void add_dataset_command(CLI::App& app) {
   cmd->add_option("--seed", a->spec.seed,
                   "Base seed; episode i resets with a seed derived from (seed, i). Keep evaluation seeds apart "
                   "from training seeds")
+      ->check(kNonNegativeInteger)
       ->capture_default_str();
   cmd->add_option("--size", a->size, "Frame width and height in pixels")->capture_default_str()->check(CLI::Range(8, 1024));
   cmd->add_option("-o,--output", a->out, "Output directory")->required();

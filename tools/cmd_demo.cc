@@ -124,7 +124,7 @@ void add_demo_command(CLI::App& app) {
   auto a = std::make_shared<DemoArgs>();
   cmd->add_option("model", a->model, "World model (.ewm, or .onnx with its model.json)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--frames", a->frames, "Frames to fly")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", a->seed, "Seed of the flight (held out from training seeds)")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Seed of the flight (held out from training seeds)")->capture_default_str()->check(kNonNegativeInteger);
   cmd->add_option("--anchor-every", a->anchor_every,
                   "Restart the dream from the true frames every N frames (0: dream freely)")
       ->capture_default_str();

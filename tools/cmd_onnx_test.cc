@@ -277,11 +277,13 @@ void add_onnx_test_command(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("dirs", args->dirs, "Case folders, or folders containing case folders")->required();
-  cmd->add_option("--rtol", args->opt.tol.rtol, "Relative tolerance (default 1e-3; a case's tolerance.txt wins)");
-  cmd->add_option("--atol", args->opt.tol.atol, "Absolute tolerance (default 1e-4)");
+  cmd->add_option("--rtol", args->opt.tol.rtol, "Relative tolerance (default 1e-3; a case's tolerance.txt wins)")
+      ->check(kFiniteNonNegative);
+  cmd->add_option("--atol", args->opt.tol.atol, "Absolute tolerance (default 1e-4)")->check(kFiniteNonNegative);
   cmd->add_option("-t,--threads", args->opt.threads, "Threads per case (default 1)");
   cmd->add_option("-j,--jobs", args->opt.jobs, "Cases run at once (default 1)");
-  cmd->add_option("--timeout", args->opt.timeout_s, "Seconds before a case counts as hung (default 120)");
+  cmd->add_option("--timeout", args->opt.timeout_s, "Seconds before a case counts as hung (default 120)")
+      ->check(kFiniteNonNegative);
   cmd->add_flag("--no-isolate", args->no_isolate, "Run cases in this process (a crash ends the run)");
   cmd->add_option("--min-pass", args->min_pass, "Also fail when fewer cases pass (guards against silent SKIPs)");
   cmd->add_flag("--strict", args->strict, "Count SKIP as failure (for models that must run in full)");

@@ -118,7 +118,7 @@ void add_play_command(CLI::App& app) {
   cmd->add_option("--fps", a->fps, "Frames per second to aim for")->capture_default_str()->check(CLI::Range(1, 120));
   cmd->add_option("--scale", a->scale, "Terminal cells per pixel (width)")->capture_default_str()->check(CLI::Range(1, 8));
   cmd->add_option("--frames", a->frames, "Stop after this many frames (0: until q)")->capture_default_str();
-  cmd->add_option("--seed", a->seed, "Seed of the starting scene")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Seed of the starting scene")->capture_default_str()->check(kNonNegativeInteger);
   add_world_model_flags(*cmd, a->wm);
   a->compile.add_to(*cmd);
   cmd->callback([a] {

@@ -82,8 +82,9 @@ void add_rollout_command(CLI::App& app) {
   cmd->add_option("--episodes", a->spec.episodes, "Held-out episodes")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--horizon", a->spec.horizon, "Frames predicted per episode")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--seed", a->spec.seed, "Base seed of the held-out episodes (keep it apart from training seeds)")
-      ->capture_default_str();
-  cmd->add_option("--sampler-seed", a->wm.seed, "Seed of the sampler's noise")->capture_default_str();
+      ->capture_default_str()
+      ->check(kNonNegativeInteger);
+  cmd->add_option("--sampler-seed", a->wm.seed, "Seed of the sampler's noise")->capture_default_str()->check(kNonNegativeInteger);
   cmd->add_option("--policy", a->spec.policy, "Who acts: scripted or random")->capture_default_str();
   cmd->add_option("--strip", a->strip, "Write a PNG strip of the first episode (top: truth, bottom: dream)");
   cmd->add_option("--gif", a->gif, "Write an animated GIF of the first episode (truth | dream)");

@@ -50,8 +50,8 @@ void add_run_command(CLI::App& app) {
                                               "exit non-zero if it differs");
   cmd->add_option("--test-data", args->test_data,
                   "An ONNX test_data_set folder: input_K.pb feed the inputs in order, output_K.pb are expected");
-  cmd->add_option("--rtol", args->tol.rtol, "Relative tolerance for --expect (default 1e-3)");
-  cmd->add_option("--atol", args->tol.atol, "Absolute tolerance for --expect (default 1e-4)");
+  cmd->add_option("--rtol", args->tol.rtol, "Relative tolerance for --expect (default 1e-3)")->check(kFiniteNonNegative);
+  cmd->add_option("--atol", args->tol.atol, "Absolute tolerance for --expect (default 1e-4)")->check(kFiniteNonNegative);
   cmd->add_option("--repeat", args->repeat, "Run N times and report min/median/max latency")->check(CLI::PositiveNumber);
   args->flags.add_to(*cmd);
   cmd->callback([args] {

@@ -24,9 +24,9 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--sampler", a->opt.sampler,
                   "ddpm, ddim, euler, heun or dpm++2m; add -karras for Karras noise levels (euler, heun, dpm++2m); "
                   "default: the model's, else ddim");
-  cmd->add_option("--steps", a->opt.steps, "Sampling steps (default: the model's, else 50)")->check(CLI::PositiveNumber);
+  cmd->add_option("--steps", a->opt.steps, "Sampling steps (default: the model's, else 50)")->check(CLI::Range(1, 1000));
   cmd->add_option("--eta", a->opt.eta, "DDIM eta: 0 deterministic, 1 as noisy as DDPM")->capture_default_str();
-  cmd->add_option("--seed", a->opt.seed, "Seed of the initial noise")->capture_default_str();
+  cmd->add_option("--seed", a->opt.seed, "Seed of the initial noise")->capture_default_str()->check(kNonNegativeInteger);
   cmd->add_option("-n,--count", a->opt.count, "Images (a batch-B model makes B per pass)")->capture_default_str()
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--scale", a->scale, "Pixel scale in the grid")->capture_default_str()->check(CLI::Range(1, 16));

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/rng.h"
+#include "diffusion/model_metadata.h"
 #include "diffusion/sampler.h"
 #include "imaging/image_tensor.h"
 
@@ -11,18 +12,7 @@ namespace edgewm::diffusion {
 namespace {
 
 std::string meta_or(const Model& m, const std::string& key, const std::string& fallback) {
-  auto it = m.metadata().find(key);
-  return it == m.metadata().end() ? fallback : it->second;
-}
-
-double meta_number(const Model& m, const std::string& key, double fallback) {
-  auto it = m.metadata().find(key);
-  if (it == m.metadata().end()) return fallback;
-  try {
-    return std::stod(it->second);
-  } catch (const std::exception&) {
-    throw Error(ErrorKind::kInvalidArgument, "model metadata '" + key + "' = '" + it->second + "' is not a number");
-  }
+  return meta_string(m, key).value_or(fallback);
 }
 
 }  // namespace
@@ -36,17 +26,19 @@ ImageSamplingResult sample_images(Session& session, const ImageSamplingOptions& 
                 "--meta diffusion.parameterization=epsilon (and the diffusion.beta_* keys)");
   BetaSchedule s;
   s.prediction = prediction_from_name(it->second);
-  s.num_train_timesteps = static_cast<int>(meta_number(m, "diffusion.num_train_timesteps", 1000));
+  s.num_train_timesteps = static_cast<int>(meta_int(m, "diffusion.num_train_timesteps", 1000, 1, 100000));
   s.kind = meta_or(m, "diffusion.beta_schedule", "linear");
   s.beta_start = meta_number(m, "diffusion.beta_start", 1e-4);
   s.beta_end = meta_number(m, "diffusion.beta_end", 0.02);
   s.clip_sample = meta_or(m, "diffusion.clip_sample", "true") == "true";
   ImageSamplingResult r;
   r.sampler = o.sampler.empty() ? meta_or(m, "diffusion.sampler", "ddim") : o.sampler;
-  r.steps = o.steps > 0 ? o.steps : static_cast<int>(meta_number(m, "diffusion.steps", 50));
+  r.steps = o.steps > 0 ? o.steps : static_cast<int>(meta_int(m, "diffusion.steps", 50, 1, kMaxSteps));
   SamplerOptions so;
   so.eta = o.eta;
   so.spacing = meta_or(m, "diffusion.timestep_spacing", "");
+  if (r.steps > kMaxSteps)
+    throw Error(ErrorKind::kInvalidArgument, std::to_string(r.steps) + " sampling steps: at most " + std::to_string(kMaxSteps));
   auto sampler = Sampler::create(r.sampler, s, r.steps, so);
   r.sampler = sampler->name();
 

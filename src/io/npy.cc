@@ -145,57 +145,80 @@ class NpyHeader {
   size_t at_ = 0;
 };
 
-}  // namespace
+// What the first bytes of a .npy file say: its element type and shape, and where the data
+// starts. `bytes` holds the file's first bytes (at least the whole header, when the file has
+// one); `file_size` is the whole file's, which the data must fill exactly.
+struct NpyLayout {
+  DType dtype = DType::kUndefined;
+  Shape shape;
+  int64_t data_offset = 0, data_bytes = 0;
+};
+constexpr uint32_t kMaxNpyHeader = 1u << 20;
 
-Tensor load_npy(const std::string& path) {
-  const int64_t file_size = regular_file_size(path, ".npy file");
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error(ErrorKind::kIo, "cannot open " + path);
+NpyLayout parse_npy_layout(const uint8_t* bytes, size_t n, int64_t file_size, const std::string& path) {
   auto bad = [&](const std::string& msg) { return Error(ErrorKind::kInvalidArgument, path + ": " + msg); };
-  char magic[8];
-  if (!f.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) throw bad("not a .npy file");
+  if (n < 10 || std::memcmp(bytes, "\x93NUMPY", 6) != 0) throw bad("not a .npy file");
+  const int version = bytes[6];
   uint32_t header_len = 0;
-  int64_t prefix = 8;
-  if (magic[6] == 1) {
-    uint16_t n = 0;
-    f.read(reinterpret_cast<char*>(&n), 2);
-    header_len = n;
-    prefix += 2;
-  } else if (magic[6] == 2 || magic[6] == 3) {
-    f.read(reinterpret_cast<char*>(&header_len), 4);
-    prefix += 4;
+  int64_t prefix = 0;
+  if (version == 1) {
+    header_len = static_cast<uint32_t>(bytes[8] | bytes[9] << 8);
+    prefix = 10;
+  } else if (version == 2 || version == 3) {
+    if (n < 12) throw bad("truncated header");
+    std::memcpy(&header_len, bytes + 8, 4);  // little-endian, as the format says (and as this host is)
+    prefix = 12;
   } else {
-    throw bad("unknown .npy version " + std::to_string(magic[6]));
+    throw bad("unknown .npy version " + std::to_string(version));
   }
-  if (!f) throw bad("truncated header");
-  if (header_len > (1u << 20)) throw bad("header of " + std::to_string(header_len) + " bytes (more than 1 MiB)");
-  if (prefix + header_len > file_size) throw bad("truncated header");
-  std::string header(header_len, '\0');
-  if (!f.read(header.data(), header_len)) throw bad("truncated header");
-
+  if (header_len > kMaxNpyHeader) throw bad("header of " + std::to_string(header_len) + " bytes (more than 1 MiB)");
+  if (prefix + header_len > file_size || prefix + header_len > static_cast<int64_t>(n)) throw bad("truncated header");
+  const std::string header(reinterpret_cast<const char*>(bytes) + prefix, header_len);
   NpyHeader h(header, path);
   h.parse();
   std::string descr = h.descr;
   if (descr == "<b1") descr = "|b1";
   if (descr == "<i1") descr = "|i1";
   if (descr == "<u1") descr = "|u1";
-  DType dtype = DType::kUndefined;
+  NpyLayout out;
   for (const auto& d : kDescrs)
-    if (descr == d.code) dtype = d.dtype;
-  if (dtype == DType::kUndefined) throw bad("unsupported dtype '" + descr + "' (big-endian or non-numeric?)");
+    if (descr == d.code) out.dtype = d.dtype;
+  if (out.dtype == DType::kUndefined) throw bad("unsupported dtype '" + descr + "' (big-endian or non-numeric?)");
   if (h.fortran_order) throw bad("Fortran-order arrays are not supported; save with np.ascontiguousarray");
+  out.shape = h.shape;
   // The data must be in the file before anything is allocated for it.
-  const int64_t bytes = checked_tensor_bytes(dtype, h.shape);
-  if (bytes < 0) throw bad("shape " + h.shape.str() + " is larger than any tensor may be");
-  const int64_t have = file_size - prefix - header_len;
-  if (have < bytes)
+  out.data_bytes = checked_tensor_bytes(out.dtype, h.shape);
+  if (out.data_bytes < 0) throw bad("shape " + h.shape.str() + " is larger than any tensor may be");
+  out.data_offset = prefix + header_len;
+  const int64_t have = file_size - out.data_offset;
+  if (have < out.data_bytes)
     throw bad("data is shorter than shape " + h.shape.str() + " needs (" + std::to_string(have) + " of " +
-              std::to_string(bytes) + " bytes)");
-  if (have > bytes)
-    throw bad(std::to_string(have - bytes) + " bytes after the data of shape " + h.shape.str());
-  Tensor t(dtype, h.shape);
-  if (!f.read(static_cast<char*>(t.data()), static_cast<std::streamsize>(t.nbytes())))
-    throw bad("data is shorter than shape " + h.shape.str() + " needs");
+              std::to_string(out.data_bytes) + " bytes)");
+  if (have > out.data_bytes) throw bad(std::to_string(have - out.data_bytes) + " bytes after the data of shape " + h.shape.str());
+  return out;
+}
+
+}  // namespace
+
+Tensor npy_from_bytes(std::span<const uint8_t> bytes, const std::string& what) {
+  const NpyLayout l = parse_npy_layout(bytes.data(), bytes.size(), static_cast<int64_t>(bytes.size()), what);
+  Tensor t(l.dtype, l.shape);
+  if (l.data_bytes) std::memcpy(t.data(), bytes.data() + l.data_offset, static_cast<size_t>(l.data_bytes));
+  return t;
+}
+
+Tensor load_npy(const std::string& path) {
+  const int64_t file_size = regular_file_size(path, ".npy file");
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(ErrorKind::kIo, "cannot open " + path);
+  std::vector<uint8_t> head(static_cast<size_t>(std::min<int64_t>(file_size, 12 + kMaxNpyHeader)));
+  if (!f.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size())))
+    throw Error(ErrorKind::kIo, "cannot read " + path);
+  const NpyLayout l = parse_npy_layout(head.data(), head.size(), file_size, path);
+  Tensor t(l.dtype, l.shape);
+  f.seekg(l.data_offset);
+  if (!f.read(static_cast<char*>(t.data()), static_cast<std::streamsize>(l.data_bytes)))
+    throw Error(ErrorKind::kIo, "short read from " + path);
   return t;
 }
 

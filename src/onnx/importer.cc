@@ -217,6 +217,9 @@ class Importer {
         }
       }
     }
+    if (checked_tensor_bytes(v.dtype, v.shape) < 0)
+      throw Error(ErrorKind::kInvalidModel, "input '" + in.name() + "' of shape " + v.shape.str() + " would be larger than " +
+                                                std::to_string(kMaxTensorBytes >> 30) + " GiB");
     v.shape_known = true;
     auto value_it = opt_.input_values.find(in.name());
     if (value_it != opt_.input_values.end()) {

@@ -8,6 +8,7 @@
 
 #include "core/rng.h"
 #include "diffusion/edm.h"
+#include "diffusion/model_metadata.h"
 #include "diffusion/sampler.h"
 #include "edgewm/session.h"
 #include "imaging/image_tensor.h"
@@ -30,16 +31,6 @@ std::string meta(const Model& m, const std::string& key, const std::string& fall
   return fallback;
 }
 
-double meta_number(const Model& m, const std::string& key, const std::string& fallback = {}) {
-  std::string v = meta(m, key, fallback);
-  try {
-    size_t used = 0;
-    double d = std::stod(v, &used);
-    if (used == v.size()) return d;
-  } catch (const std::exception&) {
-  }
-  throw Error(ErrorKind::kInvalidArgument, "model metadata '" + key + "' = '" + v + "' is not a number");
-}
 
 // The noise level and the action take a handful of values per run: the denoiser's
 // conditioning path (noise embedding + action embedding -> per-block modulation) is computed
@@ -84,11 +75,15 @@ struct WorldModel::Impl {
       throw Error(ErrorKind::kInvalidArgument, "world model parameterization '" +
                                                    meta(mm, "diffusion.parameterization") +
                                                    "' is not supported (edm-x0 is)");
-    k = static_cast<int>(meta_number(mm, "world.context_frames"));
-    schedule.sigma_min = meta_number(mm, "diffusion.sigma_min", "0.002");
-    schedule.sigma_max = meta_number(mm, "diffusion.sigma_max", "80");
-    schedule.rho = meta_number(mm, "diffusion.rho", "7");
-    steps = o.steps > 0 ? o.steps : static_cast<int>(meta_number(mm, "diffusion.steps", "3"));
+    meta(mm, "world.context_frames");  // required
+    k = static_cast<int>(diffusion::meta_int(mm, "world.context_frames", 0, 1, 64));
+    schedule.sigma_min = diffusion::meta_number(mm, "diffusion.sigma_min", 0.002);
+    schedule.sigma_max = diffusion::meta_number(mm, "diffusion.sigma_max", 80);
+    schedule.rho = diffusion::meta_number(mm, "diffusion.rho", 7);
+    steps = o.steps > 0 ? o.steps : static_cast<int>(diffusion::meta_int(mm, "diffusion.steps", 3, 1, diffusion::kMaxSteps));
+    if (steps > diffusion::kMaxSteps)
+      throw Error(ErrorKind::kInvalidArgument, std::to_string(steps) + " denoising steps: at most " +
+                                                   std::to_string(diffusion::kMaxSteps));
     if (o.warm_start_step < 0 || o.warm_start_step >= steps)
       throw Error(ErrorKind::kInvalidArgument, "warm start step " + std::to_string(o.warm_start_step) +
                                                    " is outside 0.." + std::to_string(steps - 1));

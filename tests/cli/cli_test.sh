@@ -95,6 +95,15 @@ check "sample heun" 0 "2 images, heun, 2 steps" -- "$EDGEWM" sample "$SMALL/mode
 check "onnx-test min-pass" 1 "fewer than --min-pass 5" -- "$EDGEWM" onnx-test "$RELU" --min-pass 5
 
 # "Bad input never crashes": output targets, thread counts.
+check "steps beyond the maximum" 105 "steps: Value 1000000000 not in range 1 to 1000" -- "$EDGEWM" rollout "$TMP/world.ewm" --steps 1000000000
+check "metadata steps beyond the maximum" 1 "'diffusion.steps' = '1000000000' is outside 1..1000" -- "$EDGEWM" rollout "$WORLD/model.onnx" --meta diffusion.steps=1000000000 --episodes 1 --horizon 1
+check "metadata context frames must be an integer" 1 "'world.context_frames' = '4.5' is not an integer" -- "$EDGEWM" rollout "$WORLD/model.onnx" --meta world.context_frames=4.5 --episodes 1 --horizon 1
+check "metadata sigma must be finite" 1 "'diffusion.sigma_max' = 'nan' is not finite" -- "$EDGEWM" rollout "$WORLD/model.onnx" --meta diffusion.sigma_max=nan --episodes 1 --horizon 1
+check "NaN early exit" 105 "must be a finite number >= 0" -- "$EDGEWM" rollout "$TMP/world.ewm" --early-exit nan
+check "negative budget" 105 "must be a finite number >= 0" -- "$EDGEWM" rollout "$TMP/world.ewm" --budget-ms -5
+check "NaN rtol" 105 "must be a finite number >= 0" -- "$EDGEWM" run "$TMP/relu.ewm" --rtol nan
+check "negative timeout" 105 "must be a finite number >= 0" -- "$EDGEWM" onnx-test "$RELU" --timeout -1
+check "negative seed" 105 "--seed: '-1' must be an integer >= 0" -- "$EDGEWM" rollout "$TMP/world.ewm" --seed -1
 check "compile -o empty" 1 "-o/--output is empty" -- "$EDGEWM" compile "$RELU/model.onnx" -o ""
 mkdir -p "$TMP/adir"
 check "compile -o a directory" 1 "adir exists and is not a regular file" -- "$EDGEWM" compile "$RELU/model.onnx" -o "$TMP/adir"

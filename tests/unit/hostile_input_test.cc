@@ -96,6 +96,23 @@ TEST(HostileInput, OutputsWhoseByteCountWrapsAreRefused) {
   }
 }
 
+TEST(HostileInput, AReshapeTargetWhoseProductOverflowsIsRefused) {  // found by fuzz_onnx_compile
+  OnnxBuilder b;
+  b.input("x", {1, 1024}).output("y");
+  b.initializer("shape", make_i64(Shape{3}, {68961369260556289, 1024, -1}));
+  b.node("Reshape", {"x", "shape"}, {"y"});
+  const std::string err = compile_error(b);
+  EXPECT_NE(err.find("too large"), std::string::npos) << err;
+}
+
+TEST(HostileInput, AGraphInputLargerThanTheLimitIsRefused) {
+  OnnxBuilder b;
+  b.input("x", {int64_t{1} << 31, int64_t{1} << 31}).output("y");
+  b.node("Relu", {"x"}, {"y"});
+  const std::string err = compile_error(b);
+  EXPECT_NE(err.find("input 'x' of shape 2147483648x2147483648 would be larger than"), std::string::npos) << err;
+}
+
 TEST(HostileInput, ATensorLargerThanTheLimitIsNeverAllocated) {
   try {
     Tensor t(DType::kF32, Shape{int64_t{1} << 31, int64_t{1} << 31});

@@ -91,7 +91,7 @@ void infer_reshape(InferContext& ctx) {
       ctx.fail("shape has invalid dimension " + std::to_string(want[i]));
     } else {
       has_zero |= want[i] == 0;
-      known *= want[i];
+      if (__builtin_mul_overflow(known, want[i], &known)) ctx.fail("shape dimension " + std::to_string(want[i]) + " makes the shape too large");
     }
   }
   if (infer_at >= 0) {
