@@ -8,6 +8,7 @@
 
 #include "format/byte_io.h"
 #include "format/hash.h"
+#include "ir/memory_plan.h"
 #include "ir/op_registry.h"
 #include "ir/shape_inference.h"
 
@@ -119,6 +120,90 @@ void check_dataflow(const ByteReader& r, const Graph& g) {
   }
   for (ValueId v : g.outputs)
     if (!defined[static_cast<size_t>(v)]) r.fail("graph output '" + g.value(v).name + "' is never defined");
+}
+
+// Buffers that are live at the same step must not share bytes: a plan that says otherwise gives
+// wrong outputs, not errors. Checked here independently of the planner (passes/plan_memory),
+// with its lifetimes: graph inputs from step -1, outputs to step N, every other value over the
+// nodes that touch it, scratch at its node. Values that legitimately share bytes: aliases of
+// one storage root (Reshape...), and the inputs of a Concat placed in its output at exactly
+// their slice (the compiler's Concat-in-place).
+void check_plan_liveness(const ByteReader& r, const Graph& g, const MemoryPlan& plan, const OpRegistry& ops) {
+  const std::vector<ValueId> alias = storage_roots(g, ops);
+  std::vector<size_t> group(g.values.size());
+  for (size_t v = 0; v < g.values.size(); ++v) group[v] = static_cast<size_t>(alias[v]);
+  auto find = [&](size_t v) {
+    while (group[v] != v) v = group[v] = group[group[v]];
+    return v;
+  };
+  auto offset = [&](ValueId v) { return plan.value_offsets[static_cast<size_t>(v)]; };
+  auto bytes = [&](ValueId v) { return static_cast<int64_t>(g.value(v).nbytes()); };
+  for (const Node& n : g.nodes) {
+    if (n.op_type != "Concat" || !n.domain.empty() || n.outputs.empty()) continue;
+    const ValueId out = n.outputs[0];
+    if (out == kNoValue || g.value(out).is_constant()) continue;
+    const Shape& os = g.value(out).shape;
+    const int rank = os.rank();
+    int64_t axis = n.attrs.get_int("axis", 0);
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) continue;
+    bool contiguous = true;  // nothing but 1s before the axis: each input is one slice
+    for (int d = 0; d < axis; ++d) contiguous &= os[d] == 1;
+    int64_t inner = static_cast<int64_t>(dtype_size(g.value(out).dtype));
+    for (int d = static_cast<int>(axis) + 1; d < rank; ++d) inner *= os[d];
+    int64_t at = 0;
+    for (ValueId in : n.inputs) {
+      if (in == kNoValue) continue;
+      const int64_t slice = at;
+      at += g.value(in).shape.rank() > axis ? g.value(in).shape[static_cast<int>(axis)] * inner : 0;
+      if (g.value(in).is_constant() || find(static_cast<size_t>(in)) == find(static_cast<size_t>(out))) continue;
+      const bool inside = offset(in) >= offset(out) && offset(in) < offset(out) + bytes(out);
+      if (!inside) continue;
+      if (!contiguous || offset(in) != offset(out) + slice)
+        r.fail("arena slot of '" + g.value(in).name + "' lies inside '" + g.value(out).name + "' but not at its slice of " +
+               Graph::where(n));
+      group[find(static_cast<size_t>(in))] = find(static_cast<size_t>(out));
+    }
+  }
+  struct Item {
+    int64_t begin = 0, end = 0;
+    int first = 0, last = 0;
+    bool used = false;
+    std::string what;
+  };
+  std::vector<Item> items(g.values.size() + g.nodes.size());
+  const int steps = static_cast<int>(g.nodes.size());
+  auto touch = [&](ValueId v, int step) {
+    if (v == kNoValue || g.value(v).is_constant()) return;
+    Item& it = items[find(static_cast<size_t>(v))];
+    const int64_t b = offset(v), e = b + bytes(v);
+    if (!it.used) {
+      it = {b, e, step, step, true, "'" + g.value(v).name + "'"};
+      return;
+    }
+    it.begin = std::min(it.begin, b), it.end = std::max(it.end, e);
+    it.first = std::min(it.first, step), it.last = std::max(it.last, step);
+  };
+  for (ValueId v : g.inputs) touch(v, -1);
+  for (int k = 0; k < steps; ++k) {
+    for (ValueId v : g.nodes[static_cast<size_t>(k)].inputs) touch(v, k);
+    for (ValueId v : g.nodes[static_cast<size_t>(k)].outputs) touch(v, k);
+  }
+  for (ValueId v : g.outputs) touch(v, steps);
+  for (int k = 0; k < steps; ++k)
+    if (plan.scratch_bytes[static_cast<size_t>(k)] > 0)
+      items[g.values.size() + static_cast<size_t>(k)] = {plan.scratch_offsets[static_cast<size_t>(k)],
+                                                         plan.scratch_offsets[static_cast<size_t>(k)] +
+                                                             plan.scratch_bytes[static_cast<size_t>(k)],
+                                                         k, k, true, "the scratch of " + Graph::where(g.nodes[static_cast<size_t>(k)])};
+  std::vector<const Item*> live;
+  for (const Item& it : items)
+    if (it.used && it.end > it.begin) live.push_back(&it);
+  std::sort(live.begin(), live.end(), [](const Item* a, const Item* b) { return a->begin < b->begin; });
+  for (size_t i = 0; i < live.size(); ++i)
+    for (size_t j = i + 1; j < live.size() && live[j]->begin < live[i]->end; ++j)
+      if (live[i]->first <= live[j]->last && live[j]->first <= live[i]->last)
+        r.fail("arena slots of " + live[i]->what + " and " + live[j]->what + " overlap while both are live");
 }
 
 }  // namespace
@@ -306,6 +391,7 @@ ParsedModel parse_ewm(const uint8_t* base, size_t size, bool verify_data, const 
   } catch (const Error& e) {
     throw e.prefixed(what);
   }
+  check_plan_liveness(model, g, m.plan, ops);
   // With shapes trusted: scratch may not exceed what the op's kernels can ask for, and no plan
   // needs more than every runtime value and scratch side by side. Anything larger is corruption
   // and must not become a huge allocation.

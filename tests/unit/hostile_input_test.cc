@@ -16,6 +16,7 @@
 
 #include "compiler/compile.h"
 #include "edgewm/error.h"
+#include "edgewm/model.h"
 #include "io/npy.h"
 #include "onnx_builder.h"
 #include "op_test_util.h"
@@ -165,6 +166,31 @@ TEST(HostileInput, DepthToSpaceWithABlocksizeOf2To32IsRefused) {
       EXPECT_EQ(e.kind(), ErrorKind::kInvalidModel) << e.what();
       EXPECT_NE(std::string(e.what()).find("divisible"), std::string::npos) << e.what();
     }
+  }
+}
+
+// ---- 7. a plan whose live buffers overlap -------------------------------------------------
+
+TEST(HostileInput, APlanWhoseLiveSlotsOverlapIsRefusedOnLoad) {
+  OnnxBuilder b;
+  b.input("x", {64}).output("y");
+  b.node("Relu", {"x"}, {"a"});
+  b.node("Sigmoid", {"x"}, {"b"});
+  b.node("Add", {"a", "b"}, {"y"});
+  CompiledModel m = compile_imported(import_onnx_bytes(b.bytes(), "."));
+  EXPECT_NO_THROW(Model::from_bytes(m.serialize()));
+  auto id = [&](const char* name) {
+    for (size_t v = 0; v < m.graph.values.size(); ++v)
+      if (m.graph.values[v].name == name) return v;
+    return size_t{0};
+  };
+  m.plan.value_offsets[id("b")] = m.plan.value_offsets[id("a")];  // both read by the Add
+  try {
+    Model::from_bytes(m.serialize());
+    ADD_FAILURE() << "overlapping live slots accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidModel);
+    EXPECT_NE(std::string(e.what()).find("overlap while both are live"), std::string::npos) << e.what();
   }
 }
 
