@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 // Every op declares: how to infer its output types/shapes (and fold when inputs are constant),
 // and one or more kernels. The executor picks a kernel per node; fast kernels (SIMD, quantised,
 // CUDA) register next to the reference one and declare which nodes they support.
@@ -102,6 +103,10 @@ struct OpSchema {
   bool output_aliases_input = false;
   // Folding this op at compile time is forbidden (e.g. random ops).
   bool never_fold = false;
+  // When set, the only attribute names a node may carry; shape inference refuses others (the
+  // edgewm ops: a corrupted name must not silently drop, say, a fused activation). ONNX ops
+  // are checked against ONNX's own schemas when imported.
+  std::optional<std::vector<std::string>> attributes;
 };
 
 class OpRegistry {

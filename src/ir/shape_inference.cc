@@ -28,6 +28,14 @@ bool should_fold(const Graph& g, const Node& n, const OpSchema& s) {
 const OpSchema& schema_of(const OpRegistry& ops, const Node& n) {
   const OpSchema* s = ops.find(n.op_type, n.domain);
   if (!s) throw Error(ErrorKind::kUnsupported, Graph::where(n) + ": op is not supported");
+  if (s->attributes)
+    for (const Attribute& a : n.attrs.all())
+      if (std::find(s->attributes->begin(), s->attributes->end(), a.name) == s->attributes->end()) {
+        std::string known;
+        for (const std::string& k : *s->attributes) known += (known.empty() ? "" : ", ") + k;
+        throw Error(ErrorKind::kInvalidModel, Graph::where(n) + ": unknown attribute '" + a.name + "' (" + n.op_type +
+                                                  " takes " + (known.empty() ? "none" : known) + ")");
+      }
   return *s;
 }
 

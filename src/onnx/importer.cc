@@ -1,5 +1,7 @@
 #include "onnx/importer.h"
 
+#include <onnx/checker.h>
+#include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 
 #include <filesystem>
@@ -14,6 +16,11 @@
 #include "onnx/tensor_proto.h"
 
 namespace edgewm {
+
+namespace {
+// The newest ONNX opset whose semantics edgewm follows (ONNX 1.18).
+constexpr int64_t kMaxOnnxOpset = 23;
+}  // namespace
 
 namespace {
 
@@ -152,12 +159,33 @@ class Importer {
   void read_opsets(std::map<std::string, std::string>& meta) {
     for (const auto& o : model_.opset_import()) {
       std::string d = o.domain() == "ai.onnx" ? "" : o.domain();
+      if (o.version() < 1 || (d.empty() && o.version() > kMaxOnnxOpset))
+        throw Error(ErrorKind::kInvalidModel, "the model imports opset " + std::to_string(o.version()) + " of domain '" +
+                                                  (d.empty() ? "ai.onnx" : d) + "'" +
+                                                  (d.empty() ? " (ONNX opsets are 1.." + std::to_string(kMaxOnnxOpset) + ")" : ""));
       opsets_[d] = static_cast<int>(o.version());
       meta["opset" + (d.empty() ? std::string() : "." + d)] = std::to_string(o.version());
     }
     // Very old models (IR < 3) have no opset_import and imply opset 1. A model may also use only
     // other domains; its default-domain nodes are then reported when met.
     if (!opsets_.count("") && model_.ir_version() < 3) opsets_[""] = 1;
+    checker_.set_ir_version(static_cast<int>(model_.ir_version()));
+    checker_.set_opset_imports(opsets_);
+  }
+
+  // ONNX's own checker on one node (libonnx): attribute names and types, input and output
+  // counts, the op existing at the model's opset. Nodes of an opset newer than this libonnx
+  // knows (its schemas would be the wrong version) are left to shape inference.
+  void check_with_onnx(const onnx::NodeProto& p, const Node& n, const std::string& where) {
+    if (!n.domain.empty()) return;
+    static const int known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map().at(onnx::ONNX_DOMAIN).second;
+    if (n.opset > known) return;
+    try {
+      onnx::checker::LexicalScopeContext lex;
+      onnx::checker::check_node(p, checker_, lex);
+    } catch (const std::exception& e) {
+      throw Error(ErrorKind::kInvalidModel, where + ": " + e.what());
+    }
   }
 
   void check_required_batch() const {
@@ -266,6 +294,7 @@ class Importer {
       if (u.count++ == 0) u.first_where = where;
       return;
     }
+    check_with_onnx(p, n, where);  // ops edgewm runs (none of them has a subgraph)
     for (const auto& name : p.input()) {
       if (name.empty()) {
         n.inputs.push_back(kNoValue);
@@ -301,6 +330,7 @@ class Importer {
   int dynamic_batch_inputs_ = 0;
   Graph* graph_ = nullptr;
   std::unordered_map<std::string, int> opsets_;
+  onnx::checker::CheckerContext checker_;
   std::unordered_map<std::string, ValueId> ids_;
   std::set<std::string> pending_;
   struct Unsupported {

@@ -169,6 +169,69 @@ TEST(HostileInput, DepthToSpaceWithABlocksizeOf2To32IsRefused) {
   }
 }
 
+// ---- 10. what the ONNX spec forbids is refused, not silently reinterpreted ----------------
+
+TEST(HostileInput, MisspelledAttributesAndWrongInputCountsAreRefused) {
+  {
+    OnnxBuilder b;  // "stride" for "strides": once ran with stride 1
+    b.input("x", {1, 1, 4, 4}).output("y");
+    b.initializer("w", make_f32(Shape{1, 1, 1, 1}, {1}));
+    auto& n = b.node("Conv", {"x", "w"}, {"y"});
+    OnnxBuilder::ints_attr(n, "stride", {2, 2});
+    const std::string err = compile_error(b);
+    EXPECT_NE(err.find("Unrecognized attribute: stride for operator Conv"), std::string::npos) << err;
+  }
+  {
+    OnnxBuilder b;  // Add with three inputs: once computed x + x
+    b.input("x", {2}).output("y");
+    b.node("Add", {"x", "x", "x"}, {"y"});
+    const std::string err = compile_error(b);
+    EXPECT_NE(err.find("input size 3 not in range [min=2, max=2]"), std::string::npos) << err;
+  }
+  {
+    OnnxBuilder b;  // Relu with two inputs
+    b.input("x", {2}).output("y");
+    b.node("Relu", {"x", "x"}, {"y"});
+    const std::string err = compile_error(b);
+    EXPECT_NE(err.find("input size 2 not in range"), std::string::npos) << err;
+  }
+}
+
+TEST(HostileInput, AnEdgewmOpWithAnUnknownAttributeIsRefusedOnLoad) {
+  OnnxBuilder b;  // Conv + Relu: fused into edgewm.FusedConv with activation=relu
+  b.input("x", {1, 2, 5, 5}).output("y");
+  b.initializer("w", make_f32(Shape{2, 2, 1, 1}, {1, 0, 0, 1}));
+  b.node("Conv", {"x", "w"}, {"c"});
+  b.node("Relu", {"c"}, {"y"});
+  CompiledModel m = compile_imported(import_onnx_bytes(b.bytes(), "."));
+  Node* fused = nullptr;
+  for (Node& n : m.graph.nodes)
+    if (n.op_type == "FusedConv") fused = &n;
+  ASSERT_NE(fused, nullptr);
+  Attributes renamed;
+  for (Attribute a : fused->attrs.all()) {
+    if (a.name == "activation") a.name = "activatiom";  // one corrupted byte: once ran without the ReLU
+    renamed.set(a);
+  }
+  fused->attrs = renamed;
+  try {
+    Model::from_bytes(m.serialize());
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown attribute 'activatiom'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(HostileInput, OpsetsThatDoNotExistAreRefused) {
+  for (int opset : {0, -5, 999}) {
+    OnnxBuilder b(opset);
+    b.input("x", {2}).output("y");
+    b.node("Relu", {"x"}, {"y"});
+    const std::string err = compile_error(b);
+    EXPECT_NE(err.find("imports opset " + std::to_string(opset) + " of domain 'ai.onnx'"), std::string::npos) << err;
+  }
+}
+
 // ---- 7. a plan whose live buffers overlap -------------------------------------------------
 
 TEST(HostileInput, APlanWhoseLiveSlotsOverlapIsRefusedOnLoad) {

@@ -399,9 +399,14 @@ void conv_transpose_kernel(const KernelContext& ctx) {
 
 void register_conv_ops(OpRegistry& r) {
   r.add({"Conv", "", infer_conv, {KernelDef{"ref", conv_kernel, nullptr, 0, nullptr}}});
-  r.add({"FusedConv", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, nullptr}}});
+  const std::vector<std::string> fused_attrs = {"auto_pad",       "dilations",      "group",          "kernel_shape",
+                                                "pads",           "strides",        "activation",     "activation_min",
+                                                "activation_max", "activation_alpha", "activation_beta"};
+  r.add({"FusedConv", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, nullptr}}, false, false,
+         fused_attrs});
   // Its name before activations joined it: .ewm files compiled by earlier versions still load.
-  r.add({"ConvAdd", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, nullptr}}});
+  r.add({"ConvAdd", "edgewm", infer_conv_add, {KernelDef{"ref", conv_kernel, nullptr, 0, nullptr}}, false, false,
+         fused_attrs});
   r.add({"ConvTranspose", "", infer_conv_transpose, {KernelDef{"ref", conv_transpose_kernel}}});
 }
 

@@ -359,7 +359,8 @@ void register_norm_ops(OpRegistry& r) {
   r.add({"LayerNormalization", "", infer_layer_norm, {KernelDef{"ref", layer_norm_kernel}}});
   r.add({"GroupNormalization", "", infer_group_norm, {KernelDef{"ref", group_norm_kernel}}});
   r.add({"LRN", "", infer_lrn, {KernelDef{"ref", lrn_kernel}}});
-  r.add({"GroupNorm", "edgewm", infer_fused_group_norm, {KernelDef{"ref", fused_group_norm_kernel}}});
+  r.add({"GroupNorm", "edgewm", infer_fused_group_norm, {KernelDef{"ref", fused_group_norm_kernel}}, false, false,
+         std::vector<std::string>{"num_groups", "epsilon", "activation"}});
 }
 
 }  // namespace edgewm

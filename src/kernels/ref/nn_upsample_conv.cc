@@ -63,8 +63,8 @@ void upsample_conv_ref(const KernelContext& ctx) {
 }  // namespace
 
 void register_upsample_conv_ops(OpRegistry& r) {
-  r.add({"UpsampleConv", "edgewm", infer_upsample_conv,
-         {KernelDef{"ref", upsample_conv_ref}}});
+  r.add({"UpsampleConv", "edgewm", infer_upsample_conv, {KernelDef{"ref", upsample_conv_ref}}, false, false,
+         std::vector<std::string>{}});
 }
 
 }  // namespace edgewm

@@ -109,6 +109,7 @@ void register_unary_ops(OpRegistry& r) {
     OpSchema silu;
     silu.op_type = "Silu";
     silu.domain = "edgewm";
+    silu.attributes.emplace();  // none
     silu.infer = infer_float;
     silu.kernels.push_back(KernelDef{"ref", [](const KernelContext& c) { apply_float(c, [](auto x) { return x * sigmoid(x); }); }});
     r.add(std::move(silu));
