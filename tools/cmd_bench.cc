@@ -41,7 +41,7 @@ struct Args {
   std::string model, image, image_input, save_output;
   int threads = 0, runs = 50, warmup = 5, loads = 50;
   std::vector<std::string> memoize;
-  bool json = false, peak = false;
+  bool json = false, peak = false, mmap = false;
   CompileFlags compile;
 };
 
@@ -127,16 +127,21 @@ void run_bench(const Args& a) {
   ModelFile file;
   prepare_model_file(a, file);
 
-  // T_load: map + validate (+ hash the weights), then session setup. The first load may read
-  // the file from disk; later ones find it in the page cache, as a device that keeps it would.
+  // T_load: read (or map, --mmap) + validate (+ hash the weights), then session setup. The
+  // first load may read the file from disk; later ones find it in the page cache, as a device
+  // that keeps it would.
   std::vector<double> load_verified, load_fast, session_setup;
   std::shared_ptr<const Model> model;
   for (int i = 0; i < a.loads; ++i) {
     auto t0 = Clock::now();
-    model = Model::load(file.path, LoadOptions{true});
+    LoadOptions verified;
+    verified.map_file = a.mmap;
+    model = Model::load(file.path, verified);
     load_verified.push_back(ms_since(t0));
     t0 = Clock::now();
-    model = Model::load(file.path, LoadOptions{false});
+    LoadOptions fast = verified;
+    fast.verify_weights = false;
+    model = Model::load(file.path, fast);
     load_fast.push_back(ms_since(t0));
     t0 = Clock::now();
     Session s(model, SessionOptions{a.threads});
@@ -242,7 +247,7 @@ void run_bench(const Args& a) {
   std::printf("bench %s: %s, %.3f GMAC, batch %lld, %d threads\n", a.model.c_str(),
               format_bytes(static_cast<double>(model->file_bytes())).c_str(), macs / 1e9, static_cast<long long>(batch),
               session.threads());
-  print_stats("T_load (map+parse+verify)", lv);
+  print_stats(a.mmap ? "T_load (map+parse+verify)" : "T_load (read+parse+verify)", lv);
   print_stats("T_load (no weight hash)", lf);
   print_stats("session setup", ss);
   std::printf("  %-30s %9.3f ms\n", "first run", first_run);
@@ -282,6 +287,7 @@ void add_bench_command(CLI::App& app) {
                   "run once and are replayed (repeatable)");
   cmd->add_option("--warmup", args->warmup, "Untimed runs first (default 5)")->check(kNonNegativeInteger);
   cmd->add_option("--loads", args->loads, "Timed model loads (default 50)")->check(CLI::PositiveNumber);
+  cmd->add_flag("--mmap", args->mmap, "Load by mapping the file (zero-copy) instead of reading it (LoadOptions::map_file)");
   cmd->add_option("--image", args->image,
                   "PNG frame fed to every run: T_pre then covers resize to the input's HxW, normalisation to "
                   "[-1, 1] and NCHW layout, for every batch item")

@@ -1,5 +1,9 @@
 #pragma once
-// A compiled model (.ewm), mapped read-only: weights are used in place, never copied.
+// A compiled model (.ewm). Model::load reads the file into private memory by default, so a file
+// that is replaced, rewritten or truncated afterwards cannot change or crash a loaded model
+// (and a change during the read fails the weight hash); LoadOptions::map_file maps it instead,
+// zero-copy, under a contract: replace the file by rename (as `edgewm compile` does), never
+// rewrite or truncate it in place while a model holds it (a truncated mapping is a SIGBUS).
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -18,6 +22,8 @@ struct ModelData;
 struct LoadOptions {
   // Hash the weights on load (several GB/s). Off: a load touches only header and metadata.
   bool verify_weights = true;
+  // Map the file read-only instead of reading it (zero-copy; see the contract above).
+  bool map_file = false;
   // The ops and kernels the model is checked against and its sessions run (src/ir/op_registry.h);
   // null: the built-in ones. Must outlive the model. For tests and for embedding own kernels.
   const OpRegistry* ops = nullptr;

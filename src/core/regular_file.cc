@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 #include "edgewm/error.h"
 
@@ -43,6 +44,35 @@ int open_regular_file(const std::string& path, int64_t* size, const std::string&
   }
   *size = static_cast<int64_t>(st.st_size);
   return fd;
+}
+
+void read_exactly(int fd, uint8_t* dst, size_t n, const std::string& path, const std::string& what) {
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t r = ::read(fd, dst + done, n - done);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0)
+      throw Error(ErrorKind::kIo, "cannot read " + what + " " + path + ": " +
+                                      (r < 0 ? std::strerror(errno) : "it shrank while being read"));
+    done += static_cast<size_t>(r);
+  }
+}
+
+std::vector<uint8_t> read_regular_file(const std::string& path, const std::string& what) {
+  int64_t size = 0;
+  const int fd = open_regular_file(path, &size, what);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  std::vector<uint8_t> bytes;
+  try {
+    bytes.resize(static_cast<size_t>(size));
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorKind::kOutOfMemory, "cannot hold " + what + " " + path + " (" + std::to_string(size) + " bytes) in memory");
+  }
+  read_exactly(fd, bytes.data(), bytes.size(), path, what);
+  return bytes;
 }
 
 }  // namespace edgewm

@@ -4,6 +4,7 @@
 // user-named file checks this first.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace edgewm {
 
@@ -14,5 +15,11 @@ int64_t regular_file_size(const std::string& path, const std::string& what = "fi
 // open(2) for reading that cannot block on a FIFO (O_NONBLOCK), refusing anything but a regular
 // file; the caller closes the descriptor. *size receives the file's size.
 int open_regular_file(const std::string& path, int64_t* size, const std::string& what = "file");
+
+// Reads n bytes from fd (EINTR retried); kIo when the file ends first.
+void read_exactly(int fd, uint8_t* dst, size_t n, const std::string& path, const std::string& what);
+
+// The whole file (a regular one), read with read(2); kIo naming `what` and the path on failure.
+std::vector<uint8_t> read_regular_file(const std::string& path, const std::string& what = "file");
 
 }  // namespace edgewm

@@ -19,7 +19,7 @@ namespace edgewm::detail {
 
 struct ModelData {
   std::unique_ptr<MappedFile> file;  // the mapping, when loaded from disk
-  std::vector<uint8_t> owned;        // the image, when loaded from memory
+  std::unique_ptr<uint8_t[]> owned;  // the image, when read or given in memory (not zero-filled)
   ParsedModel parsed;
   std::vector<TensorInfo> inputs, outputs;
   const OpRegistry* ops = nullptr;  // what sessions select kernels from (never null after load)

@@ -17,6 +17,8 @@
 #include "compiler/compile.h"
 #include "edgewm/error.h"
 #include "edgewm/model.h"
+#include "edgewm/session.h"
+#include "format/ewm_writer.h"
 #include "io/npy.h"
 #include "onnx_builder.h"
 #include "op_test_util.h"
@@ -255,6 +257,31 @@ TEST(HostileInput, APlanWhoseLiveSlotsOverlapIsRefusedOnLoad) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidModel);
     EXPECT_NE(std::string(e.what()).find("overlap while both are live"), std::string::npos) << e.what();
   }
+}
+
+// ---- 5. a model file changed under a loaded model --------------------------------------------
+
+TEST(HostileInput, ALoadedModelSurvivesItsFileBeingTruncatedOrRewritten) {
+  OnnxBuilder b;
+  b.input("x", {4}).output("y");
+  b.initializer("w", make_f32(Shape{4}, {1, 2, 3, 4}));
+  b.node("Mul", {"x", "w"}, {"y"});
+  const std::string path = (std::filesystem::temp_directory_path() / ("edgewm_trunc_" + std::to_string(::getpid()) + ".ewm")).string();
+  write_ewm_file(path, compile_imported(import_onnx_bytes(b.bytes(), ".")).serialize());
+  auto model = Model::load(path);  // read into private memory (the default)
+  std::filesystem::resize_file(path, 0);  // once a SIGBUS at the next run (mapped)
+  Session s(model, SessionOptions{1});
+  Tensor x = make_f32(Shape{4}, {1, 1, 1, 1});
+  auto out = s.run({x.view()});
+  const float* y = static_cast<const float*>(out[0].data);
+  EXPECT_EQ(std::vector<float>(y, y + 4), (std::vector<float>{1, 2, 3, 4}));
+  try {
+    Model::load(path);
+    ADD_FAILURE() << "an empty file loaded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidModel) << e.what();
+  }
+  std::filesystem::remove(path);
 }
 
 // ---- 8. sizes declared by a file are checked against the data before allocating -----------
