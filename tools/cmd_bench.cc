@@ -20,6 +20,7 @@
 #include "runtime/cpu_peak.h"
 #include "runtime/latency_stats.h"
 #include "runtime/model_data.h"
+#include "text_out.h"
 
 namespace edgewm::cli {
 
@@ -118,7 +119,7 @@ void run_bench(const Args& a) {
     peak = measure_peak(a.threads > 0 ? a.threads : ThreadPool::physical_cores());
     if (!a.json) report_peak(peak);
     if (a.model.empty()) {
-      if (a.json) std::printf("%s\n", nlohmann::json{{"peak", peak_json(peak)}}.dump(2).c_str());
+      if (a.json) std::printf("%s\n", json_text(nlohmann::json{{"peak", peak_json(peak)}}).c_str());
       return;
     }
   }
@@ -241,7 +242,7 @@ void run_bench(const Args& a) {
       j["percent_of_fp32_peak"] = fp32_peak > 0 ? 100 * gflops / fp32_peak : 0;
       j["peak"] = peak_json(peak);
     }
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", json_text(j).c_str());
     return;
   }
   std::printf("bench %s: %s, %.3f GMAC, batch %lld, %d threads\n", a.model.c_str(),

@@ -9,6 +9,7 @@
 #include "media/png.h"
 #include "world/dataset.h"
 #include "world/envs/env.h"
+#include "text_out.h"
 
 namespace edgewm::cli {
 
@@ -74,7 +75,7 @@ void add_dataset_command(CLI::App& app) {
           {"actions.npy", "int64 [episodes, steps]: action taken after frame t, leading to frame t+1"},
           {"resets.npy", "uint8 [episodes, steps]: 1 where frame t starts a new episode (t = 0 and after a crash)"}}},
         {"generator", "edgewm dataset " EDGEWM_VERSION}};
-    std::ofstream((dir / "manifest.json").string()) << m.dump(2) << "\n";
+    std::ofstream((dir / "manifest.json").string()) << json_text(m) << "\n";
     std::printf("%d episodes x %d frames of %s (%dx%d, policy %s, seed %llu) -> %s (%lld episode starts)\n",
                 a->spec.episodes, a->spec.steps, a->spec.env.c_str(), a->spec.width, a->spec.height,
                 a->spec.policy.c_str(), static_cast<unsigned long long>(a->spec.seed), a->out.c_str(),

@@ -16,6 +16,7 @@
 #include "world/envs/env.h"
 #include "world/metrics.h"
 #include "world/policy.h"
+#include "text_out.h"
 
 namespace edgewm::cli {
 
@@ -103,7 +104,7 @@ void run_demo(const DemoArgs& a) {
                         {"frame_ms", st(ts)}, {"pre_ms", st(ps)}, {"compute_ms", st(cs)}, {"post_ms", st(qs)},
                         {"mean_psnr_db", mean_psnr}, {"mean_nfe", nfe / a.frames}, {"crashes", crashes}, {"anchors", anchors},
                         {"gif", a.gif}, {"plot", a.plot}};
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", json_text(j).c_str());
     return;
   }
   std::printf("\n%d frames, %d denoising steps each: frame median %.2f ms, p99 %.2f ms "

@@ -6,6 +6,7 @@
 #include "ir/op_registry.h"
 #include "runtime/cost_model.h"
 #include "runtime/model_data.h"
+#include "text_out.h"
 
 namespace edgewm::cli {
 
@@ -72,7 +73,7 @@ void add_inspect_command(CLI::App& app) {
           if (!r.best.empty()) j["nodes"].back()["best_kernel"] = r.best;
         }
       j["nodes_held_back"] = held_back;
-      std::printf("%s\n", j.dump(2).c_str());
+      std::printf("%s\n", json_text(j).c_str());
       return;
     }
     std::printf("model %s\n", args->model.c_str());
@@ -81,11 +82,12 @@ void add_inspect_command(CLI::App& app) {
                 format_bytes(static_cast<double>(model->arena_bytes())).c_str());
     std::printf("  %lld parameters, %.3f GMAC per run, %zu nodes\n", static_cast<long long>(params), total_macs / 1e9,
                 g.nodes.size());
-    for (const auto& [k, v] : model->metadata()) std::printf("  meta %s = %s\n", k.c_str(), v.c_str());
+    for (const auto& [k, v] : model->metadata())
+      std::printf("  meta %s = %s\n", printable(k).c_str(), printable(v).c_str());
     for (const auto& t : model->inputs())
-      std::printf("  input  %s: %s[%s]\n", t.name.c_str(), dtype_name(t.dtype), t.shape.str().c_str());
+      std::printf("  input  %s: %s[%s]\n", printable(t.name).c_str(), dtype_name(t.dtype), t.shape.str().c_str());
     for (const auto& t : model->outputs())
-      std::printf("  output %s: %s[%s]\n", t.name.c_str(), dtype_name(t.dtype), t.shape.str().c_str());
+      std::printf("  output %s: %s[%s]\n", printable(t.name).c_str(), dtype_name(t.dtype), t.shape.str().c_str());
     std::printf("\n  %-24s %6s %12s\n", "op", "count", "MMAC");
     for (const auto& [op, cm] : by_op) std::printf("  %-24s %6d %12.2f\n", op.c_str(), cm.first, cm.second / 1e6);
     if (held_back)
@@ -94,7 +96,7 @@ void add_inspect_command(CLI::App& app) {
     if (!args->nodes) return;
     std::printf("\n  %-4s %-40s %-20s %-10s %-24s %10s\n", "#", "node", "op", "kernel", "output", "MMAC");
     for (size_t i = 0; i < rows.size(); ++i)
-      std::printf("  %-4zu %-40s %-20s %-10s %-24s %10.2f%s\n", i, rows[i].name.substr(0, 40).c_str(), rows[i].op.c_str(),
+      std::printf("  %-4zu %-40s %-20s %-10s %-24s %10.2f%s\n", i, printable(rows[i].name).substr(0, 40).c_str(), rows[i].op.c_str(),
                   rows[i].kernel.c_str(), rows[i].out.c_str(), rows[i].macs / 1e6,
                   rows[i].best.empty() ? "" : ("  * " + rows[i].best + " needs more scratch").c_str());
   });

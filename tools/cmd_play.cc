@@ -13,6 +13,7 @@
 #include "edgewm/world.h"
 #include "world/envs/env.h"
 #include "world/policy.h"
+#include "text_out.h"
 
 namespace edgewm::cli {
 
@@ -78,8 +79,15 @@ class KeyReader {
       return;
     }
     const ssize_t n = read(STDIN_FILENO, buf, 1);
-    if (n <= 0) eof = true;
-    else pending_.append(buf, 1);
+    if (n <= 0) {
+      eof = true;
+      return;
+    }
+    pending_.append(buf, 1);
+    // An arrow arrives as ESC [ X: take the whole sequence, so a piped arrow is not a lone ESC
+    // (quit).
+    for (int more = 0; more < 2 && pending_.back() == (more == 0 ? '\x1b' : '[') && read(STDIN_FILENO, buf, 1) == 1; ++more)
+      pending_.append(buf, 1);
   }
   bool interactive_;
   std::string pending_;
@@ -154,7 +162,7 @@ void add_play_command(CLI::App& app) {
       draw(f, a->scale, screen);
       const StepTiming& t = wm.last_timing();
       std::printf("%s%s%-6s frame %5d  %6.1f ms (compute %.1f, %d denoiser calls)   \n", term.interactive() ? "\x1b[H" : "",
-                  screen.c_str(), wm.action_names()[action].c_str(), frame, t.total_ms(), t.compute_ms, t.nfe);
+                  screen.c_str(), printable(wm.action_names()[action]).c_str(), frame, t.total_ms(), t.compute_ms, t.nfe);
       std::fflush(stdout);
       if (term.interactive()) {  // hold the frame rate when the model is faster than it
         const auto spent = std::chrono::steady_clock::now() - t0;

@@ -11,6 +11,7 @@
 #include "runtime/cost_model.h"
 #include "runtime/latency_stats.h"
 #include "runtime/model_data.h"
+#include "text_out.h"
 
 namespace edgewm::cli {
 
@@ -92,7 +93,7 @@ void add_profile_command(CLI::App& app) {
                           {"args", {{"kernel", kernels[k].kernel}, {"macs", node_macs(g.nodes[k], g)}}}});
       std::ofstream f(args->trace);
       if (!f) throw Error(ErrorKind::kIo, "cannot write " + args->trace);
-      f << nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump();
+      f << json_text(nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}, -1);
     }
     if (args->json) {
       nlohmann::json j = {{"model", args->model}, {"threads", session.threads()}, {"runs", args->runs},
@@ -102,7 +103,7 @@ void add_profile_command(CLI::App& app) {
       for (const Row& r : rows)
         j["nodes"].push_back({{"name", g.nodes[r.node].name}, {"op", g.nodes[r.node].op_type},
                               {"kernel", kernels[r.node].kernel}, {"ms", r.ms}, {"macs", r.macs}});
-      std::printf("%s\n", j.dump(2).c_str());
+      std::printf("%s\n", json_text(j).c_str());
       return;
     }
     std::printf("profile %s: %d threads, %d runs, run median %.3f ms (nodes sum %.3f ms)\n\n", args->model.c_str(),

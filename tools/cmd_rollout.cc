@@ -11,6 +11,7 @@
 #include "media/png.h"
 #include "runtime/latency_stats.h"
 #include "world/rollout.h"
+#include "text_out.h"
 
 namespace edgewm::cli {
 
@@ -113,7 +114,7 @@ void add_rollout_command(CLI::App& app) {
                           {"frame_ms", stats(r.frame_ms)},
                           {"pre_ms", stats(r.pre_ms)}, {"compute_ms", stats(r.compute_ms)},
                           {"post_ms", stats(r.post_ms)}, {"horizon", steps}};
-      std::printf("%s\n", j.dump(2).c_str());
+      std::printf("%s\n", json_text(j).c_str());
       return;
     }
     std::printf("rollout %s on %s: %d held-out episodes (seed %llu, %s policy; %d windows redrawn after a crash), "

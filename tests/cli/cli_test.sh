@@ -104,6 +104,11 @@ check "negative budget" 105 "must be a finite number >= 0" -- "$EDGEWM" rollout 
 check "NaN rtol" 105 "must be a finite number >= 0" -- "$EDGEWM" run "$TMP/relu.ewm" --rtol nan
 check "negative timeout" 105 "must be a finite number >= 0" -- "$EDGEWM" onnx-test "$RELU" --timeout -1
 check "negative seed" 105 "--seed: '-1' must be an integer >= 0" -- "$EDGEWM" rollout "$TMP/world.ewm" --seed -1
+check "compile with control characters in metadata" 0 "compiled" -- "$EDGEWM" compile "$RELU/model.onnx" -o "$TMP/esc.ewm" --meta "note=$(printf 'a\033[2Jb')" --meta "$(printf 'bad=\377')"
+check "inspect shows control characters escaped" 0 'meta note = a\\x1b\[2Jb' -- "$EDGEWM" inspect "$TMP/esc.ewm" --no-nodes
+"$EDGEWM" inspect "$TMP/esc.ewm" --no-nodes | grep -q "$(printf '\033')" && { echo "FAIL inspect wrote a raw escape"; fails=$((fails + 1)); } || passes=$((passes + 1))
+check "inspect json with invalid UTF-8 metadata" 0 '"bad"' -- "$EDGEWM" inspect "$TMP/esc.ewm" --json
+check "play from piped arrow keys" 0 "down +frame +1 " -- bash -c "printf '\033[A\033[Bq' | '$EDGEWM' play '$TMP/world.ewm' --scale 1"
 check "compile -o empty" 1 "-o/--output is empty" -- "$EDGEWM" compile "$RELU/model.onnx" -o ""
 mkdir -p "$TMP/adir"
 check "compile -o a directory" 1 "adir exists and is not a regular file" -- "$EDGEWM" compile "$RELU/model.onnx" -o "$TMP/adir"
