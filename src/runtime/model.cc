@@ -36,6 +36,16 @@ uint8_t* aligned_image(detail::ModelData& d, size_t bytes) {
   return d.owned.get() + (ewm::kDataAlignment - addr % ewm::kDataAlignment) % ewm::kDataAlignment;
 }
 
+// parse_ewm, with every error naming the file (some come from shared helpers that do not know it).
+ParsedModel parse_named(const uint8_t* base, size_t size, bool verify, const std::string& what, const OpRegistry& ops) {
+  try {
+    return parse_ewm(base, size, verify, what, ops);
+  } catch (const Error& e) {
+    if (std::string_view(e.what()).substr(0, what.size()) == what) throw;
+    throw e.prefixed(what);
+  }
+}
+
 }  // namespace
 
 Model::Model() : d_(std::make_unique<detail::ModelData>()) {}
@@ -54,12 +64,14 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
     } closer{fd};
     uint8_t* base = aligned_image(*m->d_, static_cast<size_t>(size));
     read_exactly(fd, base, static_cast<size_t>(size), path, "model");
-    m->d_->parsed = parse_ewm(base, static_cast<size_t>(size), options.verify_weights, path, *m->d_->ops);
+    m->d_->source = path;
+    m->d_->parsed = parse_named(base, static_cast<size_t>(size), options.verify_weights, path, *m->d_->ops);
     finish(*m->d_);
     return m;
   }
   m->d_->file = std::make_unique<MappedFile>(path);
-  m->d_->parsed = parse_ewm(m->d_->file->data(), m->d_->file->size(), options.verify_weights, path, *m->d_->ops);
+  m->d_->source = path;
+  m->d_->parsed = parse_named(m->d_->file->data(), m->d_->file->size(), options.verify_weights, path, *m->d_->ops);
   finish(*m->d_);
   return m;
 }
@@ -70,9 +82,10 @@ std::shared_ptr<const Model> Model::from_bytes(std::vector<uint8_t> bytes, const
   // A vector's buffer is only 16-byte aligned; copy into 64-byte aligned storage so constants
   // keep the alignment the file promises.
   uint8_t* base = aligned_image(*m->d_, bytes.size());
+  m->d_->source = what;
   if (!bytes.empty()) std::memcpy(base, bytes.data(), bytes.size());
   m->d_->ops = options.ops ? options.ops : &builtin_ops();
-  m->d_->parsed = parse_ewm(base, bytes.size(), options.verify_weights, what, *m->d_->ops);
+  m->d_->parsed = parse_named(base, bytes.size(), options.verify_weights, what, *m->d_->ops);
   finish(*m->d_);
   return m;
 }

@@ -22,6 +22,7 @@ struct ModelData {
   std::unique_ptr<uint8_t[]> owned;  // the image, when read or given in memory (not zero-filled)
   ParsedModel parsed;
   std::vector<TensorInfo> inputs, outputs;
+  std::string source;               // the path, or what from_bytes was told: for error messages
   const OpRegistry* ops = nullptr;  // what sessions select kernels from (never null after load)
 
   // What kernels prepared from the constant weights (KernelDef::prepare), per (node, kernel):

@@ -91,7 +91,13 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   size_t at = 0;
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const Node& n = g.nodes[k];
-    const KernelDef& kd = model_->data().ops->select(n, g, static_cast<size_t>(pm.plan.scratch_bytes[k]));
+    const KernelDef& kd = [&]() -> const KernelDef& {
+      try {
+        return model_->data().ops->select(n, g, static_cast<size_t>(pm.plan.scratch_bytes[k]));
+      } catch (const Error& e) {
+        throw e.prefixed(model_->data().source);
+      }
+    }();
     s.kernels[k] = &kd;
     KernelContext& c = s.contexts[k];
     c.node = &n;

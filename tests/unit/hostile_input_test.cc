@@ -221,6 +221,7 @@ TEST(HostileInput, AnEdgewmOpWithAnUnknownAttributeIsRefusedOnLoad) {
     ADD_FAILURE() << "accepted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("unknown attribute 'activatiom'"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind("<memory>", 0), 0u) << "names the model: " << e.what();
   }
 }
 
