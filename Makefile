@@ -67,7 +67,7 @@ sanitize: deps
 # committed corpus (fuzz/corpus/) plus seeds made from the fixtures; fails on any crash, leak,
 # timeout or out-of-memory (scripts/fuzz.sh, fuzz/README.md).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := ewm_load onnx_compile npy tensor_pb
+FUZZ_TARGETS := ewm_load onnx_compile npy tensor_pb metadata
 fuzz: build
 	cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
 	  -DCMAKE_C_COMPILER=clang -DEDGEWM_FUZZ=ON -DEDGEWM_BUILD_TESTS=OFF $(LAUNCHER)

@@ -30,6 +30,12 @@ make_seeds() {
     onnx_compile) for m in "${small_models[@]}"; do cp "$m" "$dir/$(basename "$(dirname "$m")").onnx"; done ;;
     ewm_load) for m in "${small_models[@]}"; do "$edgewm" compile "$m" -o "$dir/$(basename "$(dirname "$m")").ewm" >/dev/null 2>&1 || true; done ;;
     tensor_pb) for m in "${small_models[@]}"; do cp "$(dirname "$m")"/test_data_set_0/input_0.pb "$dir/$(basename "$(dirname "$m")").pb" 2>/dev/null || true; done ;;
+    metadata)
+      for m in "$root"/models/*/model.json; do cp "$m" "$dir/$(basename "$(dirname "$m")").json"; done
+      # Compact cards for the harness's two models (K=2 world model, 1-channel image model).
+      echo '{"metadata": {"diffusion.parameterization": "edm-x0", "world.context_frames": "2", "diffusion.sigma_min": "0.002", "diffusion.sigma_max": "5", "diffusion.rho": "7", "diffusion.steps": "3", "diffusion.sampler": "heun", "world.action_names": "none,up,down"}}' >"$dir/world.json"
+      echo '{"metadata": {"diffusion.parameterization": "epsilon", "diffusion.num_train_timesteps": "1000", "diffusion.beta_schedule": "squaredcos_cap_v2", "diffusion.beta_start": "0.0001", "diffusion.beta_end": "0.02", "diffusion.steps": "5", "diffusion.sampler": "dpm++2m-karras", "diffusion.timestep_spacing": "trailing", "diffusion.clip_sample": "false"}}' >"$dir/image.json"
+      ;;
     npy) /usr/bin/python3 - "$dir" <<'PY'
 import sys, numpy as np
 d = sys.argv[1]

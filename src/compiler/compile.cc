@@ -1,10 +1,9 @@
 #include "compiler/compile.h"
 
-#include <fstream>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
-
+#include "core/regular_file.h"
 #include "format/ewm_writer.h"
 #include "kernels/evaluate_node.h"
 #include "kernels/register_ops.h"
@@ -21,6 +20,7 @@ CompiledModel compile_imported(ImportedModel imported, const CompileOptions& opt
   out.metadata["edgewm.version"] = EDGEWM_VERSION;
   out.imported_nodes = static_cast<int>(out.graph.nodes.size());
   out.stats = infer_and_fold(out.graph, builtin_ops(), options.fold_constants ? reference_evaluator() : NodeEvaluator{});
+  check_declared_outputs(out.graph, imported.declared_outputs);
   PassSelection passes;
   passes.disabled = options.disabled_passes;
   if (!options.fuse)
@@ -35,24 +35,29 @@ CompiledModel compile_imported(ImportedModel imported, const CompileOptions& opt
   return out;
 }
 
-std::map<std::string, std::string> sidecar_metadata(const std::string& onnx_path) {
-  const auto card = std::filesystem::path(onnx_path).parent_path() / "model.json";
+std::map<std::string, std::string> metadata_from_json(const std::string& text, const std::string& what) {
   std::map<std::string, std::string> out;
-  std::ifstream f(card);
-  if (!f) return out;
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(f);
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorKind::kInvalidModel, card.string() + ": not valid JSON (" + e.what() + ")");
+    throw Error(ErrorKind::kInvalidModel, what + ": not valid JSON (" + e.what() + ")");
   }
   if (!j.is_object() || !j.contains("metadata")) return out;
-  if (!j["metadata"].is_object()) throw Error(ErrorKind::kInvalidModel, card.string() + ": \"metadata\" is not an object");
+  if (!j["metadata"].is_object()) throw Error(ErrorKind::kInvalidModel, what + ": \"metadata\" is not an object");
   for (const auto& [k, v] : j["metadata"].items()) {
-    if (!v.is_string()) throw Error(ErrorKind::kInvalidModel, card.string() + ": metadata '" + k + "' is not a string");
+    if (!v.is_string()) throw Error(ErrorKind::kInvalidModel, what + ": metadata '" + k + "' is not a string");
     out[k] = v.get<std::string>();
   }
   return out;
+}
+
+std::map<std::string, std::string> sidecar_metadata(const std::string& onnx_path) {
+  const auto card = std::filesystem::path(onnx_path).parent_path() / "model.json";
+  std::error_code ec;
+  if (!std::filesystem::exists(card, ec)) return {};
+  const std::vector<uint8_t> bytes = read_regular_file(card.string(), "model card");  // never blocks on a FIFO
+  return metadata_from_json(std::string(bytes.begin(), bytes.end()), card.string());
 }
 
 CompiledModel compile_onnx_file(const std::string& path, const CompileOptions& options) {

@@ -37,6 +37,8 @@ struct CompiledModel {
 // Reads the model card next to an ONNX file (model.json, as train/ exports it) and stores its
 // "metadata" object (string values) in the model; options.metadata wins on a clash.
 CompiledModel compile_onnx_file(const std::string& path, const CompileOptions& options = {});
+// The "metadata" object (string values) of a model card's JSON text; kInvalidModel naming `what`.
+std::map<std::string, std::string> metadata_from_json(const std::string& text, const std::string& what);
 // The "metadata" object of the model.json beside `onnx_path`; empty when there is none.
 std::map<std::string, std::string> sidecar_metadata(const std::string& onnx_path);
 CompiledModel compile_imported(ImportedModel imported, const CompileOptions& options = {});

@@ -1,6 +1,7 @@
 #include "diffusion/image_sampling.h"
 
 #include <chrono>
+#include <cmath>
 
 #include "core/rng.h"
 #include "diffusion/model_metadata.h"
@@ -64,6 +65,9 @@ ImageSamplingResult sample_images(Session& session, const ImageSamplingOptions& 
     sampler->restart();
     for (size_t i = 0; i < sampler->evaluations(); ++i) {
       const double ts = sampler->timesteps()[i];
+      if (!std::isfinite(ts) || std::fabs(ts) > 1e9)  // casting one to an integer would be undefined
+        throw Error(ErrorKind::kInvalidArgument, "the schedule gives timestep " + std::to_string(ts) + " at step " +
+                                                     std::to_string(i) + ": check the model's diffusion.* metadata");
       for (int64_t k = 0; k < t.numel(); ++k) {
         if (tinfo.dtype == DType::kI64) t.as<int64_t>()[k] = static_cast<int64_t>(ts);
         else if (tinfo.dtype == DType::kI32) t.as<int32_t>()[k] = static_cast<int32_t>(ts);

@@ -36,9 +36,21 @@ std::vector<float> alphas_cumprod(const BetaSchedule& s) {
     throw Error(ErrorKind::kInvalidArgument,
                 "unknown beta schedule '" + s.kind + "' (linear, scaled_linear, squaredcos_cap_v2)");
   }
+  // Betas outside (0, 1) (a beta_end of 1.02, a NaN) make alphas_cumprod negative or NaN, and
+  // every sigma and timestep after it; a product that underflows to 0 makes sigma infinite.
+  for (size_t i = 0; i < betas.size(); ++i)
+    if (!(betas[i] >= 0.f && betas[i] < 1.f && betas.back() > 0.f))
+      throw Error(ErrorKind::kInvalidArgument,
+                  "beta schedule '" + s.kind + "' (beta_start " + std::to_string(s.beta_start) + ", beta_end " +
+                      std::to_string(s.beta_end) + ") gives beta " + std::to_string(betas[i]) + " at timestep " +
+                      std::to_string(i) + ": betas must lie in [0, 1), the last above 0");
   std::vector<float> out(betas.size());
   float prod = 1.f;
   for (size_t i = 0; i < betas.size(); ++i) out[i] = prod *= 1.f - betas[i];
+  const float last = out.back();  // the smallest; its sigma sqrt((1 - a) / a) must be a float
+  if (!(last > 0.f) || !std::isfinite((1.f - last) / last))
+    throw Error(ErrorKind::kInvalidArgument, "beta schedule '" + s.kind + "' drives alphas_cumprod to 0 by timestep " +
+                                                 std::to_string(out.size() - 1) + ": no finite noise level there");
   return out;
 }
 

@@ -146,6 +146,7 @@ class Importer {
       auto it = ids_.find(o.name());
       if (it == ids_.end()) throw Error(ErrorKind::kInvalidModel, "graph output '" + o.name() + "' is never produced");
       graph.outputs.push_back(it->second);
+      out.declared_outputs.push_back(declared_output(o));
     }
     graph.topological_sort();
     out.metadata["producer"] = model_.producer_name() + (model_.producer_version().empty() ? "" : " " + model_.producer_version());
@@ -199,6 +200,23 @@ class Importer {
                         " and no input has a dynamic batch axis; re-export with dynamic_axes={'" + v.name +
                         "': {0: 'batch'}}");
     }
+  }
+
+  static DeclaredOutput declared_output(const onnx::ValueInfoProto& o) {
+    DeclaredOutput d;
+    if (!o.type().has_tensor_type()) return d;
+    const auto& tt = o.type().tensor_type();
+    if (tt.elem_type() != 0) {
+      d.dtype = dtype_from_onnx(tt.elem_type());
+      if (d.dtype == DType::kUndefined)
+        throw Error(ErrorKind::kUnsupported, "graph output '" + o.name() + "' has unsupported element type " +
+                                                 std::to_string(tt.elem_type()));
+    }
+    if (tt.has_shape()) {
+      d.has_shape = true;
+      for (const auto& dim : tt.shape().dim()) d.dims.push_back(dim.has_dim_value() && dim.dim_value() >= 0 ? dim.dim_value() : -1);
+    }
+    return d;
   }
 
   void add_graph_input(const onnx::ValueInfoProto& in) {
@@ -380,6 +398,27 @@ ImportedModel import_onnx_file(const std::string& path, const ImportOptions& opt
   } catch (const Error& e) {
     if (std::string(e.what()).rfind(path, 0) == 0) throw;
     throw e.prefixed(path);
+  }
+}
+
+void check_declared_outputs(const Graph& graph, const std::vector<DeclaredOutput>& declared) {
+  for (size_t i = 0; i < declared.size() && i < graph.outputs.size(); ++i) {
+    const DeclaredOutput& d = declared[i];
+    const Value& v = graph.value(graph.outputs[i]);
+    std::string want = d.dtype == DType::kUndefined ? "?" : dtype_name(d.dtype);
+    if (d.has_shape) {
+      want += "[";
+      for (size_t k = 0; k < d.dims.size(); ++k) want += (k ? "x" : "") + (d.dims[k] < 0 ? "?" : std::to_string(d.dims[k]));
+      want += "]";
+    }
+    bool ok = d.dtype == DType::kUndefined || v.dtype == d.dtype;
+    if (d.has_shape && v.shape_known) {
+      ok = ok && static_cast<size_t>(v.shape.rank()) == d.dims.size();
+      for (size_t k = 0; ok && k < d.dims.size(); ++k) ok = d.dims[k] < 0 || d.dims[k] == v.shape[static_cast<int>(k)];
+    }
+    if (!ok)
+      throw Error(ErrorKind::kInvalidModel, "graph output '" + v.name + "' is declared " + want + " but the graph computes " +
+                                                dtype_name(v.dtype) + "[" + (v.shape_known ? v.shape.str() : "?") + "]");
   }
 }
 

@@ -22,10 +22,22 @@ struct ImportOptions {
   int64_t required_batch = 0;
 };
 
+// What the model declares about a graph output, to check against what shape inference finds.
+struct DeclaredOutput {
+  DType dtype = DType::kUndefined;  // kUndefined: not declared
+  bool has_shape = false;
+  std::vector<int64_t> dims;  // -1: symbolic or unknown
+};
+
 struct ImportedModel {
   Graph graph;
   std::map<std::string, std::string> metadata;  // producer, opsets, doc strings...
+  std::vector<DeclaredOutput> declared_outputs;  // one per graph.outputs entry, in order
 };
+
+// Refuses a graph whose inferred output types or fixed dims contradict the declared ones (run
+// after shape inference). Symbolic dims match anything.
+void check_declared_outputs(const Graph& graph, const std::vector<DeclaredOutput>& declared);
 
 // Names of the graph's real inputs (initializers excluded), in order, without importing.
 std::vector<std::string> onnx_input_names(const std::string& path);

@@ -8,14 +8,17 @@
 namespace edgewm::world {
 
 Dataset record_dataset(const DatasetSpec& s) {
-  if (s.episodes <= 0 || s.steps <= 0)
-    throw Error(ErrorKind::kInvalidArgument, "dataset needs episodes > 0 and steps > 0");
+  if (s.episodes <= 0 || s.steps <= 0 || s.width <= 0 || s.height <= 0)
+    throw Error(ErrorKind::kInvalidArgument, "dataset needs episodes, steps, width and height > 0");
+  const int64_t n = s.episodes, t = s.steps, frame_bytes = static_cast<int64_t>(s.width) * s.height * 3;
+  // Checked before anything is made: episodes x steps x frame can wrap 64 bits.
+  const int64_t total = Shape{n, t, s.height, s.width, 3}.checked_numel();
+  if (total < 0 || total > (int64_t{8} << 30))
+    throw Error(ErrorKind::kInvalidArgument,
+                "dataset of " + std::to_string(n) + " episodes x " + std::to_string(t) + " steps x " +
+                    std::to_string(s.width) + "x" + std::to_string(s.height) + " frames is over the 8 GiB limit; record it in parts");
   auto env = make_env(s.env, s.width, s.height);
   Policy policy(s.policy, 0);
-  const int64_t n = s.episodes, t = s.steps, frame_bytes = static_cast<int64_t>(s.width) * s.height * 3;
-  if (n * t * frame_bytes > (int64_t{8} << 30))
-    throw Error(ErrorKind::kInvalidArgument, "dataset of " + std::to_string(n * t * frame_bytes >> 20) +
-                                                 " MiB of frames is over the 8 GiB limit; record it in parts");
   Dataset d;
   d.frames = Tensor(DType::kU8, Shape{n, t, s.height, s.width, 3});
   d.actions = Tensor(DType::kI64, Shape{n, t});

@@ -52,6 +52,8 @@ check "dataset" 0 "3 episodes x 20 frames of drone" -- "$EDGEWM" dataset --env d
 check "dataset loads in numpy" 0 "numpy ok" -- /usr/bin/python3 -c "import json,sys,numpy as np; d=sys.argv[1]; f=np.load(d+'/frames.npy'); a=np.load(d+'/actions.npy'); r=np.load(d+'/resets.npy'); m=json.load(open(d+'/manifest.json')); assert f.shape==(3,20,32,32,3) and f.dtype==np.uint8 and a.shape==(3,20) and a.dtype==np.int64 and r.shape==(3,20) and (r[:,0]==1).all() and a.max()<len(m['action_names'])==5 and len(m['episode_seeds'])==3 and f.std()>10; print('numpy ok')" "$TMP/ds"
 check "dataset unknown env" 1 "unknown env 'pong'" -- "$EDGEWM" dataset --env pong -o "$TMP/ds2"
 check "dataset unknown policy" 1 "unknown policy 'greedy'" -- "$EDGEWM" dataset --policy greedy -o "$TMP/ds2"
+# episodes x steps x frame bytes wraps 64 bits: once slipped past the 8 GiB check
+check "dataset size overflow" 1 "is over the 8 GiB limit" -- "$EDGEWM" dataset --episodes 2000000000 --steps 2000000000 --size 1024 -o "$TMP/ds2"
 # T_pre/T_post through an image model: a PNG frame in (any size: resized), an 8-bit frame out.
 SMALL=$(dirname "$0")/../models/seed_unet_small_ts17
 python3 - "$TMP/frame.png" <<'PY'

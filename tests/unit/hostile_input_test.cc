@@ -3,6 +3,7 @@
 // made here, small.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -15,6 +16,7 @@
 #include <fstream>
 
 #include "compiler/compile.h"
+#include "diffusion/noise_schedule.h"
 #include "edgewm/error.h"
 #include "edgewm/model.h"
 #include "edgewm/session.h"
@@ -235,6 +237,124 @@ TEST(HostileInput, OpsetsThatDoNotExistAreRefused) {
   }
 }
 
+TEST(HostileInput, ClipFollowsTheSpecWhenMinExceedsMaxOrABoundIsNaN) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Tensor x = make_f32(Shape{4}, {-3, 0.5f, 7, nan});
+  auto f32 = [](float v) { return make_f32(Shape{}, {v}); };
+  // Min(max, Max(x, min)): min > max gives max everywhere (once: min below, max above).
+  std::vector<float> y = values<float>(run_op("Clip", in(x, f32(2), f32(1)))[0]);
+  EXPECT_EQ(y[0], 1.f);
+  EXPECT_EQ(y[1], 1.f);
+  EXPECT_EQ(y[2], 1.f);
+  EXPECT_TRUE(std::isnan(y[3]));  // numpy.clip keeps a NaN input
+  for (auto [lo, hi] : {std::pair{nan, 1.f}, std::pair{0.f, nan}}) {  // once: a NaN bound ignored
+    y = values<float>(run_op("Clip", in(x, f32(lo), f32(hi)))[0]);
+    for (float v : y) EXPECT_TRUE(std::isnan(v)) << lo << " " << hi << " -> " << v;
+  }
+  Tensor i = make_i64(Shape{3}, {-5, 3, 9});
+  EXPECT_EQ(values<int64_t>(run_op("Clip", in(i, make_i64(Shape{}, {4}), make_i64(Shape{}, {2})))[0]),
+            (std::vector<int64_t>{2, 2, 2}));
+}
+
+TEST(HostileInput, AClipFusedIntoAConvKeepsTheSpecsAnswer) {
+  OnnxBuilder b;  // Conv + Clip(2, 1): fused into FusedConv's epilogue, which once gave min
+  b.input("x", {1, 1, 2, 2}).output("y");
+  b.initializer("w", make_f32(Shape{1, 1, 1, 1}, {1}));
+  b.initializer("lo", make_f32(Shape{}, {2})).initializer("hi", make_f32(Shape{}, {1}));
+  b.node("Conv", {"x", "w"}, {"c"});
+  b.node("Clip", {"c", "lo", "hi"}, {"y"});
+  CompiledModel compiled = compile_imported(import_onnx_bytes(b.bytes(), "."));
+  bool fused = false;
+  for (const Node& n : compiled.graph.nodes) fused = fused || n.op_type == "FusedConv";
+  EXPECT_TRUE(fused) << "the test no longer covers the fused epilogue";
+  auto model = Model::from_bytes(compiled.serialize());
+  Session s(model, SessionOptions{1});
+  Tensor x = make_f32(Shape{1, 1, 2, 2}, {-4, 0, 1.5f, 9});
+  auto out = s.run({x.view()});
+  EXPECT_EQ(values<float>(Tensor::copy_of(out[0])), (std::vector<float>{1, 1, 1, 1}));
+}
+
+TEST(HostileInput, EyeLikeWithAnExtremeDiagonalIsAllZeros) {
+  Tensor x = make_f32(Shape{2, 3}, std::vector<float>(6, 5.f));
+  for (int64_t k : {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), int64_t{-2}, int64_t{3}})
+    EXPECT_EQ(values<float>(run_op("EyeLike", in(x), {attr_int("k", k)})[0]), std::vector<float>(6, 0.f)) << k;
+  EXPECT_EQ(values<float>(run_op("EyeLike", in(x), {attr_int("k", -1)})[0]), (std::vector<float>{0, 0, 0, 1, 0, 0}));
+}
+
+TEST(HostileInput, IntegerPowIsExactAndWrapsAsNumPyDoes) {
+  // Oracle: repeated multiplication in unsigned 64-bit arithmetic (numpy.power's wrap-around).
+  auto naive = [](int64_t x, int n) {
+    uint64_t r = 1;
+    for (int i = 0; i < n; ++i) r *= static_cast<uint64_t>(x);
+    return static_cast<int64_t>(r);
+  };
+  Tensor base = make_i64(Shape{4}, {3, 3, -7, 2});
+  Tensor expo = make_i64(Shape{4}, {39, 41, 23, 64});  // 3^39 is exact only in integers; the rest wrap
+  EXPECT_EQ(values<int64_t>(run_op("Pow", in(base, expo))[0]),
+            (std::vector<int64_t>{naive(3, 39), naive(3, 41), naive(-7, 23), 0}));
+  Tensor b32(DType::kI32, Shape{2});
+  b32.as<int32_t>()[0] = 2;
+  b32.as<int32_t>()[1] = -2;
+  Tensor e32(DType::kI32, Shape{2});
+  e32.as<int32_t>()[0] = 31;
+  e32.as<int32_t>()[1] = 33;
+  EXPECT_EQ(values<int32_t>(run_op("Pow", in(b32, e32))[0]), (std::vector<int32_t>{std::numeric_limits<int32_t>::min(), 0}));
+  // Negative or float exponents go through double and saturate instead of an undefined cast.
+  Tensor neg = make_i64(Shape{4}, {2, 1, -1, 0});
+  EXPECT_EQ(values<int64_t>(run_op("Pow", in(neg, make_i64(Shape{}, {-3})))[0]),
+            (std::vector<int64_t>{0, 1, -1, std::numeric_limits<int64_t>::max()}));
+  EXPECT_EQ(values<int64_t>(run_op("Pow", in(make_i64(Shape{1}, {10}), make_f32(Shape{}, {30.5f})))[0]),
+            (std::vector<int64_t>{std::numeric_limits<int64_t>::max()}));
+}
+
+TEST(HostileInput, DeclaredOutputTypesAndShapesMustMatchTheGraph) {
+  auto model = [](std::vector<int64_t> dims, int elem) {
+    OnnxBuilder b;
+    b.input("x", {2, 3}).output("y", dims, elem);
+    b.node("Relu", {"x"}, {"y"});
+    return b;
+  };
+  EXPECT_EQ(compile_error(model({2, 3}, onnx::TensorProto::FLOAT)), "");
+  EXPECT_EQ(compile_error(model({-1, 3}, onnx::TensorProto::FLOAT)), "");  // symbolic: anything
+  ErrorKind kind{};
+  std::string err = compile_error(model({2, 3}, onnx::TensorProto::INT64), &kind);
+  EXPECT_EQ(kind, ErrorKind::kInvalidModel);
+  EXPECT_NE(err.find("graph output 'y' is declared i64[2x3] but the graph computes f32[2x3]"), std::string::npos) << err;
+  err = compile_error(model({3, 2}, onnx::TensorProto::FLOAT));
+  EXPECT_NE(err.find("is declared f32[3x2]"), std::string::npos) << err;
+  err = compile_error(model({2, 3, 1}, onnx::TensorProto::FLOAT));
+  EXPECT_NE(err.find("is declared f32[2x3x1]"), std::string::npos) << err;
+}
+
+// ---- 9. model metadata (found by fuzz_metadata) ----------------------------------------
+
+TEST(HostileInput, BetaSchedulesThatLeaveZeroToOneAreRefused) {
+  diffusion::BetaSchedule s;
+  EXPECT_NO_THROW(diffusion::alphas_cumprod(s));
+  for (double end : {1.02, std::numeric_limits<double>::quiet_NaN(), -0.01, 0.0}) {
+    s.beta_end = end;  // 1.02: once NaN timesteps cast to int64 (undefined behaviour)
+    try {
+      diffusion::alphas_cumprod(s);
+      ADD_FAILURE() << "beta_end " << end << " accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find("betas must lie in [0, 1)"), std::string::npos) << e.what();
+    }
+  }
+  // Valid betas whose product underflows float32 (0.999 each), or leaves a denormal whose sigma
+  // overflows it (linear to 0.2: found by fuzz_metadata): infinite sigmas, NaN timesteps.
+  for (double start_end : {0.999, 0.2}) {
+    s.beta_end = start_end;
+    s.beta_start = start_end == 0.2 ? 1e-4 : start_end;
+    try {
+      diffusion::alphas_cumprod(s);
+      ADD_FAILURE() << "accepted " << start_end;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("drives alphas_cumprod to 0"), std::string::npos) << e.what();
+    }
+  }
+}
+
 // ---- 7. a plan whose live buffers overlap -------------------------------------------------
 
 TEST(HostileInput, APlanWhoseLiveSlotsOverlapIsRefusedOnLoad) {
@@ -390,6 +510,22 @@ TEST_F(NpyFiles, AFifoIsRefusedInsteadOfBlocking) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const std::string err = error_of(fifo);  // once: blocked forever in open()
   EXPECT_NE(err.find("it is a FIFO"), std::string::npos) << err;
+}
+
+TEST_F(NpyFiles, AModelCardThatIsAFifoIsRefusedInsteadOfBlocking) {
+  OnnxBuilder b;
+  b.input("x", {2}).output("y");
+  b.node("Relu", {"x"}, {"y"});
+  const std::string onnx = (dir_ / "model.onnx").string();
+  std::ofstream(onnx, std::ios::binary) << b.bytes();
+  ASSERT_EQ(::mkfifo((dir_ / "model.json").c_str(), 0600), 0);
+  try {
+    compile_onnx_file(onnx);  // once: blocked forever reading model.json
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("model.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("FIFO"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

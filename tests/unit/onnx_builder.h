@@ -21,19 +21,16 @@ class OnnxBuilder {
   }
   // dims: -1 marks a symbolic dimension.
   OnnxBuilder& input(const std::string& name, const std::vector<int64_t>& dims, int elem = onnx::TensorProto::FLOAT) {
-    auto* vi = m_.mutable_graph()->add_input();
-    vi->set_name(name);
-    auto* tt = vi->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(elem);
-    for (int64_t d : dims) {
-      auto* dim = tt->mutable_shape()->add_dim();
-      if (d < 0) dim->set_dim_param("N");
-      else dim->set_dim_value(d);
-    }
+    typed(m_.mutable_graph()->add_input(), name, dims, elem);
     return *this;
   }
   OnnxBuilder& output(const std::string& name) {
     m_.mutable_graph()->add_output()->set_name(name);
+    return *this;
+  }
+  // An output with a declared type and shape.
+  OnnxBuilder& output(const std::string& name, const std::vector<int64_t>& dims, int elem = onnx::TensorProto::FLOAT) {
+    typed(m_.mutable_graph()->add_output(), name, dims, elem);
     return *this;
   }
   OnnxBuilder& initializer(const std::string& name, const Tensor& t) {
@@ -71,6 +68,16 @@ class OnnxBuilder {
   std::string bytes() const { return m_.SerializeAsString(); }
 
  private:
+  static void typed(onnx::ValueInfoProto* vi, const std::string& name, const std::vector<int64_t>& dims, int elem) {
+    vi->set_name(name);
+    auto* tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(elem);
+    for (int64_t d : dims) {
+      auto* dim = tt->mutable_shape()->add_dim();
+      if (d < 0) dim->set_dim_param("N");
+      else dim->set_dim_value(d);
+    }
+  }
   onnx::ModelProto m_;
 };
 

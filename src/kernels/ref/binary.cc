@@ -126,7 +126,25 @@ struct GtOp { template <class T> static bool apply(T x, T y) { return x > y; } }
 struct LeOp { template <class T> static bool apply(T x, T y) { return x <= y; } };
 struct GeOp { template <class T> static bool apply(T x, T y) { return x >= y; } };
 
-// Pow allows a different exponent type; computed in double, stored in the base's type.
+// Pow allows a different exponent type. Integer ** integer is exact and wraps modulo 2^bits as
+// numpy.power (ONNX's reference) does; otherwise computed in double and stored in the base's type,
+// saturating for integers (a cast of an out-of-range double would be undefined behaviour).
+template <class To> To convert(double v);
+template <class A, class B> A power(A x, B y) {
+  if constexpr (std::is_integral_v<A> && std::is_integral_v<B>) {
+    if (y >= 0) {
+      using U = std::make_unsigned_t<A>;
+      U base = static_cast<U>(x), r = 1;
+      for (auto e = static_cast<std::make_unsigned_t<B>>(y); e; e >>= 1, base = static_cast<U>(base * base))
+        if (e & 1) r = static_cast<U>(r * base);
+      return static_cast<A>(r);
+    }
+  }
+  const double v = std::pow(double(x), double(y));
+  if constexpr (std::is_integral_v<A>) return convert<A>(v);
+  else return static_cast<A>(v);
+}
+
 void infer_pow(InferContext& ctx) {
   ctx.expect_dtype(0, {DType::kF32, DType::kF64, DType::kI32, DType::kI64});
   ctx.expect_dtype(1, {DType::kF32, DType::kF64, DType::kI32, DType::kI64});
@@ -138,7 +156,7 @@ void pow_kernel(const KernelContext& c) {
     ref::dispatch_numeric(c.in(1).dtype, [&](auto exponent) {
       using B = decltype(exponent);
       broadcast2<A, B, A>(c.in(0), c.in(1), c.out(0),
-                          [](A x, B y) { return static_cast<A>(std::pow(double(x), double(y))); });
+                          [](A x, B y) { return power<A, B>(x, y); });
     });
   });
 }
@@ -243,8 +261,13 @@ void clip_kernel(const KernelContext& c) {
     T hi = c.has_in(2) ? *static_cast<const T*>(c.in(2).data) : std::numeric_limits<T>::max();
     const T* x = static_cast<const T*>(c.in(0).data);
     T* y = static_cast<T*>(c.out(0).data);
+    // Min(max, Max(x, min)) as the spec defines it: min > max gives max everywhere, a NaN bound
+    // (or x) gives NaN, as numpy.clip in ONNX's reference does.
     c.pool->parallel_for(c.in(0).numel(), 32768, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) y[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+      for (int64_t i = b; i < e; ++i) {
+        const T t = (x[i] < lo || lo != lo) ? lo : x[i];
+        y[i] = (t > hi || hi != hi) ? hi : t;
+      }
     });
   });
 }

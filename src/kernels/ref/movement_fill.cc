@@ -146,6 +146,7 @@ void eye_like_kernel(const KernelContext& c) {
   store_from_double(y.dtype, one, 1.0);
   char* dst = static_cast<char*>(y.data);
   std::memset(dst, 0, y.nbytes());
+  if (k <= -N || k >= M) return;  // the diagonal misses the matrix (and -k cannot overflow below)
   for (int64_t i = std::max<int64_t>(0, -k); i < N && i + k < M; ++i) std::memcpy(dst + static_cast<size_t>(i * M + i + k) * es, one, es);
 }
 

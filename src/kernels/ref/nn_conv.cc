@@ -104,7 +104,10 @@ void ConvActivation::apply(float* y, int64_t n) const {
       for (int64_t i = 0; i < n; ++i) y[i] = y[i] > 0.f ? y[i] : 0.f;
       return;
     case Kind::kClip:
-      for (int64_t i = 0; i < n; ++i) y[i] = y[i] < lo ? lo : (y[i] > hi ? hi : y[i]);
+      for (int64_t i = 0; i < n; ++i) {
+        const float t = (y[i] < lo || lo != lo) ? lo : y[i];
+        y[i] = (t > hi || hi != hi) ? hi : t;
+      }
       return;
     // std::min/max(t, c) keep a NaN t as the selects above do, and map to min/max instructions.
     case Kind::kHardSwish:
