@@ -15,6 +15,7 @@ void register_all_ops(OpRegistry& r) {
   register_movement_ops(r);
   register_reduce_ops(r);
   register_nn_ops(r);
+  register_quant_ops(r);
   // Portable fast kernels (the plain C++ drivers, any CPU), then every ISA's.
   register_portable_conv(r);
   register_portable_conv_transpose(r);

@@ -14,6 +14,7 @@ void register_binary_ops(OpRegistry& r);    // binary.cc: broadcast arithmetic/c
 void register_movement_ops(OpRegistry& r);  // movement*.cc: Shape, views, Transpose, Concat, Split, Slice, Gather*, Scatter*, Pad, Tile, Trilu, OneHot...
 void register_reduce_ops(OpRegistry& r);    // reduce*.cc: Reduce*, ArgMax/ArgMin, TopK, Softmax/LogSoftmax/Hardmax, LpNormalization, CumSum
 void register_nn_ops(OpRegistry& r);        // nn*.cc: Conv, ConvTranspose, pools, norms, Gemm, MatMul, Einsum, Resize
+void register_quant_ops(OpRegistry& r);     // quant*.cc: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, integer Conv/MatMul
 
 // The fast kernels of every ISA table of this build (kernels/isa_kernels.cc), chosen per node.
 void register_isa_kernels(OpRegistry& r);

@@ -122,6 +122,30 @@ std::string convt_geometry(const Attributes& a, const Shape& x, const Shape& w, 
 void compute_window_or_fail(const InferContext& ctx, const Shape& x, std::span<const int64_t> kernel,
                             bool allow_ceil, bool allow_dilations, Window& w);
 
+// The direct convolutions' index arithmetic (float Conv and the integer ones): output position
+// p unravelled over the output grid into o[], and the input offset (within one channel plane)
+// that kernel tap t reads from there, or -1 when the tap falls in the padding.
+inline void unravel_output(const Window& w, int64_t p, int64_t* o) {
+  for (int d = w.nd - 1; d >= 0; --d) {
+    o[d] = p % w.out[d];
+    p /= w.out[d];
+  }
+}
+inline int64_t tap_input_offset(const Window& w, const int64_t* o, int64_t t) {
+  int64_t k[kMaxSpatial];
+  for (int d = w.nd - 1; d >= 0; --d) {
+    k[d] = t % w.kernel[d];
+    t /= w.kernel[d];
+  }
+  int64_t at = 0;
+  for (int d = 0; d < w.nd; ++d) {
+    const int64_t i = o[d] * w.stride[d] - w.pad_begin[d] + k[d] * w.dilation[d];
+    if (i < 0 || i >= w.in[d]) return -1;
+    at = at * w.in[d] + i;
+  }
+  return at;
+}
+
 // Floor division for possibly negative numerators (b > 0).
 inline int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 inline int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }

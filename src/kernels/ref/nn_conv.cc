@@ -170,7 +170,6 @@ template <class T> void conv_naive(const KernelContext& ctx) {
   Window win;
   bool unsupported = false;
   compute_window(ctx.attrs(), xv.shape, wv.shape.dims().subspan(2), false, true, win, &unsupported);
-  const int nd = win.nd;
   const int64_t N = xv.shape[0], C = xv.shape[1], M = wv.shape[0];
   const int64_t G = ctx.attrs().get_int("group", 1), Cg = C / G, Mg = M / G;
   const int64_t KS = win.kernel_size(), IHW = win.in_size(), OHW = win.out_size();
@@ -184,31 +183,18 @@ template <class T> void conv_naive(const KernelContext& ctx) {
     z = conv_addend(ctx, N, M, OHW);
     act = ConvActivation::of(ctx.attrs());
   }
-  int64_t o[kMaxSpatial], k[kMaxSpatial];
+  int64_t o[kMaxSpatial];
   for (int64_t n = 0; n < N; ++n)
     for (int64_t m = 0; m < M; ++m) {
       const int64_t g = m / Mg;
       T* y = Y + (n * M + m) * OHW;
       for (int64_t p = 0; p < OHW; ++p) {
-        for (int64_t r = p, d = nd - 1; d >= 0; --d) {
-          o[d] = r % win.out[d];
-          r /= win.out[d];
-        }
+        unravel_output(win, p, o);
         T acc = B ? B[m] : T(0);
         for (int64_t c = 0; c < Cg; ++c)
           for (int64_t t = 0; t < KS; ++t) {
-            for (int64_t r = t, d = nd - 1; d >= 0; --d) {
-              k[d] = r % win.kernel[d];
-              r /= win.kernel[d];
-            }
-            int64_t at = 0;
-            bool inside = true;
-            for (int d = 0; d < nd && inside; ++d) {
-              const int64_t i = o[d] * win.stride[d] - win.pad_begin[d] + k[d] * win.dilation[d];
-              inside = i >= 0 && i < win.in[d];
-              at = at * win.in[d] + i;
-            }
-            if (inside) acc += X[(n * C + g * Cg + c) * IHW + at] * W[(m * Cg + c) * KS + t];
+            const int64_t at = tap_input_offset(win, o, t);
+            if (at >= 0) acc += X[(n * C + g * Cg + c) * IHW + at] * W[(m * Cg + c) * KS + t];
           }
         y[p] = acc;
       }
