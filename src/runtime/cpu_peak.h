@@ -7,7 +7,9 @@ namespace edgewm {
 
 struct PeakResult {
   std::string kind;  // "fp32-fma" or "int8-dot"
-  std::string isa;   // "scalar", "sse", "avx2", "avx512", "avx512-vnni"
+  // fp32: scalar, sse, avx2, avx512, neon; int8: avx2 and avx512bw (vpmaddubsw + vpmaddwd +
+  // vpaddd chains), avx512-vnni and avx-vnni (vpdpbusd), neon-dotprod (sdot).
+  std::string isa;
   int threads = 1;
   double gops = 0;   // GFLOP/s (fp32: 2 per FMA) or GOP/s (int8: 2 per multiply-add)
 };
