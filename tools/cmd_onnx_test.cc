@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -16,12 +17,15 @@
 #include <fstream>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "cli.h"
 #include "compiler/compile.h"
+#include "core/regular_file.h"
 #include "edgewm/session.h"
 #include "io/compare.h"
 #include "onnx/tensor_proto.h"
+#include "text_out.h"
 
 namespace fs = std::filesystem;
 
@@ -61,15 +65,38 @@ std::vector<fs::path> sorted_matching(const fs::path& dir, const std::string& pr
   return out;
 }
 
-// Optional per-case override: a `tolerance.txt` with lines `rtol=...` / `atol=...`.
-Tolerance case_tolerance(const fs::path& dir, Tolerance tol) {
-  std::ifstream f(dir / "tolerance.txt");
+// Optional per-case override: a `tolerance.txt` with lines `rtol=`, `atol=`, `rel_l2=` (compare
+// float outputs by relative L2 instead) and `fp32_margin=` (quantised fixtures: each data set's
+// fp32_output_K.pb holds the FP32 model's output, and edgewm's output may be no further from
+// it, in relative L2, than the recorded output is, times 1 + margin).
+struct CaseTolerance {
+  Tolerance tol;
+  double fp32_margin = -1;  // < 0: no FP32 check
+};
+
+CaseTolerance case_tolerance(const fs::path& dir, Tolerance tol) {
+  CaseTolerance t{tol};
+  const fs::path file = dir / "tolerance.txt";
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return t;
+  const std::vector<uint8_t> bytes = read_regular_file(file.string(), "tolerance file");
+  std::istringstream in(std::string(bytes.begin(), bytes.end()));
   std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("rtol=", 0) == 0) tol.rtol = std::stod(line.substr(5));
-    if (line.rfind("atol=", 0) == 0) tol.atol = std::stod(line.substr(5));
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const size_t eq = line.find('=');
+    const std::string key = line.substr(0, eq);
+    double* field = key == "rtol" ? &t.tol.rtol : key == "atol" ? &t.tol.atol : key == "rel_l2" ? &t.tol.rel_l2
+                  : key == "fp32_margin" ? &t.fp32_margin : nullptr;
+    char* end = nullptr;
+    const std::string value = eq == std::string::npos ? "" : line.substr(eq + 1);
+    const double v = field ? std::strtod(value.c_str(), &end) : 0;
+    if (!field || value.empty() || *end != '\0' || !std::isfinite(v) || v < 0)
+      throw Error(ErrorKind::kInvalidArgument, file.string() + ": line '" + printable(line) +
+                                                   "' is not rtol=, atol=, rel_l2= or fp32_margin= with a number >= 0");
+    *field = v;
   }
-  return tol;
+  return t;
 }
 
 CaseResult run_data_set(const fs::path& model_path, const fs::path& data_dir, const TestOptions& opt) {
@@ -136,15 +163,26 @@ CaseResult run_data_set(const fs::path& model_path, const fs::path& data_dir, co
   if (expected.size() != outs.size())
     return {Status::kFail, "model has " + std::to_string(outs.size()) + " outputs, data set " +
                                std::to_string(expected.size())};
-  Tolerance tol = case_tolerance(model_path.parent_path(), opt.tol);
+  const CaseTolerance tol = case_tolerance(model_path.parent_path(), opt.tol);
   for (size_t i = 0; i < outs.size(); ++i) {
     Tensor want = load_tensor_pb(expected[i].string());
-    Comparison c = compare_tensors(outs[i], want.view(), tol);
+    const std::string what = data_dir.filename().string() + " output " + std::to_string(i) + " '" + model->outputs()[i].name + "': ";
+    Comparison c = compare_tensors(outs[i], want.view(), tol.tol);
     if (!c.ok) {
       char buf[160];
       std::snprintf(buf, sizeof buf, "; max abs err %.3g, max rel err %.3g", c.max_abs_error, c.max_rel_error);
-      return {Status::kFail, data_dir.filename().string() + " output " + std::to_string(i) + " '" +
-                                 model->outputs()[i].name + "': " + c.reason + buf};
+      return {Status::kFail, what + c.reason + buf};
+    }
+    if (tol.fp32_margin >= 0) {
+      const fs::path fp32_file = data_dir / ("fp32_" + expected[i].filename().string());
+      Tensor fp32 = load_tensor_pb(fp32_file.string());
+      const double ours = relative_l2(outs[i], fp32.view()), theirs = relative_l2(want.view(), fp32.view());
+      if (!(ours <= theirs * (1 + tol.fp32_margin))) {
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "relative L2 to the FP32 output %.4g, the recorded output's %.4g (+%.0f%% allowed)",
+                      ours, theirs, 100 * tol.fp32_margin);
+        return {Status::kFail, what + buf};
+      }
     }
   }
   return {Status::kPass, ""};

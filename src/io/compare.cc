@@ -1,5 +1,6 @@
 #include "io/compare.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -63,6 +64,17 @@ Comparison compare_tensors(const TensorView& actual, const TensorView& expected,
       ++c.mismatches;
     }
   }
+  if (dtype_is_float(actual.dtype)) c.rel_l2 = relative_l2(actual, expected);
+  if (tol.rel_l2 > 0 && dtype_is_float(actual.dtype)) {
+    c.ok = c.rel_l2 <= tol.rel_l2;  // NaN fails
+    if (!c.ok) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "relative L2 error %.4g exceeds %.4g (%lld of %lld elements outside rtol/atol)",
+                    c.rel_l2, tol.rel_l2, static_cast<long long>(c.mismatches), static_cast<long long>(actual.numel()));
+      c.reason = buf;
+    }
+    return c;
+  }
   if (c.mismatches) {
     c.ok = false;
     char buf[256];
@@ -72,6 +84,17 @@ Comparison compare_tensors(const TensorView& actual, const TensorView& expected,
     c.reason = buf;
   }
   return c;
+}
+
+double relative_l2(const TensorView& actual, const TensorView& expected) {
+  if (actual.dtype != expected.dtype || actual.shape != expected.shape) return std::nan("");
+  double diff = 0, norm = 0;
+  for (int64_t i = 0; i < actual.numel(); ++i) {
+    const double a = element(actual, i), e = element(expected, i);
+    diff += (a - e) * (a - e);
+    norm += e * e;
+  }
+  return std::sqrt(diff) / std::max(std::sqrt(norm), 1e-30);
 }
 
 }  // namespace edgewm

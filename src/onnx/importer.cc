@@ -13,6 +13,7 @@
 #include "core/regular_file.h"
 #include "ir/op_registry.h"
 #include "kernels/register_ops.h"
+#include "onnx/qoperator.h"
 #include "onnx/tensor_proto.h"
 
 namespace edgewm {
@@ -291,6 +292,18 @@ class Importer {
   }
 
   void add_node(const onnx::NodeProto& p, int index) {
+    std::vector<onnx::NodeProto> expansion;
+    auto default_opset = opsets_.find("");
+    onnx::NodeProto named;  // the expansion names its values after the node: unnamed ones get the importer's name
+    if (p.domain() == "com.microsoft" && p.name().empty()) {
+      named = p;
+      named.set_name(p.op_type() + "_" + std::to_string(index));
+    }
+    if (p.domain() == "com.microsoft" && opsets_.count("com.microsoft") && default_opset != opsets_.end() &&
+        expand_qoperator(named.op_type().empty() ? p : named, default_opset->second, expansion)) {
+      for (const onnx::NodeProto& q : expansion) add_node(q, index);
+      return;
+    }
     Node n;
     n.name = p.name().empty() ? p.op_type() + "_" + std::to_string(index) : p.name();
     n.op_type = p.op_type();

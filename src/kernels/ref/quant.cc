@@ -78,7 +78,9 @@ ParamIndex check_params(InferContext& ctx, size_t x_in) {
   const DType st = ctx.dtype(1);
   if (st != DType::kF32 && st != DType::kF16)
     ctx.unsupported(std::string("scale of type ") + dtype_name(st) + " (f32 and f16 are)");
-  if (ctx.has_input(2) && ctx.shape(2) != ctx.shape(1))
+  // Same shape, or both one value (ONNX Runtime's quantiser writes a [1] scale with a scalar zero point).
+  if (ctx.has_input(2) && ctx.shape(2) != ctx.shape(1) &&
+      !(ctx.shape(2).numel() == 1 && ctx.shape(1).numel() == 1 && ctx.shape(1).rank() <= 1 && ctx.shape(2).rank() <= 1))
     ctx.fail("zero point " + ctx.shape(2).str() + " and scale " + ctx.shape(1).str() + " differ in shape");
   const int64_t opset = ctx.node().opset;
   const int64_t axis = ctx.attrs().get_int("axis", 1);
