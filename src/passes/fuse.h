@@ -13,6 +13,11 @@ namespace edgewm {
 
 using FusionReport = std::vector<std::pair<std::string, int>>;  // (pass, rewrites) in run order
 
+// DequantizeLinear(x), DequantizeLinear(constant int8 w) -> Conv / MatMul -> QuantizeLinear (the
+// QDQ form of an integer op) -> QLinearConv / QLinearMatMul (int32 bias); then the
+// DequantizeLinear nodes left with constant inputs are folded. Runs first: the float passes
+// below must not rewrite a Conv that is half of an integer one.
+int fuse_qdq(Graph& g);
 // Conv -> BatchNormalization (inference, constant statistics) -> one Conv, weights and bias
 // rescaled.
 int fold_conv_batchnorm(Graph& g);

@@ -9,6 +9,9 @@ namespace edgewm {
 
 const std::vector<GraphPass>& graph_passes() {
   static const std::vector<GraphPass> passes = {
+      {"fuse-qdq",
+       "DequantizeLinear -> Conv/MatMul -> QuantizeLinear: QLinearConv/QLinearMatMul; constant DequantizeLinear folded",
+       {"cpu"}, fuse_qdq, "QDQ groups made integer ops"},
       {"fold-conv-batchnorm", "Conv -> BatchNormalization with constant statistics: one Conv, weights rescaled",
        {"cpu"}, fold_conv_batchnorm, "BatchNorm folded into Conv"},
       {"remove-identity-arithmetic", "x*1, x/1, x+0, x-0 whose constant does not broadcast x: removed", {"cpu"},

@@ -40,6 +40,10 @@ class Splicer {
     drop_.insert(chain);
     fused_.emplace_back(at, std::move(n));
   }
+  void replace(const std::vector<size_t>& chain, size_t at, Node n) {
+    drop_.insert(chain.begin(), chain.end());
+    fused_.emplace_back(at, std::move(n));
+  }
   // Applies them; returns how many.
   int apply(Graph& g) {
     const int count = static_cast<int>(fused_.size());

@@ -404,6 +404,95 @@ TEST(Fusion, ConvActivationOnEveryConvKernel) {
 
 // The pass registry: names are unique, every pass can be left out on its own (and then does not
 // run), an unknown name is refused naming the known ones, and value handles survive rewrites.
+// ---- fuse-qdq ------------------------------------------------------------------------------
+
+template <class T> Tensor typed(DType t, const Shape& s, const std::vector<T>& v) {
+  Tensor x(t, s);
+  for (size_t i = 0; i < v.size(); ++i) static_cast<T*>(x.data())[i] = v[i];
+  return x;
+}
+
+// ONNX Runtime's QDQ form of a quantised op: x -> Q -> DQ -> OP(.., DQ(int8 w, per-channel
+// scales along w_axis), bias) -> Q -> DQ -> y.
+// output_q false: the op's output goes to a Relu instead (no group: the op stays float).
+OnnxBuilder qdq_model(const std::string& op, const Shape& x_shape, const Shape& w_shape, int w_axis, bool bias,
+                      bool output_q = true) {
+  OnnxBuilder b;
+  std::vector<int64_t> xs(x_shape.dims().begin(), x_shape.dims().end());
+  b.input("x", xs).output("y");
+  const int64_t channels = w_shape[w_axis];
+  std::mt19937 gen(5);
+  std::uniform_int_distribution<int> wq(-63, 63);  // 7-bit weights, as the faithful recipe makes
+  std::vector<int8_t> w(static_cast<size_t>(w_shape.numel()));
+  for (auto& v : w) v = static_cast<int8_t>(wq(gen));
+  std::vector<float> ws(static_cast<size_t>(channels));
+  for (size_t i = 0; i < ws.size(); ++i) ws[i] = 0.01f + 0.003f * static_cast<float>(i);
+  b.initializer("x_s", filled(Shape{}, 6.f / 255)).initializer("x_z", typed<uint8_t>(DType::kU8, Shape{}, {128}));
+  b.initializer("w", typed(DType::kI8, w_shape, w)).initializer("w_s", make_f32(Shape{channels}, ws));
+  b.initializer("w_z", typed(DType::kI8, Shape{channels}, std::vector<int8_t>(static_cast<size_t>(channels), 0)));
+  b.initializer("y_s", filled(Shape{}, 0.05f)).initializer("y_z", typed<uint8_t>(DType::kU8, Shape{}, {120}));
+  b.node("QuantizeLinear", {"x", "x_s", "x_z"}, {"xq"});
+  b.node("DequantizeLinear", {"xq", "x_s", "x_z"}, {"xf"});
+  auto& dw = b.node("DequantizeLinear", {"w", "w_s", "w_z"}, {"wf"});
+  OnnxBuilder::int_attr(dw, "axis", w_axis);
+  std::vector<std::string> ins{"xf", "wf"};
+  if (bias) {
+    b.initializer("bias", random_f32(Shape{channels}, 3, -0.5f, 0.5f));
+    ins.push_back("bias");
+  }
+  auto& n = b.node(op, ins, {"yf"});
+  if (op == "Conv") OnnxBuilder::ints_attr(n, "pads", {1, 1, 1, 1});
+  if (!output_q) {
+    b.node("Relu", {"yf"}, {"y"});
+    return b;
+  }
+  b.node("QuantizeLinear", {"yf", "y_s", "y_z"}, {"yq"});
+  b.node("DequantizeLinear", {"yq", "y_s", "y_z"}, {"y"});
+  return b;
+}
+
+TEST(Fusion, QdqConvAndMatMulBecomeIntegerOps) {
+  struct Case {
+    const char* op;
+    Shape x, w;
+    int axis;
+    bool bias;
+    const char* fused;
+  };
+  for (const Case& c : {Case{"Conv", Shape{1, 4, 6, 6}, Shape{8, 4, 3, 3}, 0, true, "QLinearConv"},
+                        Case{"Conv", Shape{1, 4, 5, 5}, Shape{3, 4, 1, 1}, 0, false, "QLinearConv"},
+                        Case{"MatMul", Shape{2, 3, 16}, Shape{16, 5}, 1, false, "QLinearMatMul"}}) {
+    SCOPED_TRACE(c.op);
+    OnnxBuilder b = qdq_model(c.op, c.x, c.w, c.axis, c.bias);
+    CompiledModel fused = compile(b, true);
+    EXPECT_EQ(count_ops(fused.graph, c.fused), 1);
+    EXPECT_EQ(count_ops(fused.graph, c.op), 0);
+    EXPECT_EQ(count_ops(fused.graph, "DequantizeLinear"), 1);  // only the output's
+    // The oracle: the same graph unfused, the float op on dequantised values. The integer op
+    // may differ by one step of y_scale where x * w lands within rounding of a .5.
+    auto f = Model::from_bytes(fused.serialize());
+    auto p = Model::from_bytes(compile(b, false).serialize());
+    Tensor x = random_f32(c.x, 7, -3.f, 3.f);
+    Session sf(f), sp(p);
+    Tensor yf = Tensor::copy_of(sf.run({x.view()})[0]);
+    Tensor yp = Tensor::copy_of(sp.run({x.view()})[0]);
+    int64_t off = 0;
+    for (int64_t i = 0; i < yf.numel(); ++i) {
+      const float d = std::fabs(yf.as<float>()[i] - yp.as<float>()[i]);
+      EXPECT_LE(d, 0.0501f) << "at " << i;
+      off += d > 0;
+    }
+    EXPECT_LE(off, yf.numel() / 50) << "more than 2% of outputs a step apart";
+  }
+}
+
+TEST(Fusion, QdqWeightsOfOpsLeftFloatAreStillFolded) {
+  OnnxBuilder b = qdq_model("Conv", Shape{1, 4, 6, 6}, Shape{8, 4, 3, 3}, 0, true, /*output_q=*/false);
+  CompiledModel m = compile(b, true);
+  EXPECT_EQ(count_ops(m.graph, "QLinearConv"), 0);
+  EXPECT_EQ(count_ops(m.graph, "DequantizeLinear"), 1);  // the activation's; the weights' folded
+}
+
 TEST(PassRegistry, EachPassCanBeLeftOutByName) {
   std::set<std::string> names;
   for (const GraphPass& p : graph_passes()) {
@@ -442,7 +531,7 @@ TEST(PassRegistry, EachPassCanBeLeftOutByName) {
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("unknown pass 'fuse-sillu' (passes: fold-conv-batchnorm"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("unknown pass 'fuse-sillu' (passes: fuse-qdq, fold-conv-batchnorm"), std::string::npos);
   }
 }
 

@@ -214,7 +214,11 @@ void dynamic_quantize_kernel(const KernelContext& c) {
 
 void register_quant_ops(OpRegistry& r) {
   ref::mv::add_op(r, "QuantizeLinear", infer_quantize, quantize_kernel);
-  ref::mv::add_op(r, "DequantizeLinear", infer_dequantize, dequantize_kernel);
+  // Not folded with the other constants: the fuse-qdq pass must still see which float weights
+  // were int8 (it folds the DequantizeLinear nodes it leaves).
+  OpSchema dq{"DequantizeLinear", "", infer_dequantize, {KernelDef{"ref", dequantize_kernel}}};
+  dq.never_fold = true;
+  r.add(std::move(dq));
   ref::mv::add_op(r, "DynamicQuantizeLinear", infer_dynamic_quantize, dynamic_quantize_kernel);
   register_quant_linear_ops(r);
 }

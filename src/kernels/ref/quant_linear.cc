@@ -1,9 +1,8 @@
 // Integer convolution and matrix products of the ONNX spec: ConvInteger, MatMulInteger (int32
 // out), QLinearConv, QLinearMatMul (requantised out). The oracles of the integer kernels: direct
 // loops over (x - x_zero_point) * (w - w_zero_point) in 64-bit, wrapped to int32 as the spec's
-// int32 accumulator would, then the requantisation in the ONNX reference's order: the
-// multiplier x_scale * w_scale / y_scale in float32, the product in double, round half to
-// even, + y_zero_point, saturate.
+// int32 accumulator would, then the requantisation: the multiplier x_scale * w_scale / y_scale in
+// float32, the product in float32, round half to even, + y_zero_point, saturate.
 #include <cmath>
 #include <vector>
 
@@ -45,11 +44,14 @@ float float_at(const KernelContext& c, size_t i, int64_t k) {
 // What the spec's int32 accumulator holds (C++20: conversion is modulo 2^32).
 int32_t wrap32(int64_t v) { return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v))); }
 
-// round(acc * multiplier) + zero point, saturated to `t`.
+// round(acc * multiplier) + zero point, saturated to `t`; the product in float32, as ONNX
+// Runtime's kernels (and any SIMD requantisation) compute it: in double a product a hair from
+// .5 can round the other way, and in a deep net such flips cascade (ONNX's reference computes in
+// double; its test data passes either way).
 double requantize(int32_t acc, float multiplier, int64_t zero_point, DType t) {
   int64_t lo, hi;
   int_range(t, lo, hi);
-  const double v = std::nearbyint(static_cast<double>(acc) * static_cast<double>(multiplier)) + static_cast<double>(zero_point);
+  const double v = std::nearbyint(static_cast<float>(acc) * multiplier) + static_cast<double>(zero_point);
   return v < lo ? lo : (v > hi ? hi : v);
 }
 

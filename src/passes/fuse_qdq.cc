@@ -1,0 +1,224 @@
+// QDQ models (ONNX Runtime's quantize_static, PT2E, NNCF) spell an integer convolution as
+// DequantizeLinear(activation) and DequantizeLinear(int8 weights) feeding a float Conv whose
+// output goes straight into QuantizeLinear. This pass turns each such group into the integer op
+// it stands for — QLinearConv, QLinearMatMul — with the bias as int32 in units of
+// x_scale * w_scale, so the integer kernels run it. Then the DequantizeLinear nodes left with
+// constant inputs (weights of ops that stay float) are folded, as constant folding would have
+// done had DequantizeLinear not been kept for this pass (kernels/ref/quant.cc: never_fold).
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <set>
+
+#include "edgewm/thread_pool.h"
+#include "kernels/evaluate_node.h"
+#include "kernels/register_ops.h"
+#include "passes/fuse.h"
+#include "passes/rewrite.h"
+
+namespace edgewm {
+
+namespace {
+
+bool is_op(const Node& n, const char* op) { return n.op_type == op && n.domain.empty(); }
+bool is_int8(DType t) { return t == DType::kU8 || t == DType::kI8; }
+
+// A constant f32 scale with `n` values (1: per tensor) and its zero point (absent, or a constant
+// of `zp_type` with the same count).
+bool params(const Graph& g, const Node& q, int64_t n, DType zp_type) {
+  if (q.inputs.size() < 2 || q.inputs[1] == kNoValue) return false;
+  const Value& s = g.value(q.inputs[1]);
+  if (!s.is_constant() || s.dtype != DType::kF32 || s.constant.numel() != n) return false;
+  for (int64_t i = 0; i < n; ++i)
+    if (!(s.constant.as<float>()[i] > 0) || !std::isfinite(s.constant.as<float>()[i])) return false;
+  if (q.inputs.size() < 3 || q.inputs[2] == kNoValue) return true;  // zero point 0
+  const Value& z = g.value(q.inputs[2]);
+  return z.is_constant() && z.dtype == zp_type && z.constant.numel() == n;
+}
+
+// The DequantizeLinear node producing v (and its index), or null.
+const Node* dq_of(const Graph& g, const std::vector<size_t>& producer, ValueId v, size_t* index) {
+  if (v == kNoValue) return nullptr;
+  const size_t p = producer[static_cast<size_t>(v)];
+  if (p == SIZE_MAX || !is_op(g.nodes[p], "DequantizeLinear")) return nullptr;
+  *index = p;
+  return &g.nodes[p];
+}
+
+int64_t dq_axis(const Node& dq, int rank) {
+  const int64_t a = dq.attrs.get_int("axis", 1);
+  return a < 0 ? a + rank : a;
+}
+
+float scale_at(const Graph& g, ValueId s, int64_t i) {
+  const TensorView& t = g.value(s).constant;
+  return t.as<float>()[t.numel() == 1 ? 0 : i];
+}
+
+// A zero point input, or a fresh constant 0 of `type` when the DQ/Q node has none.
+ValueId zero_point(Graph& g, const Node& q, DType type, const std::string& name) {
+  if (q.inputs.size() >= 3 && q.inputs[2] != kNoValue) return q.inputs[2];
+  Tensor z(type, Shape{});
+  std::memset(z.data(), 0, dtype_size(type));
+  return g.add_constant(name, std::move(z));
+}
+
+// The bias as int32 in units of x_scale * w_scale[m]: from a float constant (rounded, as the
+// quantisers do) or a DequantizeLinear of an int32 constant (re-expressed if its scale differs).
+bool int32_bias(Graph& g, const std::vector<size_t>& producer, ValueId b, ValueId x_scale, ValueId w_scale, int64_t m,
+                ValueId& out, std::vector<size_t>& chain, const std::vector<std::vector<size_t>>& readers) {
+  if (b == kNoValue) {
+    out = kNoValue;
+    return true;
+  }
+  const float xs = scale_at(g, x_scale, 0);
+  std::vector<double> real(static_cast<size_t>(m));
+  size_t di = 0;
+  if (const Node* dq = dq_of(g, producer, b, &di)) {
+    const Value& q = g.value(dq->inputs[0]);
+    if (!q.is_constant() || q.dtype != DType::kI32 || q.constant.numel() != m) return false;
+    if (!params(g, *dq, g.value(dq->inputs[1]).constant.numel(), DType::kI32)) return false;
+    const int64_t ns = g.value(dq->inputs[1]).constant.numel();
+    if (ns != 1 && ns != m) return false;
+    for (int64_t i = 0; i < m; ++i) {
+      const double zp = dq->inputs.size() > 2 && dq->inputs[2] != kNoValue ? g.value(dq->inputs[2]).constant.as<int32_t>()[ns == 1 ? 0 : i] : 0;
+      real[static_cast<size_t>(i)] = (q.constant.as<int32_t>()[i] - zp) * static_cast<double>(scale_at(g, dq->inputs[1], i));
+    }
+    if (readers[static_cast<size_t>(b)].size() == 1 && !g.is_graph_output(b)) chain.push_back(di);
+  } else {
+    const Value& f = g.value(b);
+    if (!f.is_constant() || f.dtype != DType::kF32 || f.constant.numel() != m) return false;
+    for (int64_t i = 0; i < m; ++i) real[static_cast<size_t>(i)] = f.constant.as<float>()[i];
+  }
+  Tensor t(DType::kI32, Shape{m});
+  for (int64_t i = 0; i < m; ++i) {
+    const double unit = static_cast<double>(xs) * scale_at(g, w_scale, i);
+    double v = std::nearbyint(real[static_cast<size_t>(i)] / unit);
+    if (!std::isfinite(v) || std::fabs(v) > std::numeric_limits<int32_t>::max()) return false;  // would not fit: stay float
+    t.as<int32_t>()[i] = static_cast<int32_t>(v);
+  }
+  out = g.add_constant(g.value(b).name + "/int32", std::move(t));
+  return true;
+}
+
+// The pieces of one DQ -> op -> Q group.
+struct Group {
+  size_t dq_x = 0, dq_w = 0, q = 0;
+  std::vector<size_t> chain;  // nodes the fused op replaces
+};
+
+// Conv or MatMul node k: x from DQ (per tensor), w from DQ of a constant (per tensor, or per
+// output channel along `w_axis`), output read only by a Q (per tensor).
+bool match(const Graph& g, const std::vector<size_t>& producer, const std::vector<std::vector<size_t>>& readers, size_t k,
+           int64_t channels, int w_axis, Group& m) {
+  const Node& n = g.nodes[k];
+  if (n.outputs.size() != 1 || n.inputs.size() < 2) return false;
+  const Node* dx = dq_of(g, producer, n.inputs[0], &m.dq_x);
+  const Node* dw = dq_of(g, producer, n.inputs[1], &m.dq_w);
+  if (!dx || !dw || dx->inputs.empty() || dw->inputs.empty()) return false;
+  const Value& xq = g.value(dx->inputs[0]);
+  const Value& wq = g.value(dw->inputs[0]);
+  if (!is_int8(xq.dtype) || !is_int8(wq.dtype) || !wq.is_constant() || xq.is_constant()) return false;
+  if (!params(g, *dx, 1, xq.dtype)) return false;
+  const int64_t ws = g.value(dw->inputs[1]).is_constant() ? g.value(dw->inputs[1]).constant.numel() : 0;
+  if (ws != 1 && !(ws == channels && dq_axis(*dw, wq.shape.rank()) == w_axis)) return false;
+  if (!params(g, *dw, ws, wq.dtype) || dw->attrs.get_int("block_size", 0) != 0) return false;
+  const ValueId y = n.outputs[0];
+  const auto& r = readers[static_cast<size_t>(y)];
+  if (r.size() != 1 || g.is_graph_output(y)) return false;
+  const Node& q = g.nodes[r[0]];
+  if (!is_op(q, "QuantizeLinear") || q.inputs[0] != y) return false;
+  const DType qt = q.inputs.size() > 2 && q.inputs[2] != kNoValue ? g.value(q.inputs[2]).dtype : DType::kU8;
+  if (!is_int8(qt) || !params(g, q, 1, qt) || q.attrs.get_int("output_dtype", 0) != 0) return false;
+  m.q = r[0];
+  m.chain = {k, m.q};
+  // The DQs go with the group when it is their only reader (an activation DQ often feeds more).
+  if (readers[static_cast<size_t>(n.inputs[0])].size() == 1 && !g.is_graph_output(n.inputs[0])) m.chain.push_back(m.dq_x);
+  if (readers[static_cast<size_t>(n.inputs[1])].size() == 1 && !g.is_graph_output(n.inputs[1])) m.chain.push_back(m.dq_w);
+  return true;
+}
+
+bool taken(const rewrite::Splicer& s, const std::vector<size_t>& chain) {
+  for (size_t k : chain)
+    if (s.taken(k)) return true;
+  return false;
+}
+
+// Folds DequantizeLinear nodes whose inputs are all constant into their result.
+int fold_constant_dequantize(Graph& g) {
+  ThreadPool pool(1);
+  std::set<size_t> drop;
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const Node& n = g.nodes[k];
+    if (!is_op(n, "DequantizeLinear") || n.outputs.size() != 1) continue;
+    bool constant = true;
+    for (ValueId v : n.inputs) constant = constant && (v == kNoValue || g.value(v).is_constant());
+    if (!constant) continue;
+    std::vector<Tensor> out = evaluate_node(g, n, pool, KernelChoice::kReference);
+    g.set_constant(n.outputs[0], std::move(out[0]));
+    drop.insert(k);
+  }
+  if (!drop.empty()) rewrite::splice(g, drop, {});
+  return static_cast<int>(drop.size());
+}
+
+}  // namespace
+
+int fuse_qdq(Graph& g) {
+  const auto readers = rewrite::readers(g);
+  const auto producer = rewrite::producers(g);
+  rewrite::Splicer splicer;
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const Node& n = g.nodes[k];
+    Group m;
+    if (is_op(n, "Conv")) {
+      const Value& w = g.value(n.inputs[1]);
+      if (!w.shape_known || w.shape.rank() < 3) continue;
+      const int64_t channels = w.shape[0];
+      if (!match(g, producer, readers, k, channels, 0, m) || taken(splicer, m.chain)) continue;
+      const Node& dx = g.nodes[m.dq_x];
+      const Node& dw = g.nodes[m.dq_w];
+      const Node& q = g.nodes[m.q];
+      ValueId bias = kNoValue;
+      std::vector<size_t> bias_chain;
+      if (!int32_bias(g, producer, n.inputs.size() > 2 ? n.inputs[2] : kNoValue, dx.inputs[1], dw.inputs[1], channels, bias,
+                      bias_chain, readers))
+        continue;
+      Node f = n;
+      f.name = n.name + "/qlinear";
+      f.op_type = "QLinearConv";
+      f.opset = std::max(n.opset, 10);
+      const DType xt = g.value(dx.inputs[0]).dtype, wt = g.value(dw.inputs[0]).dtype;
+      const DType yt = q.inputs.size() > 2 && q.inputs[2] != kNoValue ? g.value(q.inputs[2]).dtype : DType::kU8;
+      f.inputs = {dx.inputs[0], dx.inputs[1], zero_point(g, dx, xt, f.name + "/x_zero_point"),
+                  dw.inputs[0], dw.inputs[1], zero_point(g, dw, wt, f.name + "/w_zero_point"),
+                  q.inputs[1],  zero_point(g, q, yt, f.name + "/y_zero_point")};
+      if (bias != kNoValue) f.inputs.push_back(bias);
+      f.outputs = {q.outputs[0]};
+      for (size_t b : bias_chain) m.chain.push_back(b);
+      if (taken(splicer, m.chain)) continue;
+      splicer.replace(m.chain, m.q, std::move(f));
+    } else if (is_op(n, "MatMul")) {
+      const Value& w = g.value(n.inputs[1]);
+      if (!w.shape_known || w.shape.rank() != 2) continue;  // per-column scales need a 2-D B
+      if (!match(g, producer, readers, k, w.shape[1], 1, m) || taken(splicer, m.chain)) continue;
+      const Node& dx = g.nodes[m.dq_x];
+      const Node& dw = g.nodes[m.dq_w];
+      const Node& q = g.nodes[m.q];
+      Node f = n;
+      f.name = n.name + "/qlinear";
+      f.op_type = "QLinearMatMul";
+      f.opset = std::max(n.opset, 10);
+      const DType xt = g.value(dx.inputs[0]).dtype, wt = g.value(dw.inputs[0]).dtype;
+      const DType yt = q.inputs.size() > 2 && q.inputs[2] != kNoValue ? g.value(q.inputs[2]).dtype : DType::kU8;
+      f.inputs = {dx.inputs[0], dx.inputs[1], zero_point(g, dx, xt, f.name + "/a_zero_point"),
+                  dw.inputs[0], dw.inputs[1], zero_point(g, dw, wt, f.name + "/b_zero_point"),
+                  q.inputs[1],  zero_point(g, q, yt, f.name + "/y_zero_point")};
+      f.outputs = {q.outputs[0]};
+      splicer.replace(m.chain, m.q, std::move(f));
+    }
+  }
+  return splicer.apply(g) + fold_constant_dequantize(g);
+}
+
+}  // namespace edgewm
