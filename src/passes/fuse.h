@@ -16,8 +16,11 @@ using FusionReport = std::vector<std::pair<std::string, int>>;  // (pass, rewrit
 // DequantizeLinear(x), DequantizeLinear(constant int8 w) -> Conv / MatMul -> QuantizeLinear (the
 // QDQ form of an integer op) -> QLinearConv / QLinearMatMul (int32 bias); then the
 // DequantizeLinear nodes left with constant inputs are folded. Runs first: the float passes
-// below must not rewrite a Conv that is half of an integer one.
+// below must not rewrite a Conv that is half of an integer one. A group is fused only where a
+// kernel other than the reference one runs the integer op on this build (fuse_qdq_with(g,
+// false): always, for tests of the pass itself).
 int fuse_qdq(Graph& g);
+int fuse_qdq_with(Graph& g, bool require_fast_kernel);
 // Conv -> BatchNormalization (inference, constant statistics) -> one Conv, weights and bias
 // rescaled.
 int fold_conv_batchnorm(Graph& g);

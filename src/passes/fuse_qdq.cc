@@ -11,6 +11,7 @@
 #include <set>
 
 #include "edgewm/thread_pool.h"
+#include "ir/op_registry.h"
 #include "kernels/evaluate_node.h"
 #include "kernels/register_ops.h"
 #include "passes/fuse.h"
@@ -164,7 +165,19 @@ int fold_constant_dequantize(Graph& g) {
 
 }  // namespace
 
-int fuse_qdq(Graph& g) {
+int fuse_qdq(Graph& g) { return fuse_qdq_with(g, /*require_fast_kernel=*/true); }
+
+int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
+  // Until an integer kernel beats it, the float op on dequantised weights (fast f32 kernels)
+  // is the faster way to run a group: the reference integer loops are the oracle, not a path.
+  auto worth_it = [&](const Node& f) {
+    if (!require_fast_kernel) return true;
+    try {
+      return builtin_ops().select(f, g).name != "ref";
+    } catch (const Error&) {
+      return false;
+    }
+  };
   const auto readers = rewrite::readers(g);
   const auto producer = rewrite::producers(g);
   rewrite::Splicer splicer;
@@ -196,7 +209,7 @@ int fuse_qdq(Graph& g) {
       if (bias != kNoValue) f.inputs.push_back(bias);
       f.outputs = {q.outputs[0]};
       for (size_t b : bias_chain) m.chain.push_back(b);
-      if (taken(splicer, m.chain)) continue;
+      if (taken(splicer, m.chain) || !worth_it(f)) continue;
       splicer.replace(m.chain, m.q, std::move(f));
     } else if (is_op(n, "MatMul")) {
       const Value& w = g.value(n.inputs[1]);
@@ -215,6 +228,7 @@ int fuse_qdq(Graph& g) {
                   dw.inputs[0], dw.inputs[1], zero_point(g, dw, wt, f.name + "/b_zero_point"),
                   q.inputs[1],  zero_point(g, q, yt, f.name + "/y_zero_point")};
       f.outputs = {q.outputs[0]};
+      if (!worth_it(f)) continue;
       splicer.replace(m.chain, m.q, std::move(f));
     }
   }

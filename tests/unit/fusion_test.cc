@@ -12,6 +12,7 @@
 #include "op_test_util.h"
 #include "passes/fuse.h"
 #include "passes/pass_registry.h"
+#include "passes/plan_memory.h"
 #include "runtime/cost_model.h"
 
 namespace edgewm {
@@ -451,6 +452,15 @@ OnnxBuilder qdq_model(const std::string& op, const Shape& x_shape, const Shape& 
   return b;
 }
 
+// The pass alone, fusing whether or not a fast integer kernel exists (the registry's fuse-qdq
+// fuses only where one does), then planned as compile_imported would.
+CompiledModel compile_qdq_fused(const OnnxBuilder& b) {
+  CompiledModel m = compile(b, false);
+  fuse_qdq_with(m.graph, /*require_fast_kernel=*/false);
+  m.plan = plan_memory(m.graph, own_buffers(m.graph));
+  return m;
+}
+
 TEST(Fusion, QdqConvAndMatMulBecomeIntegerOps) {
   struct Case {
     const char* op;
@@ -464,7 +474,7 @@ TEST(Fusion, QdqConvAndMatMulBecomeIntegerOps) {
                         Case{"MatMul", Shape{2, 3, 16}, Shape{16, 5}, 1, false, "QLinearMatMul"}}) {
     SCOPED_TRACE(c.op);
     OnnxBuilder b = qdq_model(c.op, c.x, c.w, c.axis, c.bias);
-    CompiledModel fused = compile(b, true);
+    CompiledModel fused = compile_qdq_fused(b);
     EXPECT_EQ(count_ops(fused.graph, c.fused), 1);
     EXPECT_EQ(count_ops(fused.graph, c.op), 0);
     EXPECT_EQ(count_ops(fused.graph, "DequantizeLinear"), 1);  // only the output's
@@ -488,7 +498,7 @@ TEST(Fusion, QdqConvAndMatMulBecomeIntegerOps) {
 
 TEST(Fusion, QdqWeightsOfOpsLeftFloatAreStillFolded) {
   OnnxBuilder b = qdq_model("Conv", Shape{1, 4, 6, 6}, Shape{8, 4, 3, 3}, 0, true, /*output_q=*/false);
-  CompiledModel m = compile(b, true);
+  CompiledModel m = compile_qdq_fused(b);
   EXPECT_EQ(count_ops(m.graph, "QLinearConv"), 0);
   EXPECT_EQ(count_ops(m.graph, "DequantizeLinear"), 1);  // the activation's; the weights' folded
 }

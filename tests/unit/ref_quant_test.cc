@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -155,6 +156,38 @@ TEST(RefQuant, QLinearConvWithPerChannelWeightsBiasAndPadding) {
   Tensor w3 = i8(Shape{1, 1, 3, 3}, std::vector<int8_t>(9, 1));
   auto c = run_op("ConvInteger", in(x, w3, u8(Shape{}, {10})), {attr_ints("pads", {1, 1, 1, 1})});
   EXPECT_EQ(values<int32_t>(c[0]), (std::vector<int32_t>{13, 13, 13, 13}));
+}
+
+// The portable Q/DQ kernels (kernels/quant/) against the references, bit for bit, on values
+// that hit every rounding and saturation case.
+TEST(QuantKernels, PortableQuantizeAndDequantizeMatchTheReference) {
+  std::vector<float> xs;
+  for (int i = -600; i <= 600; ++i) xs.push_back(static_cast<float>(i) * 0.25f);  // many exact halves
+  for (float v : {1e30f, -1e30f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                  std::numeric_limits<float>::quiet_NaN(), 2.25f, 10.849999f, -0.f})
+    xs.push_back(v);
+  while (xs.size() % 6) xs.push_back(0.5f);
+  const int64_t n = static_cast<int64_t>(xs.size());
+  Tensor x = f32(Shape{n / 6, 6}, xs);
+  struct Params {
+    Tensor s, z;
+    int64_t axis;
+  };
+  std::vector<Params> cases;
+  cases.push_back({f32(0.3f), u8(Shape{}, {128}), 1});
+  cases.push_back({f32(0.5f), i8(Shape{}, {-3}), 1});
+  cases.push_back({f32(Shape{6}, {0.1f, 0.2f, 0.3f, 0.5f, 0.7f, 2}), u8(Shape{6}, {0, 10, 128, 255, 3, 77}), 1});
+  cases.push_back({f32(Shape{n / 6}, std::vector<float>(static_cast<size_t>(n / 6), 0.7f)), i8(Shape{n / 6}, std::vector<int8_t>(static_cast<size_t>(n / 6), 5)), 0});
+  for (const Params& p : cases) {
+    const std::vector<Attribute> attrs{attr_int("axis", p.axis)};
+    ASSERT_EQ(supported_kernels("QuantizeLinear", in(x, p.s, p.z), attrs, 13).front(), "portable");
+    Tensor want = std::move(run_op_kernel("ref", "QuantizeLinear", in(x, p.s, p.z), attrs, 13)[0]);
+    Tensor got = std::move(run_op_kernel("portable", "QuantizeLinear", in(x, p.s, p.z), attrs, 13)[0]);
+    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.nbytes())) << "axis " << p.axis;
+    Tensor dq_want = std::move(run_op_kernel("ref", "DequantizeLinear", in(want, p.s, p.z), attrs, 13)[0]);
+    Tensor dq_got = std::move(run_op_kernel("portable", "DequantizeLinear", in(want, p.s, p.z), attrs, 13)[0]);
+    ASSERT_EQ(0, std::memcmp(dq_want.data(), dq_got.data(), dq_want.nbytes()));
+  }
 }
 
 }  // namespace
