@@ -95,6 +95,14 @@ check "sample unknown sampler" 1 "unknown sampler 'plms'" -- "$EDGEWM" sample "$
 check "sample dpm++2m karras" 0 "2 images, dpm\+\+2m-karras, 3 steps" -- "$EDGEWM" sample "$SMALL/model.onnx" --meta diffusion.parameterization=epsilon -n 2 --steps 3 --sampler dpm++2m-karras -o "$TMP/grid2.png"
 check "sample heun" 0 "2 images, heun, 2 steps" -- "$EDGEWM" sample "$SMALL/model.onnx" --meta diffusion.parameterization=epsilon -n 2 --steps 2 --sampler heun -o "$TMP/grid3.png"
 check "onnx-test min-pass" 1 "fewer than --min-pass 5" -- "$EDGEWM" onnx-test "$RELU" --min-pass 5
+# A case's tolerance.txt: read strictly, and never blocking on a FIFO.
+mkdir -p "$TMP/tol" && cp -r "$RELU"/* "$TMP/tol/"
+printf "rtol=abc\n" >"$TMP/tol/tolerance.txt"
+check "tolerance.txt bad value" 1 "is not rtol=, atol=, rel_l2= or fp32_margin= with a number" -- "$EDGEWM" onnx-test "$TMP/tol"
+rm "$TMP/tol/tolerance.txt" && mkfifo "$TMP/tol/tolerance.txt"
+check "tolerance.txt FIFO" 1 "it is a FIFO" -- timeout 20 "$EDGEWM" onnx-test "$TMP/tol"
+rm "$TMP/tol/tolerance.txt" && printf "rel_l2=0.5\n" >"$TMP/tol/tolerance.txt"
+check "tolerance.txt rel_l2" 0 "^PASS" -- "$EDGEWM" onnx-test "$TMP/tol"
 
 # "Bad input never crashes": output targets, thread counts.
 check "steps beyond the maximum" 105 "steps: Value 1000000000 not in range 1 to 1000" -- "$EDGEWM" rollout "$TMP/world.ewm" --steps 1000000000
