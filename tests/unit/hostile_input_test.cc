@@ -110,6 +110,18 @@ TEST(HostileInput, AReshapeTargetWhoseProductOverflowsIsRefused) {  // found by 
   EXPECT_NE(err.find("too large"), std::string::npos) << err;
 }
 
+TEST(HostileInput, ResizeScalesBeyondAnyTensorAreRefused) {  // found by fuzz_ewm_load
+  for (float scale : {1e20f, std::numeric_limits<float>::infinity()}) {
+    OnnxBuilder b;  // once: floor(scale * dim) cast to int64 (undefined behaviour), then used
+    b.input("x", {1, 1, 4, 4}).output("y");
+    b.initializer("roi", make_f32(Shape{0}, {}));
+    b.initializer("scales", make_f32(Shape{4}, {1, 1, scale, 1}));
+    b.node("Resize", {"x", "roi", "scales"}, {"y"});
+    const std::string err = compile_error(b);
+    EXPECT_NE(err.find("larger than any tensor"), std::string::npos) << scale << ": " << err;
+  }
+}
+
 TEST(HostileInput, AGraphInputLargerThanTheLimitIsRefused) {
   OnnxBuilder b;
   b.input("x", {int64_t{1} << 31, int64_t{1} << 31}).output("y");

@@ -14,6 +14,10 @@ using namespace ref::nn;
 
 namespace {
 
+// Resized dims past this cannot be a tensor (kMaxTensorBytes is 2^36); checked before the
+// double -> int64 cast, which is undefined beyond 2^63.
+constexpr double kMaxResizedDim = 68719476736.0;  // 2^36
+
 enum class Mode { kNearest, kLinear, kCubic };
 enum class Coord { kHalfPixel, kHalfPixelSymmetric, kPytorchHalfPixel, kAlignCorners, kAsymmetric, kTfHalfPixelForNn, kTfCropAndResize };
 enum class Nearest { kRoundPreferFloor, kRoundPreferCeil, kFloor, kCeil };
@@ -261,7 +265,11 @@ std::string plan_resize(const Attributes& a, int opset, bool upsample, const Sha
       if (!(s > 0)) return "scales must be positive, got " + std::to_string(s);
       if (upsample && s < 1) return "Upsample scales must be >= 1, got " + std::to_string(s);
       p.scale[d] = s;
-      p.out[d] = static_cast<int64_t>(std::floor(s * static_cast<double>(p.in[d])));
+      const double out = std::floor(s * static_cast<double>(p.in[d]));
+      if (!(out < kMaxResizedDim))  // also infinite scales; the cast of a larger one is undefined
+        return "scale " + std::to_string(s) + " makes axis " + std::to_string(d) + " of " + std::to_string(p.in[d]) +
+               " larger than any tensor";
+      p.out[d] = static_cast<int64_t>(out);
     }
   } else {
     if (sizes.t != DType::kI64 && sizes.t != DType::kI32) return "sizes must be an integer tensor";
@@ -284,7 +292,10 @@ std::string plan_resize(const Attributes& a, int opset, bool upsample, const Sha
       for (int i = 0; i < naxes; ++i) {
         const int d = axes[i];
         p.scale[d] = s;
-        p.out[d] = static_cast<int64_t>(s * static_cast<double>(p.in[d]) + 0.5);
+        const double out = s * static_cast<double>(p.in[d]) + 0.5;
+        if (!(out < kMaxResizedDim))
+          return "keep_aspect_ratio_policy makes axis " + std::to_string(d) + " larger than any tensor";
+        p.out[d] = static_cast<int64_t>(out);
       }
     }
   }
