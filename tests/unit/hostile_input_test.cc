@@ -122,6 +122,30 @@ TEST(HostileInput, ResizeScalesBeyondAnyTensorAreRefused) {  // found by fuzz_ew
   }
 }
 
+TEST(HostileInput, ConvWindowsWhoseExtentOverflowsAreRefused) {  // found by fuzz_ewm_load
+  Tensor x = make_f32(Shape{1, 1, 4, 4}, std::vector<float>(16, 1.f));
+  const int64_t big = int64_t{1} << 62;
+  try {  // in + pads wraps
+    run_op("MaxPool", in(x), {attr_ints("kernel_shape", {2, 2}), attr_ints("pads", {big, 0, big, 0})});
+    ADD_FAILURE() << "MaxPool accepted pads of 2^62";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("larger than any tensor"), std::string::npos) << e.what();
+  }
+  Tensor w3 = make_f32(Shape{1, 1, 3, 3}, std::vector<float>(9, 1.f));
+  try {  // (kernel - 1) * dilation wraps
+    run_op("Conv", in(x, w3), {attr_ints("dilations", {big, 1})});
+    ADD_FAILURE() << "Conv accepted a dilation of 2^62";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("larger than any tensor"), std::string::npos) << e.what();
+  }
+  try {
+    run_op("ConvTranspose", in(x, w3), {attr_ints("strides", {big, 1})});
+    ADD_FAILURE() << "ConvTranspose accepted a stride of 2^62";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("larger than any tensor"), std::string::npos) << e.what();
+  }
+}
+
 TEST(HostileInput, AGraphInputLargerThanTheLimitIsRefused) {
   OnnxBuilder b;
   b.input("x", {int64_t{1} << 31, int64_t{1} << 31}).output("y");

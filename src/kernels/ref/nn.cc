@@ -62,12 +62,18 @@ std::string compute_window(const Attributes& a, const Shape& x, std::span<const 
       *unsupported = true;
       return "dilations " + ints_str(dilations) + " are not supported by this op version";
     }
-    const int64_t dk = (w.kernel[d] - 1) * w.dilation[d] + 1;
+    // Window, padded input and output extents are checked for 64-bit overflow (a corrupted or
+    // hostile attribute of 2^62 must be an error, not a wrapped size).
+    int64_t dk = 0, padded = 0;
+    if (__builtin_mul_overflow(w.kernel[d] - 1, w.dilation[d], &dk) || __builtin_add_overflow(dk, 1, &dk))
+      return "kernel_shape " + ints_str(kernel) + " with dilations " + ints_str(dilations) + " is larger than any tensor";
     if (auto_pad == "NOTSET") {
       w.pad_begin[d] = pads.empty() ? 0 : pads[d];
       w.pad_end[d] = pads.empty() ? 0 : pads[d + nd];
       if (w.pad_begin[d] < 0 || w.pad_end[d] < 0) return "pads " + ints_str(pads) + " must not be negative";
-      const int64_t span = w.in[d] + w.pad_begin[d] + w.pad_end[d] - dk;
+      if (__builtin_add_overflow(w.in[d], w.pad_begin[d], &padded) || __builtin_add_overflow(padded, w.pad_end[d], &padded))
+        return "pads " + ints_str(pads) + " make the input larger than any tensor";
+      const int64_t span = padded - dk;
       if (span < 0)
         return "window of " + std::to_string(dk) + " (kernel_shape " + ints_str(kernel) + ", dilations) exceeds the padded input " +
                x.str() + " in spatial dim " + std::to_string(d);
@@ -88,7 +94,10 @@ std::string compute_window(const Attributes& a, const Shape& x, std::span<const 
         w.pad_begin[d] = w.pad_end[d] = 0;
       } else {
         w.out[d] = ceil_div(w.in[d], w.stride[d]);
-        const int64_t raw = (w.out[d] - 1) * w.stride[d] + dk - w.in[d];
+        int64_t raw = 0;  // (out - 1) * stride + dk - in, all <= in + dk: overflow only through dk
+        if (__builtin_mul_overflow(w.out[d] - 1, w.stride[d], &raw) || __builtin_add_overflow(raw, dk, &raw))
+          return "kernel_shape " + ints_str(kernel) + " is larger than any tensor";
+        raw -= w.in[d];
         // A window shorter than the stride leaves a negative total: TensorFlow clamps it to 0,
         // onnxruntime splits it (a negative leading pad), the reference fails. -1 is harmless.
         if (raw < -1) {

@@ -255,8 +255,13 @@ std::string convt_geometry(const Attributes& a, const Shape& x, const Shape& w, 
     if (g.stride[d] < 1 || g.dilation[d] < 1) return "strides and dilations must be positive";
     if (op < 0 || (op >= g.stride[d] && op >= g.dilation[d]))
       return "output_padding " + ints_str(output_padding) + " must be smaller than the stride or the dilation";
-    const int64_t dk = (g.kernel[d] - 1) * g.dilation[d] + 1;
-    const int64_t natural = g.stride[d] * (g.in[d] - 1) + op + dk;  // output size with no padding
+    // Output size with no padding; every step checked for 64-bit overflow (hostile attributes).
+    int64_t dk = 0, natural = 0;
+    if (g.kernel[d] < 1 || __builtin_mul_overflow(g.kernel[d] - 1, g.dilation[d], &dk) ||
+        __builtin_mul_overflow(g.stride[d], g.in[d] - 1, &natural) ||
+        __builtin_add_overflow(natural, op + 1, &natural) || __builtin_add_overflow(natural, dk, &natural))
+      return "kernel " + w.str() + ", strides " + ints_str(strides) + " and dilations " + ints_str(dilations) +
+             " give an output larger than any tensor";
     if (!output_shape.empty()) {
       g.out[d] = output_shape[d];
       if (g.out[d] < 0) return "output_shape " + ints_str(output_shape) + " must not be negative";
