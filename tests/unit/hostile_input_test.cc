@@ -146,6 +146,20 @@ TEST(HostileInput, ConvWindowsWhoseExtentOverflowsAreRefused) {  // found by fuz
   }
 }
 
+TEST(HostileInput, AGroupCountThatWrapsTheChannelProductIsRefused) {  // found by fuzz_ewm_load
+  const int64_t group = 7308901763505979393;  // 4 * group wraps; 0 channels divide by anything
+  Tensor x(DType::kF32, Shape{1, 0, 4, 4});
+  Tensor w = make_f32(Shape{4, 4, 1, 1}, std::vector<float>(16, 1.f));
+  for (const char* op : {"Conv", "ConvTranspose"}) {
+    try {
+      run_op(op, in(x, w), {attr_int("group", group)});
+      ADD_FAILURE() << op << " accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInvalidModel) << e.what();
+    }
+  }
+}
+
 TEST(HostileInput, AGraphInputLargerThanTheLimitIsRefused) {
   OnnxBuilder b;
   b.input("x", {int64_t{1} << 31, int64_t{1} << 31}).output("y");

@@ -40,9 +40,9 @@ void infer_conv(InferContext& ctx) {
   if (w.rank() != x.rank()) ctx.fail("weights " + w.str() + " and input " + x.str() + " differ in rank");
   const int64_t group = ctx.attrs().get_int("group", 1);
   if (group < 1) ctx.fail("group must be positive");
-  if (x[1] % group != 0 || w[1] * group != x[1])
+  if (x[1] % group != 0 || w[1] != x[1] / group)  // divided: w[1] * group can wrap for a hostile group
     ctx.fail("input has " + std::to_string(x[1]) + " channels, weights " + w.str() + " with group " +
-             std::to_string(group) + " expect " + std::to_string(w[1] * group));
+             std::to_string(group) + " expect " + std::to_string(x[1] / group) + " per group");
   if (w[0] % group != 0) ctx.fail("output channels " + std::to_string(w[0]) + " are not divisible by group");
   check_kernel_shape(ctx, w);
   check_bias(ctx, w[0]);
@@ -324,7 +324,10 @@ void infer_conv_transpose(InferContext& ctx) {
     ctx.fail("input has " + std::to_string(x[1]) + " channels, weights " + w.str() + " (group " +
              std::to_string(group) + ") expect " + std::to_string(w[0]));
   check_kernel_shape(ctx, w);
-  check_bias(ctx, w[1] * group);
+  int64_t out_channels = 0;
+  if (__builtin_mul_overflow(w[1], group, &out_channels) || checked_tensor_bytes(ctx.dtype(0), Shape{out_channels}) < 0)
+    ctx.fail("weights " + w.str() + " with group " + std::to_string(group) + " give more output channels than any tensor");
+  check_bias(ctx, out_channels);
   Window g;
   bool unsupported = false;
   std::string err = convt_geometry(ctx.attrs(), x, w, g, &unsupported);
@@ -332,7 +335,7 @@ void infer_conv_transpose(InferContext& ctx) {
     if (unsupported) ctx.unsupported(err);
     ctx.fail(err);
   }
-  Shape out{x[0], w[1] * group};
+  Shape out{x[0], out_channels};
   for (int d = 0; d < g.nd; ++d) out.push_back(g.out[d]);
   ctx.set_output(0, ctx.dtype(0), out);
 }

@@ -73,7 +73,7 @@ void infer_int_conv(InferContext& ctx, const ConvIo& io, DType out) {
   if (w.rank() != x.rank()) ctx.fail("weights " + w.str() + " and input " + x.str() + " differ in rank");
   const int64_t group = ctx.attrs().get_int("group", 1);
   if (group < 1) ctx.fail("group must be positive");
-  if (x[1] % group != 0 || w[1] * group != x[1] || w[0] % group != 0)
+  if (x[1] % group != 0 || w[1] != x[1] / group || w[0] % group != 0)
     ctx.fail("input " + x.str() + ", weights " + w.str() + " and group " + std::to_string(group) + " do not fit");
   check_per(ctx, io.x_zp, 1, "x_zero_point", "tensor");
   check_per(ctx, io.w_zp, w[0], "w_zero_point", "output channel");
