@@ -170,6 +170,11 @@ int fuse_qdq(Graph& g) { return fuse_qdq_with(g, /*require_fast_kernel=*/true); 
 int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
   // Until an integer kernel beats it, the float op on dequantised weights (fast f32 kernels)
   // is the faster way to run a group: the reference integer loops are the oracle, not a path.
+  // An op with no kernel but the reference is skipped before anything is added to the graph.
+  auto has_fast_kernel = [&](const char* op) {
+    const OpSchema* s = builtin_ops().find(op);
+    return !require_fast_kernel || (s && s->kernels.size() > 1);
+  };
   auto worth_it = [&](const Node& f) {
     if (!require_fast_kernel) return true;
     try {
@@ -178,58 +183,53 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
       return false;
     }
   };
+  // The integer op of group m: (x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp[, bias]), the
+  // zero points made explicit; zp_names name the first two as the op's schema does.
+  auto integer_node = [&](const Node& n, const Group& m, const char* op, const char* x_zp, const char* w_zp,
+                          ValueId bias) {
+    const Node& dx = g.nodes[m.dq_x];
+    const Node& dw = g.nodes[m.dq_w];
+    const Node& q = g.nodes[m.q];
+    Node f = n;
+    f.name = n.name + "/qlinear";
+    f.op_type = op;
+    f.opset = std::max(n.opset, 10);
+    const DType xt = g.value(dx.inputs[0]).dtype, wt = g.value(dw.inputs[0]).dtype;
+    const DType yt = q.inputs.size() > 2 && q.inputs[2] != kNoValue ? g.value(q.inputs[2]).dtype : DType::kU8;
+    f.inputs = {dx.inputs[0], dx.inputs[1], zero_point(g, dx, xt, f.name + "/" + x_zp),
+                dw.inputs[0], dw.inputs[1], zero_point(g, dw, wt, f.name + "/" + w_zp),
+                q.inputs[1],  zero_point(g, q, yt, f.name + "/y_zero_point")};
+    if (bias != kNoValue) f.inputs.push_back(bias);
+    f.outputs = {q.outputs[0]};
+    return f;
+  };
+  const bool conv_ok = has_fast_kernel("QLinearConv"), matmul_ok = has_fast_kernel("QLinearMatMul");
   const auto readers = rewrite::readers(g);
   const auto producer = rewrite::producers(g);
   rewrite::Splicer splicer;
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const Node& n = g.nodes[k];
     Group m;
-    if (is_op(n, "Conv")) {
+    if (is_op(n, "Conv") && conv_ok) {
       const Value& w = g.value(n.inputs[1]);
       if (!w.shape_known || w.shape.rank() < 3) continue;
       const int64_t channels = w.shape[0];
       if (!match(g, producer, readers, k, channels, 0, m) || taken(splicer, m.chain)) continue;
-      const Node& dx = g.nodes[m.dq_x];
-      const Node& dw = g.nodes[m.dq_w];
-      const Node& q = g.nodes[m.q];
       ValueId bias = kNoValue;
       std::vector<size_t> bias_chain;
-      if (!int32_bias(g, producer, n.inputs.size() > 2 ? n.inputs[2] : kNoValue, dx.inputs[1], dw.inputs[1], channels, bias,
-                      bias_chain, readers))
+      if (!int32_bias(g, producer, n.inputs.size() > 2 ? n.inputs[2] : kNoValue, g.nodes[m.dq_x].inputs[1],
+                      g.nodes[m.dq_w].inputs[1], channels, bias, bias_chain, readers))
         continue;
-      Node f = n;
-      f.name = n.name + "/qlinear";
-      f.op_type = "QLinearConv";
-      f.opset = std::max(n.opset, 10);
-      const DType xt = g.value(dx.inputs[0]).dtype, wt = g.value(dw.inputs[0]).dtype;
-      const DType yt = q.inputs.size() > 2 && q.inputs[2] != kNoValue ? g.value(q.inputs[2]).dtype : DType::kU8;
-      f.inputs = {dx.inputs[0], dx.inputs[1], zero_point(g, dx, xt, f.name + "/x_zero_point"),
-                  dw.inputs[0], dw.inputs[1], zero_point(g, dw, wt, f.name + "/w_zero_point"),
-                  q.inputs[1],  zero_point(g, q, yt, f.name + "/y_zero_point")};
-      if (bias != kNoValue) f.inputs.push_back(bias);
-      f.outputs = {q.outputs[0]};
       for (size_t b : bias_chain) m.chain.push_back(b);
-      if (taken(splicer, m.chain) || !worth_it(f)) continue;
-      splicer.replace(m.chain, m.q, std::move(f));
-    } else if (is_op(n, "MatMul")) {
+      if (taken(splicer, m.chain)) continue;
+      Node f = integer_node(n, m, "QLinearConv", "x_zero_point", "w_zero_point", bias);
+      if (worth_it(f)) splicer.replace(m.chain, m.q, std::move(f));
+    } else if (is_op(n, "MatMul") && matmul_ok) {
       const Value& w = g.value(n.inputs[1]);
       if (!w.shape_known || w.shape.rank() != 2) continue;  // per-column scales need a 2-D B
       if (!match(g, producer, readers, k, w.shape[1], 1, m) || taken(splicer, m.chain)) continue;
-      const Node& dx = g.nodes[m.dq_x];
-      const Node& dw = g.nodes[m.dq_w];
-      const Node& q = g.nodes[m.q];
-      Node f = n;
-      f.name = n.name + "/qlinear";
-      f.op_type = "QLinearMatMul";
-      f.opset = std::max(n.opset, 10);
-      const DType xt = g.value(dx.inputs[0]).dtype, wt = g.value(dw.inputs[0]).dtype;
-      const DType yt = q.inputs.size() > 2 && q.inputs[2] != kNoValue ? g.value(q.inputs[2]).dtype : DType::kU8;
-      f.inputs = {dx.inputs[0], dx.inputs[1], zero_point(g, dx, xt, f.name + "/a_zero_point"),
-                  dw.inputs[0], dw.inputs[1], zero_point(g, dw, wt, f.name + "/b_zero_point"),
-                  q.inputs[1],  zero_point(g, q, yt, f.name + "/y_zero_point")};
-      f.outputs = {q.outputs[0]};
-      if (!worth_it(f)) continue;
-      splicer.replace(m.chain, m.q, std::move(f));
+      Node f = integer_node(n, m, "QLinearMatMul", "a_zero_point", "b_zero_point", kNoValue);
+      if (worth_it(f)) splicer.replace(m.chain, m.q, std::move(f));
     }
   }
   return splicer.apply(g) + fold_constant_dequantize(g);
