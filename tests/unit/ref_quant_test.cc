@@ -143,6 +143,24 @@ TEST(RefQuant, QLinearMatMulRequantisesPerColumn) {
   EXPECT_EQ(values<uint8_t>(y[0]), (std::vector<uint8_t>{96, 62}));
 }
 
+// Degenerate scales (a corrupted or hostile file): y_scale 0 makes the multiplier infinite, so a
+// zero accumulator gives 0 * inf = NaN; a NaN scale likewise. Both give the zero point (as a NaN
+// does in QuantizeLinear), an infinite multiplier saturates; never a NaN cast to an integer (UB,
+// found by fuzz_ewm_load under UBSan).
+TEST(RefQuant, QLinearMatMulWithDegenerateScalesGivesTheZeroPointOrSaturates) {
+  Tensor a = u8(Shape{1, 2}, {128, 129});  // a_zp 128: (0, 1)
+  Tensor b = i8(Shape{2, 2}, {1, 0, 1, -1});  // acc = (1, -1)
+  Tensor a0 = u8(Shape{1, 2}, {128, 128});  // acc = (0, 0)
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  auto q = [&](const Tensor& x, float y_scale) {
+    return values<uint8_t>(run_op("QLinearMatMul", in(x, f32(1), u8(Shape{}, {128}), b, f32(1), i8(Shape{}, {0}), f32(y_scale),
+                                                      u8(Shape{}, {100})))[0]);
+  };
+  EXPECT_EQ(q(a0, 0.f), (std::vector<uint8_t>{100, 100}));
+  EXPECT_EQ(q(a, 0.f), (std::vector<uint8_t>{255, 0}));
+  EXPECT_EQ(q(a, nan), (std::vector<uint8_t>{100, 100}));
+}
+
 TEST(RefQuant, QLinearConvWithPerChannelWeightsBiasAndPadding) {
   // x 1x1x2x2 (zp 10), w 2x1x1x1 per channel (zp 0), bias (5, -5), y_scale 1, y_zp 0, i8 out.
   Tensor x = u8(Shape{1, 1, 2, 2}, {10, 11, 12, 20});

@@ -51,7 +51,11 @@ int32_t wrap32(int64_t v) { return static_cast<int32_t>(static_cast<uint32_t>(st
 double requantize(int32_t acc, float multiplier, int64_t zero_point, DType t) {
   int64_t lo, hi;
   int_range(t, lo, hi);
-  const double v = std::nearbyint(static_cast<float>(acc) * multiplier) + static_cast<double>(zero_point);
+  const float product = static_cast<float>(acc) * multiplier;
+  // A NaN product (a scale of 0 or NaN, 0 * inf) gives the zero point, as QuantizeLinear does
+  // for a NaN: unspecified by ONNX, and never a cast of NaN to an integer.
+  if (std::isnan(product)) return static_cast<double>(zero_point);
+  const double v = std::nearbyint(product) + static_cast<double>(zero_point);
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
