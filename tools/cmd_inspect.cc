@@ -37,8 +37,11 @@ void add_inspect_command(CLI::App& app) {
     const ParsedModel& pm = model->data().parsed;
     const Graph& g = pm.graph;
     int64_t params = 0, total_macs = 0;
-    for (const Value& v : g.values)
-      if (v.is_constant() && dtype_is_float(v.dtype)) params += v.shape.numel();
+    for (const Value& v : g.values) {
+      // Float and quantised (8/16-bit) weights; i32/i64 constants are shapes, indices, biases.
+      const bool quantised = v.dtype == DType::kI8 || v.dtype == DType::kU8 || v.dtype == DType::kI16 || v.dtype == DType::kU16;
+      if (v.is_constant() && (dtype_is_float(v.dtype) || quantised)) params += v.shape.numel();
+    }
     std::vector<NodeRow> rows;
     std::map<std::string, std::pair<int, int64_t>> by_op;  // count, macs
     int held_back = 0;  // nodes whose planned scratch keeps them off this build's best kernel

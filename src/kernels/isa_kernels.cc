@@ -12,6 +12,7 @@
 #include "kernels/conv/depthwise_conv.h"
 #include "kernels/gemm/gemm_ops.h"
 #include "kernels/isa_table.h"
+#include "kernels/quant/qlinear.h"
 #include "kernels/register_ops.h"
 
 namespace edgewm {
@@ -40,6 +41,13 @@ template <Isa I> void sigmoid(const KernelContext& ctx) { sigmoid_f32(ctx, table
 template <Isa I> void silu(const KernelContext& ctx) { silu_f32(ctx, table<I>().rows); }
 template <Isa I> void group_norm(const KernelContext& ctx) { group_norm_f32(ctx, table<I>().rows); }
 template <Isa I> void instance_norm(const KernelContext& ctx) { instance_norm_f32(ctx, table<I>().rows); }
+template <Isa I> void qlinear_conv(const KernelContext& ctx) { qlinear_conv_with(ctx, *table<I>().qgemm); }
+template <Isa I> void qlinear_matmul(const KernelContext& ctx) { qlinear_matmul_with(ctx, *table<I>().qgemm); }
+template <Isa I> bool enabled_and(const Node& n, const Graph& g, bool (*also)(const Node&, const Graph&)) {
+  return isa_enabled(I) && also(n, g);
+}
+template <Isa I> bool qconv_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_conv_supports); }
+template <Isa I> bool qmatmul_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_matmul_supports); }
 template <Isa I> void softmax(const KernelContext& ctx) { softmax_f32(ctx, table<I>().rows); }
 
 template <Isa I> void register_isa(OpRegistry& r) {
@@ -67,6 +75,10 @@ template <Isa I> void register_isa(OpRegistry& r) {
   r.add_kernel("InstanceNormalization", KernelDef{name, instance_norm<I>, f32<I>, p, nullptr});
   r.add_kernel("Silu", KernelDef{name, silu<I>, f32<I>, p, nullptr}, "edgewm");
   r.add_kernel("GroupNorm", KernelDef{name, group_norm<I>, f32<I>, p, nullptr}, "edgewm");
+  // Integer kernels (the tables' qgemm): the ops fuse-qdq makes of DQ -> Conv/MatMul -> Q.
+  r.add_kernel("QLinearConv", KernelDef{name, qlinear_conv<I>, qconv_ok<I>, p, qlinear_conv_scratch, qlinear_conv_prepare});
+  r.add_kernel("QLinearMatMul",
+               KernelDef{name, qlinear_matmul<I>, qmatmul_ok<I>, p, qlinear_matmul_scratch, qlinear_matmul_prepare});
 }
 
 template <size_t... i> void register_all(OpRegistry& r, std::index_sequence<i...>) {

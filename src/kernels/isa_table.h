@@ -12,6 +12,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/conv/depthwise.h"
 #include "kernels/gemm/gemm_micro.h"
+#include "kernels/gemm/qgemm_micro.h"
 #include "kernels/rows/row_kernels.h"
 #include "kernels/conv/winograd_transforms.h"
 
@@ -25,6 +26,7 @@ struct IsaTable {
   RowKernelsF32 rows;
   WinogradTransforms winograd;
   DepthwisePlaneFn depthwise;
+  const QGemmKernels* qgemm;  // the integer micro-kernels and epilogue
 };
 
 // The ISAs this build has tables for. A compile-time list: the registration instantiates its

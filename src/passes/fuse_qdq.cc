@@ -109,9 +109,10 @@ struct Group {
 };
 
 // Conv or MatMul node k: x from DQ (per tensor), w from DQ of a constant (per tensor, or per
-// output channel along `w_axis`), output read only by a Q (per tensor).
+// output channel along `w_axis`) — or, with dynamic_w (MatMul: attention's products), of an
+// activation, per tensor — output read only by a Q (per tensor).
 bool match(const Graph& g, const std::vector<size_t>& producer, const std::vector<std::vector<size_t>>& readers, size_t k,
-           int64_t channels, int w_axis, Group& m) {
+           int64_t channels, int w_axis, Group& m, bool dynamic_w = false) {
   const Node& n = g.nodes[k];
   if (n.outputs.size() != 1 || n.inputs.size() < 2) return false;
   const Node* dx = dq_of(g, producer, n.inputs[0], &m.dq_x);
@@ -119,10 +120,11 @@ bool match(const Graph& g, const std::vector<size_t>& producer, const std::vecto
   if (!dx || !dw || dx->inputs.empty() || dw->inputs.empty()) return false;
   const Value& xq = g.value(dx->inputs[0]);
   const Value& wq = g.value(dw->inputs[0]);
-  if (!is_int8(xq.dtype) || !is_int8(wq.dtype) || !wq.is_constant() || xq.is_constant()) return false;
+  if (!is_int8(xq.dtype) || !is_int8(wq.dtype) || xq.is_constant()) return false;
+  if (!wq.is_constant() && !dynamic_w) return false;
   if (!params(g, *dx, 1, xq.dtype)) return false;
   const int64_t ws = g.value(dw->inputs[1]).is_constant() ? g.value(dw->inputs[1]).constant.numel() : 0;
-  if (ws != 1 && !(ws == channels && dq_axis(*dw, wq.shape.rank()) == w_axis)) return false;
+  if (ws != 1 && !(ws == channels && dq_axis(*dw, wq.shape.rank()) == w_axis && wq.is_constant())) return false;
   if (!params(g, *dw, ws, wq.dtype) || dw->attrs.get_int("block_size", 0) != 0) return false;
   const ValueId y = n.outputs[0];
   const auto& r = readers[static_cast<size_t>(y)];
@@ -226,8 +228,12 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
       if (worth_it(f)) splicer.replace(m.chain, m.q, std::move(f));
     } else if (is_op(n, "MatMul") && matmul_ok) {
       const Value& w = g.value(n.inputs[1]);
-      if (!w.shape_known || w.shape.rank() != 2) continue;  // per-column scales need a 2-D B
-      if (!match(g, producer, readers, k, w.shape[1], 1, m) || taken(splicer, m.chain)) continue;
+      const Value& a = g.value(n.inputs[0]);
+      if (!w.shape_known || !a.shape_known || w.shape.rank() < 2 || a.shape.rank() < 2) continue;
+      // Per-column scales need a 2-D B; a batched or dynamic B takes one scale.
+      if (!match(g, producer, readers, k, w.shape.rank() == 2 ? w.shape[1] : -1, 1, m, /*dynamic_w=*/true) ||
+          taken(splicer, m.chain))
+        continue;
       Node f = integer_node(n, m, "QLinearMatMul", "a_zero_point", "b_zero_point", kNoValue);
       if (worth_it(f)) splicer.replace(m.chain, m.q, std::move(f));
     }

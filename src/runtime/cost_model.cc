@@ -39,8 +39,12 @@ int64_t node_macs(const Node& n, const Graph& g) {
   const Shape& in = shape_of(g, n.inputs[0]);
   const std::string& op = n.op_type;
   // edgewm.FusedConv (formerly ConvAdd) is a Conv (plus an epilogue the cost model does not count).
-  if ((op == "Conv" || ((op == "FusedConv" || op == "ConvAdd") && n.domain == "edgewm")) && n.inputs.size() > 1) {
-    const Shape& w = shape_of(g, n.inputs[1]);  // [M, C/group, k...]
+  // The integer ops count their multiply-adds like the float ones (the weights are input 3 of
+  // QLinearConv; input 1 of ConvInteger).
+  const bool qconv = op == "QLinearConv" && n.domain.empty() && n.inputs.size() > 3;
+  if (((op == "Conv" || op == "ConvInteger") && n.domain.empty() && n.inputs.size() > 1) || qconv ||
+      ((op == "FusedConv" || op == "ConvAdd") && n.domain == "edgewm" && n.inputs.size() > 1)) {
+    const Shape& w = shape_of(g, n.inputs[qconv ? 3 : 1]);  // [M, C/group, k...]
     int64_t per_output = 1;
     for (int i = 1; i < w.rank(); ++i) per_output *= w[i];
     return out.numel() * per_output;
@@ -58,7 +62,7 @@ int64_t node_macs(const Node& n, const Graph& g) {
     int64_t k = n.attrs.get_int("transA", 0) ? in[0] : in[in.rank() - 1];
     return out.numel() * k;
   }
-  if (op == "MatMul" && in.rank() >= 1) return out.numel() * in[in.rank() - 1];
+  if ((op == "MatMul" || op == "MatMulInteger" || op == "QLinearMatMul") && in.rank() >= 1) return out.numel() * in[in.rank() - 1];
   if (op == "Einsum") return einsum_macs(n, g);
   return 0;
 }

@@ -34,13 +34,14 @@ struct Case {
   bool fast = true;  // some kernel besides the reference takes it (where the CPU has SIMD)
 };
 
-Tensor random(const Shape& s, uint32_t seed, float scale = 1.f) {
+Tensor f32s(const Shape& s, uint32_t seed, float lo, float hi) {
   std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-scale, scale);
+  std::uniform_real_distribution<float> u(lo, hi);
   Tensor t(DType::kF32, s);
   for (int64_t i = 0; i < t.numel(); ++i) t.as<float>()[i] = u(rng);
   return t;
 }
+Tensor random(const Shape& s, uint32_t seed, float scale = 1.f) { return f32s(s, seed, -scale, scale); }
 
 std::vector<Case> conv_cases() {
   std::vector<Case> cases;
@@ -178,6 +179,98 @@ std::vector<Case> row_cases() {
   return cases;
 }
 
+// Integer tensors: uniform in [lo, hi], or all one value (the saturation extremes).
+template <class T> Tensor ints(DType t, const Shape& s, uint32_t seed, int lo, int hi) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> u(lo, hi);
+  Tensor x(t, s);
+  for (int64_t i = 0; i < x.numel(); ++i) static_cast<T*>(x.data())[i] = static_cast<T>(u(rng));
+  return x;
+}
+Tensor u8s(const Shape& s, uint32_t seed, int lo = 0, int hi = 255) { return ints<uint8_t>(DType::kU8, s, seed, lo, hi); }
+Tensor s8s(const Shape& s, uint32_t seed, int lo = -128, int hi = 127) { return ints<int8_t>(DType::kI8, s, seed, lo, hi); }
+Tensor u8v(uint8_t v) { return ints<uint8_t>(DType::kU8, Shape{}, 0, v, v); }
+Tensor s8v(int8_t v) { return ints<int8_t>(DType::kI8, Shape{}, 0, v, v); }
+Tensor f32v(float v) { return testing::make_f32(Shape{}, {v}); }
+
+// QLinearConv and QLinearMatMul, compared bit for bit: weights within 7 bits (the byte
+// micro-kernels), full-range (the 16-bit ones), u8 weights around 128, s8 activations, s8 and
+// u8 outputs, per-channel scales, K off every group size, and the saturation extremes (all-255
+// activations against +127/-128 weights, and against the pair-safe bound of +-64).
+std::vector<Case> quant_cases() {
+  std::vector<Case> cases;
+  uint32_t seed = 700;
+  struct Geo {
+    int64_t n, c, h, w, m, k, stride, pad, dilation, group;
+  };
+  const Geo geos[] = {{1, 32, 16, 16, 32, 3, 1, 1, 1, 1}, {2, 17, 9, 13, 19, 3, 1, 1, 1, 1}, {1, 24, 8, 8, 40, 1, 1, 0, 1, 1},
+                      {1, 16, 15, 15, 24, 3, 2, 1, 1, 1}, {1, 16, 14, 14, 16, 3, 1, 1, 1, 16}, {1, 8, 12, 12, 8, 3, 1, 2, 2, 1},
+                      {1, 12, 10, 10, 18, 3, 1, 1, 1, 3}, {1, 3, 11, 11, 5, 5, 1, 2, 1, 1}, {1, 130, 6, 6, 9, 3, 1, 1, 1, 1}};
+  for (const Geo& g : geos) {
+    const std::vector<Attribute> attrs = {attr_ints("strides", {g.stride, g.stride}), attr_ints("pads", {g.pad, g.pad, g.pad, g.pad}),
+                                          attr_ints("dilations", {g.dilation, g.dilation}), attr_int("group", g.group)};
+    const std::string name = "c" + std::to_string(g.c) + "_m" + std::to_string(g.m) + "_k" + std::to_string(g.k) + "_s" +
+                             std::to_string(g.stride) + "_g" + std::to_string(g.group) + "_" + std::to_string(g.h) + "x" +
+                             std::to_string(g.w);
+    const Shape xs{g.n, g.c, g.h, g.w}, ws{g.m, g.c / g.group, g.k, g.k};
+    const int64_t K = ws[1] * g.k * g.k;
+    const float ysc = 0.02f * 0.01f * std::sqrt(static_cast<float>(K)) * 40.f;
+    Tensor wscale = f32s(Shape{g.m}, seed++, 0.005f, 0.015f);
+    Tensor bias = ints<int32_t>(DType::kI32, Shape{g.m}, seed++, -3000, 3000);
+    auto add = [&](const std::string& what, Tensor x, Tensor xz, Tensor w, Tensor wz, Tensor yz) {
+      cases.push_back({"QLinearConv_" + what + "_" + name, "QLinearConv",
+                       in(std::move(x), f32v(0.02f), std::move(xz), std::move(w), Tensor::copy_of(wscale.view()), std::move(wz),
+                          f32v(ysc), std::move(yz), Tensor::copy_of(bias.view())),
+                       attrs});
+    };
+    add("w7bit", u8s(xs, seed++), u8v(117), s8s(ws, seed++, -64, 63), s8v(0), u8v(128));
+    add("w8bit", u8s(xs, seed++), u8v(3), s8s(ws, seed++), s8v(0), s8v(-5));
+    add("s8x", s8s(xs, seed++), s8v(-20), s8s(ws, seed++, -60, 60), s8v(0), u8v(90));
+    add("u8w", u8s(xs, seed++), u8v(0), u8s(ws, seed++), u8v(128), u8v(128));
+  }
+  const Shape xs{1, 16, 7, 7}, ws{8, 16, 3, 3};
+  const std::vector<Attribute> pads = {attr_ints("pads", {1, 1, 1, 1})};
+  auto extreme = [&](const std::string& what, Tensor w, float ysc) {  // s8 out: zero point -128 for positive sums
+    const bool neg = static_cast<const int8_t*>(w.data())[0] < 0;
+    cases.push_back({"QLinearConv_extreme_" + what, "QLinearConv",
+                     in(u8s(xs, 0, 255, 255), f32v(1.f), u8v(0), w, f32v(1.f), s8v(0), f32v(ysc), neg ? s8v(0) : s8v(-128)), pads});
+  };
+  for (int v : {127, -128, 64, -64}) {
+    // 255 * 144 * v lands near 240 (unsaturated output: an error inside would show).
+    extreme(std::to_string(v) + "_exact", s8s(ws, 0, v, v), 255.f * 144.f * static_cast<float>(std::abs(v)) / 240.f);
+    extreme(std::to_string(v) + "_saturated", s8s(ws, 0, v, v), 1.f);
+  }
+  // Pairs just past the pair-safe bound (65 + 64 = 129: 255 * 129 overflows 16 bits) must not
+  // take the byte kernels.
+  for (int sign : {1, -1}) {
+    Tensor w(DType::kI8, ws);
+    for (int64_t i = 0; i < w.numel(); ++i) static_cast<int8_t*>(w.data())[i] = static_cast<int8_t>(sign * (i % 2 ? 64 : 65));
+    extreme(sign > 0 ? "pair129" : "pair-129", std::move(w), 255.f * 144.f * 64.5f / 240.f);
+  }
+  // MatMul: constant 2-D B (packed once), 3-D B (packed per call, activation x activation).
+  for (auto [m, k, n] : {std::array<int64_t, 3>{1, 37, 53}, {7, 64, 65}, {33, 17, 130}, {64, 256, 64}, {5, 600, 20}}) {
+    const std::string name = std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n);
+    const float ysc = 0.02f * 0.01f * std::sqrt(static_cast<float>(k)) * 40.f;
+    Tensor bscale = f32s(Shape{n}, seed++, 0.005f, 0.015f);
+    auto add = [&](const std::string& what, Tensor a, Tensor az, Tensor b, Tensor bs, Tensor bz, Tensor yz) {
+      cases.push_back({"QLinearMatMul_" + what + "_" + name, "QLinearMatMul", in(std::move(a), f32v(0.02f), std::move(az), std::move(b),
+                                                                          std::move(bs), std::move(bz), f32v(ysc), std::move(yz))});
+    };
+    add("w7bit", u8s(Shape{3, m, k}, seed++), u8v(130), s8s(Shape{k, n}, seed++, -64, 64), Tensor::copy_of(bscale.view()), s8v(0), u8v(128));
+    add("w8bit", u8s(Shape{2, m, k}, seed++), u8v(7), s8s(Shape{k, n}, seed++), Tensor::copy_of(bscale.view()), s8v(0), s8v(3));
+    add("s8a", s8s(Shape{m, k}, seed++), s8v(-7), s8s(Shape{k, n}, seed++, -50, 50), f32v(0.01f), s8v(0), u8v(100));
+    add("u8w", u8s(Shape{m, k}, seed++), u8v(0), u8s(Shape{k, n}, seed++), Tensor::copy_of(bscale.view()), u8v(128), u8v(128));
+    add("actxact", u8s(Shape{2, m, k}, seed++), u8v(128), u8s(Shape{2, k, n}, seed++), f32v(0.01f), u8v(131), u8v(128));
+  }
+  // K = 0: an empty sum, the output is the zero point (plus the bias for Conv).
+  cases.push_back({"QLinearMatMul_k0", "QLinearMatMul",
+                   in(u8s(Shape{3, 0}, 0), f32v(1.f), u8v(0), s8s(Shape{0, 5}, 0), f32v(1.f), s8v(0), f32v(1.f), u8v(7))});
+  cases.push_back({"QLinearMatMul_extreme", "QLinearMatMul",
+                   in(u8s(Shape{4, 64}, 0, 255, 255), f32v(1.f), u8v(0), s8s(Shape{64, 32}, 0, -128, -128), f32v(1.f), s8v(0),
+                      f32v(1.f), s8v(0))});
+  return cases;
+}
+
 struct Table {
   const char* name;
   std::vector<Case> (*cases)();
@@ -199,6 +292,15 @@ TEST_P(KernelParity, EveryKernelMatchesTheReference) {
       if (k == "ref") continue;
       const std::vector<Tensor> got = run_op_kernel(k, c.op, c.inputs, c.attrs, c.opset);
       ASSERT_EQ(got[0].shape(), want[0].shape()) << c.name << " " << k;
+      ASSERT_EQ(got[0].dtype(), want[0].dtype()) << c.name << " " << k;
+      if (want[0].dtype() != DType::kF32) {  // integer outputs: bit for bit
+        const uint8_t* g = static_cast<const uint8_t*>(got[0].data());
+        const uint8_t* w = static_cast<const uint8_t*>(want[0].data());
+        for (size_t i = 0; i < want[0].nbytes(); ++i)
+          ASSERT_EQ(static_cast<int>(g[i]), static_cast<int>(w[i])) << c.name << ": kernel " << k << " at byte " << i;
+        ++compared;
+        continue;
+      }
       const float* g = got[0].as<float>();
       const float* w = want[0].as<float>();
       for (int64_t i = 0; i < want[0].numel(); ++i)
@@ -211,7 +313,8 @@ TEST_P(KernelParity, EveryKernelMatchesTheReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, KernelParity,
-                         ::testing::Values(Table{"Conv", conv_cases}, Table{"Gemm", gemm_cases}, Table{"Rows", row_cases}),
+                         ::testing::Values(Table{"Conv", conv_cases}, Table{"Gemm", gemm_cases}, Table{"Rows", row_cases},
+                                           Table{"Quant", quant_cases}),
                          [](const ::testing::TestParamInfo<Table>& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -13,6 +13,7 @@ const IsaTable kNeon{
     {normalize_row_f32_neon, affine_act_f32_neon, sigmoid_f32_neon, silu_f32_neon, softmax_row_f32_neon},
     {winograd_f23_input_rows__neon, winograd_f23_output_rows__neon},
     depthwise_plane_f32_neon,
+    &kQGemmPortable,  // NEON sdot instances: not yet
 };
 
 }  // namespace

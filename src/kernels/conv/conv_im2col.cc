@@ -61,46 +61,10 @@ template <class T> void conv_t(const KernelContext& ctx, const GemmMicroF32* mic
       std::fill(y, y + OHW, b);
     }
   });
-  GridMap map{win.nd, win.out, win.in, win.stride, win.pad_begin, win.dilation};
-  bool pointwise = KS == 1;
-  for (int d = 0; d < win.nd; ++d)
-    pointwise = pointwise && win.stride[d] == 1 && win.pad_begin[d] == 0 && win.pad_end[d] == 0;
+  const GridMap map{win.nd, win.out, win.in, win.stride, win.pad_begin, win.dilation};
+  const bool pointwise = im2col_is_pointwise(win);
   auto pack = [&](int64_t b, int64_t k0, int64_t kc, int64_t j0, int64_t nc, T* dst, int64_t ldp) {
-    const T* xb = X + ((b / G) * C + (b % G) * Cg) * IHW;
-    if (pointwise) {  // 1x1, stride 1, no padding: B is the image itself, row k = channel k
-      for (int64_t kk = 0; kk < kc; ++kk) {
-        std::memcpy(dst + kk * ldp, xb + (k0 + kk) * IHW + j0, static_cast<size_t>(nc) * sizeof(T));
-        std::fill(dst + kk * ldp + nc, dst + (kk + 1) * ldp, T(0));
-      }
-      return;
-    }
-    if (win.nd == 2 && pack_im2col_2d(win, xb, k0, kc, j0, nc, dst, ldp)) return;
-    const int64_t s_last = win.stride[win.nd - 1];
-    for (int64_t kk = 0; kk < kc; ++kk) {
-      const int64_t row = k0 + kk;
-      int64_t kidx[kMaxSpatial];
-      kernel_index(win.kernel, win.nd, row % KS, kidx);
-      const T* xc = xb + (row / KS) * IHW;
-      const int64_t off = kidx[win.nd - 1] * win.dilation[win.nd - 1] - win.pad_begin[win.nd - 1];
-      T* d = dst + kk * ldp;
-      map.runs(kidx, j0, nc, [&](int64_t rel, int64_t len, int64_t in_row, int64_t s0, int64_t lo, int64_t hi) {
-        T* o = d + rel;
-        if (in_row < 0) {
-          std::fill(o, o + len, T(0));
-          return;
-        }
-        const T* src = xc + in_row + off;
-        // [s0, lo) and [hi, s0 + len) fall in the padding; [lo, hi) is one input row segment.
-        std::fill(o, o + (lo - s0), T(0));
-        if (s_last == 1) {
-          std::memcpy(o + (lo - s0), src + lo, static_cast<size_t>(hi - lo) * sizeof(T));
-        } else {
-          for (int64_t s = lo; s < hi; ++s) o[s - s0] = src[s * s_last];
-        }
-        std::fill(o + (hi - s0), o + len, T(0));
-      });
-      std::fill(d + nc, d + ldp, T(0));
-    }
+    pack_im2col(win, map, pointwise, X + ((b / G) * C + (b % G) * Cg) * IHW, k0, kc, j0, nc, dst, ldp);
   };
   ConvActivation act;
   if constexpr (std::is_same_v<T, float>) act = ConvActivation::of(ctx.attrs()).with_rows(rows);

@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cstdint>
 
+#include <cstring>
+
+#include "kernels/ref/grid_map.h"
 #include "kernels/ref/nn.h"
 
 namespace edgewm {
@@ -18,10 +21,11 @@ namespace edgewm {
 // 2-D im2col of rows [k0, k0+kc) x columns [j0, j0+nc) through a zero-padded copy of the input
 // rows the block reads: each packed run is then a plain (strided) copy of up to OW values, with
 // no per-run edge tests (those cost more than the copies on 8x8 images). Returns false, leaving
-// the generic path, when the padded rows do not fit the stack buffer (very wide images).
+// the generic path, when the padded rows do not fit the stack buffer (very wide images). The
+// padding holds `pad` (an integer input's zero point); columns nc..ldp are zero.
 template <class T>
 EDGEWM_INLINE_COPIES inline bool pack_im2col_2d(const ref::nn::Window& win, const T* xb, int64_t k0, int64_t kc, int64_t j0,
-                                                int64_t nc, T* dst, int64_t ldp) {
+                                                int64_t nc, T* dst, int64_t ldp, T pad = T(0)) {
   constexpr int64_t kCap = 32768 / sizeof(T);  // 32 KiB on the stack
   const int64_t OW = win.out[1], IH = win.in[0], IW = win.in[1], KH = win.kernel[0], KW = win.kernel[1];
   const int64_t sh = win.stride[0], sw = win.stride[1], dh = win.dilation[0], dw = win.dilation[1];
@@ -41,14 +45,14 @@ EDGEWM_INLINE_COPIES inline bool pack_im2col_2d(const ref::nn::Window& win, cons
         T* b = buf + r * width;
         const int64_t ih = r0 + r;
         if (ih < 0 || ih >= IH) {
-          std::fill(b, b + width, T(0));
+          std::fill(b, b + width, pad);
           continue;
         }
         const int64_t lo = std::min(width, pw), hi = std::clamp<int64_t>(IW + pw, lo, width);
         const T* x = xc + ih * IW - pw;
-        for (int64_t t = 0; t < lo; ++t) b[t] = T(0);
+        for (int64_t t = 0; t < lo; ++t) b[t] = pad;
         for (int64_t t = lo; t < hi; ++t) b[t] = x[t];
-        for (int64_t t = hi; t < width; ++t) b[t] = T(0);
+        for (int64_t t = hi; t < width; ++t) b[t] = pad;
       }
       loaded = c;
     }
@@ -74,6 +78,58 @@ EDGEWM_INLINE_COPIES inline bool pack_im2col_2d(const ref::nn::Window& win, cons
     }
   }
   return true;
+}
+
+// im2col of any convolution (1-D to 3-D, strides, dilations, padding) for rows [k0, k0+kc) x
+// columns [j0, j0+nc) of image xb (one group's channels): the 1x1 stride-1 case is a copy of
+// the image, 2-D goes through pack_im2col_2d, the rest run by run along the last dim. The
+// padding holds `pad`; columns nc..ldp are zero.
+template <class T>
+inline void pack_im2col(const ref::nn::Window& win, const ref::nn::GridMap& map, bool pointwise, const T* xb,
+                        int64_t k0, int64_t kc, int64_t j0, int64_t nc, T* dst, int64_t ldp, T pad = T(0)) {
+  const int64_t IHW = win.in_size(), KS = win.kernel_size();
+  if (pointwise) {  // 1x1, stride 1, no padding: B is the image itself, row k = channel k
+    for (int64_t kk = 0; kk < kc; ++kk) {
+      std::memcpy(dst + kk * ldp, xb + (k0 + kk) * IHW + j0, static_cast<size_t>(nc) * sizeof(T));
+      std::fill(dst + kk * ldp + nc, dst + (kk + 1) * ldp, T(0));
+    }
+    return;
+  }
+  if (win.nd == 2 && pack_im2col_2d(win, xb, k0, kc, j0, nc, dst, ldp, pad)) return;
+  const int64_t s_last = win.stride[win.nd - 1];
+  for (int64_t kk = 0; kk < kc; ++kk) {
+    const int64_t row = k0 + kk;
+    int64_t kidx[ref::nn::kMaxSpatial];
+    ref::nn::kernel_index(win.kernel, win.nd, row % KS, kidx);
+    const T* xc = xb + (row / KS) * IHW;
+    const int64_t off = kidx[win.nd - 1] * win.dilation[win.nd - 1] - win.pad_begin[win.nd - 1];
+    T* d = dst + kk * ldp;
+    map.runs(kidx, j0, nc, [&](int64_t rel, int64_t len, int64_t in_row, int64_t s0, int64_t lo, int64_t hi) {
+      T* o = d + rel;
+      if (in_row < 0) {
+        std::fill(o, o + len, pad);
+        return;
+      }
+      const T* src = xc + in_row + off;
+      // [s0, lo) and [hi, s0 + len) fall in the padding; [lo, hi) is one input row segment.
+      std::fill(o, o + (lo - s0), pad);
+      if (s_last == 1) {
+        std::memcpy(o + (lo - s0), src + lo, static_cast<size_t>(hi - lo) * sizeof(T));
+      } else {
+        for (int64_t s = lo; s < hi; ++s) o[s - s0] = src[s * s_last];
+      }
+      std::fill(o + (hi - s0), o + len, pad);
+    });
+    std::fill(d + nc, d + ldp, T(0));
+  }
+}
+
+// Whether a convolution's im2col is the image itself (1x1, stride 1, no padding).
+inline bool im2col_is_pointwise(const ref::nn::Window& win) {
+  bool pointwise = win.kernel_size() == 1;
+  for (int d = 0; d < win.nd; ++d)
+    pointwise = pointwise && win.stride[d] == 1 && win.pad_begin[d] == 0 && win.pad_end[d] == 0;
+  return pointwise;
 }
 
 }  // namespace edgewm

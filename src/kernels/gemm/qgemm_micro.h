@@ -1,44 +1,86 @@
 #pragma once
-// The integer GEMM micro-kernel contract, u8 x s8 -> s32 with a requantising epilogue: what the
-// INT8 kernels (AVX2 vpmaddubsw, AVX-512 VNNI vpdpbusd, NEON sdot/udot) implement, one instance
-// per ISA in that ISA's kernel table. Named by contract like the f32 ones:
-// qgemm_u8s8_<mr>x<nr>__<isa> (e.g. qgemm_u8s8_6x16__avx2, qgemm_u8s8_14x32__avx512vnni).
+// The integer GEMM micro-kernel contract, what the INT8 drivers (qgemm_blocked.h) run on, one
+// instance per operand kind in each ISA's table (kernels/isa_table.h), named by contract like
+// the f32 ones: qgemm_<A><P>_<mr>x<nr>c<k_group>__<isa>.
 //
-//   acc[mr x nr] (+)= A[mr x kc] * P[kc x nr]      A: u8 rows (activations, zero point za)
-//                                                   P: s8 packed panel (weights, symmetric)
-//   out = clamp(round(scale[j] * (acc + bias[j])) + zero_point, out_min, out_max)
+//   C[mr x nr] (+)= A[mr x kc] * P[kc x nr]      in int32, wrapping (the spec's accumulator)
 //
-// P is packed in groups of k_group consecutive k per column (4 for VNNI's 4-byte dot products,
-// 2 for vpmaddubsw), columns past the block zero. The activation zero point za is folded into
-// bias by whoever packs the weights: bias[j] = b[j] - za * sum_k P[k, j], so the micro-kernel
-// multiplies raw bytes. On AVX2 the u8 x s8 pair products saturate at 16 bits in vpmaddubsw:
-// a kernel must keep weights within 7 bits or widen, and say which.
+// A is the broadcast side: rows with a byte stride, k_group consecutive elements of a row read
+// at a time. P is a packed panel: for each group of k_group rows, nr_max columns of k_group
+// consecutive elements (column j's group at j * k_group), columns past nr zero. kc is a
+// multiple of k_group (pad both sides with zeros).
+//
+// Operand kinds, and what each costs on AVX2 (vpmaddubsw adds its u8 x s8 pair products in
+// saturating 16 bits):
+//   u8s8 c4: A u8, P s8 (MatMul: activations x weights)        vpmaddubsw + vpmaddwd
+//   s8u8 c4: A s8, P u8 (NCHW Conv: weights x im2col)           the same instructions
+//   s16 c2:  A s16, P s16 (anything: exact widening)             vpmaddwd
+// The c4 kinds are exact only when every pair of s8 values k, k+1 (k even) has positive parts
+// summing to <= 128 and negative parts to <= 128 (255 * 128 fits 16 bits): weights within 7
+// bits always are. Whoever packs the s8 side checks that (qgemm_pair_safe) and uses s16
+// otherwise, so no kernel ever saturates. The zero points are the driver's: subtracted while
+// packing an s16 operand, or folded into a per-row or per-column constant for the c4 kinds
+// (the s8 side's sums times the u8 side's zero point).
+#include <cmath>
 #include <cstdint>
 
 namespace edgewm {
 
-// Per-column (output channel) or per-tensor requantisation; the fused activation is the clamp.
-struct Requantize {
-  const int32_t* bias = nullptr;  // nr values per column block (zero-point terms folded in), or null
-  const float* scale = nullptr;   // input scale x weight scale / output scale: per column, or [0]
-  bool per_column = false;
-  int32_t zero_point = 0;         // of the output
-  int32_t out_min = 0, out_max = 255;
-};
+enum class QOperands { kU8S8, kS8U8, kS16 };
 
-// kc = depth (a multiple of k_group; pad with zeros), a_rs = A's row stride in bytes, ldp = P's
-// row stride in bytes per k_group rows. accumulate: add to acc instead of overwriting it (K
-// blocks). When q is non-null this is the last K block: the kernel requantises its tile into
-// out (u8, row stride ldo) instead of leaving s32 in acc. mr in [1, mr_max], nr in [1, nr_max].
-using QGemmU8S8Fn = void (*)(int64_t kc, const uint8_t* a, int64_t a_rs, int mr, const int8_t* p, int64_t ldp,
-                             int32_t* acc, int64_t ldacc, int nr, bool accumulate, const Requantize* q, int64_t col0,
-                             uint8_t* out, int64_t ldo);
+// accumulate: add to C instead of overwriting it (K blocks after the first). mr in [1, mr_max],
+// nr in [1, nr_max]; C has row stride ldc (int32 elements).
+using QGemmFn = void (*)(int64_t kc, const void* a, int64_t a_rs, int mr, const void* p, int32_t* c, int64_t ldc,
+                         int nr, bool accumulate);
 
-struct QGemmMicroU8S8 {
-  const char* name;  // its contract name, e.g. "qgemm_u8s8_6x16__avx2"
+struct QGemmMicro {
+  const char* name;  // its contract name, e.g. "qgemm_s8u8_4x16c4__avx2"
+  QOperands operands;
   int mr_max, nr_max;
-  int k_group;  // consecutive k per packed column group
-  QGemmU8S8Fn fn;
+  int k_group;  // 4 for the byte kinds, 2 for s16
+  QGemmFn fn;
 };
+
+// The requantising epilogue of one row of C:
+//   out[j] = clamp(round_half_even(float(c[j] + bias + bias_col[j]) * (scale_col ? scale_col[j] : scale)) + zero_point, lo, hi)
+// with the product in float32 (as the reference kernels and ONNX Runtime compute it); a NaN
+// product gives the zero point. bias_col and scale_col may be null; out is u8 (is_signed false)
+// or s8, and [lo, hi] lies within its range (a fused ReLU raises lo).
+struct RequantizeRow {
+  const int32_t* bias_col = nullptr;
+  int32_t bias = 0;
+  const float* scale_col = nullptr;
+  float scale = 1.f;
+  int32_t zero_point = 0, lo = 0, hi = 255;
+  bool is_signed = false;
+};
+using RequantizeRowFn = void (*)(const int32_t* c, int64_t n, const RequantizeRow& q, void* out);
+
+// Element j of that, one at a time (the vector epilogues' tails). Internal linkage: each
+// ISA's file gets its own copy, compiled with its flags, never one shared across them.
+static inline int32_t requantize_one(const int32_t* c, int64_t j, const RequantizeRow& q) {
+  const uint32_t s = static_cast<uint32_t>(c[j]) + static_cast<uint32_t>(q.bias) +
+                     (q.bias_col ? static_cast<uint32_t>(q.bias_col[j]) : 0u);
+  const float v = static_cast<float>(static_cast<int32_t>(s)) * (q.scale_col ? q.scale_col[j] : q.scale);
+  if (std::isnan(v)) return q.zero_point;
+  const float lo = static_cast<float>(q.lo - q.zero_point), hi = static_cast<float>(q.hi - q.zero_point);
+  return static_cast<int32_t>(std::nearbyint(v < lo ? lo : (v > hi ? hi : v))) + q.zero_point;
+}
+
+// One ISA's integer building blocks.
+struct QGemmKernels {
+  QGemmMicro u8s8, s8u8, s16;
+  RequantizeRowFn requantize_row;
+};
+
+// Whether the c4 kinds are exact for the s8 values w[0..k) (see above): pairs (k, k+1), k even,
+// w[k] for odd k paired with 0.
+bool qgemm_pair_safe(const int8_t* w, int64_t k);
+
+// The portable instances (kernels/gemm/qgemm_portable.cc): any CPU, and the tests' second
+// opinion on the vector ones. Constant-initialised, so ISA tables may take their address.
+extern const QGemmKernels kQGemmPortable;
+// x86 (kernels/x86/qgemm_4x16_avx2.cc).
+extern const QGemmKernels kQGemmAvx2;
 
 }  // namespace edgewm

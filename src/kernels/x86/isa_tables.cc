@@ -14,6 +14,7 @@ const IsaTable kAvx2{
     {normalize_row_f32_avx2, affine_act_f32_avx2, sigmoid_f32_avx2, silu_f32_avx2, softmax_row_f32_avx2},
     {winograd_f23_input_rows__avx2, winograd_f23_output_rows__avx2},
     depthwise_plane_f32_avx2,
+    &kQGemmAvx2,
 };
 
 const IsaTable kAvx512{
@@ -24,6 +25,7 @@ const IsaTable kAvx512{
     {normalize_row_f32_avx512, affine_act_f32_avx512, sigmoid_f32_avx512, silu_f32_avx512, softmax_row_f32_avx512},
     {winograd_f23_input_rows__avx512, winograd_f23_output_rows__avx512},
     depthwise_plane_f32_avx512,
+    &kQGemmAvx2,  // AVX-512 BW / VNNI instances: not yet
 };
 
 }  // namespace

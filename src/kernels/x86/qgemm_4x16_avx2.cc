@@ -1,0 +1,123 @@
+// The AVX2 integer micro-kernels (qgemm_micro.h), 4 rows x 16 columns (8 accumulators):
+// qgemm_u8s8_4x16c4 and qgemm_s8u8_4x16c4 multiply bytes with vpmaddubsw (pair sums in 16 bits,
+// exact for the pair-safe weights the packers guarantee) and widen with vpmaddwd by ones;
+// qgemm_s16_4x16c2 multiplies 16-bit values with vpmaddwd, exact for anything. Compiled with
+// -mavx2 -mfma only, reached through the AVX2 table after isa_enabled().
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "kernels/gemm/gemm_micro.h"
+#include "kernels/gemm/qgemm_micro.h"
+
+namespace edgewm {
+
+namespace {
+
+constexpr int kMR = 4, kNR = 16;
+
+inline __m256i broadcast32(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm256_set1_epi32(v);
+}
+
+inline void store_tile(const __m256i (&acc)[kMR][2], int mr, int32_t* c, int64_t ldc, int nr, bool accumulate) {
+  if (nr == kNR) {
+    for (int r = 0; r < mr; ++r)
+      for (int h = 0; h < 2; ++h) {
+        __m256i* dst = reinterpret_cast<__m256i*>(c + r * ldc + 8 * h);
+        const __m256i v = accumulate ? _mm256_add_epi32(acc[r][h], _mm256_loadu_si256(dst)) : acc[r][h];
+        _mm256_storeu_si256(dst, v);
+      }
+    return;
+  }
+  alignas(32) int32_t t[kNR];
+  for (int r = 0; r < mr; ++r) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(t), acc[r][0]);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(t + 8), acc[r][1]);
+    int32_t* d = c + r * ldc;
+    for (int j = 0; j < nr; ++j)
+      d[j] = accumulate ? static_cast<int32_t>(static_cast<uint32_t>(d[j]) + static_cast<uint32_t>(t[j])) : t[j];
+  }
+}
+
+// kAUnsigned: A is the u8 side (u8s8), else P is (s8u8). vpmaddubsw takes the unsigned operand first.
+template <bool kAUnsigned>
+void qgemm_c4(int64_t kc, const void* a, int64_t a_rs, int mr, const void* p, int32_t* c, int64_t ldc, int nr,
+              bool accumulate) {
+  EDGEWM_KERNEL_CONTRACT("qgemm_c4_4x16__avx2", mr >= 1 && mr <= kMR && nr >= 1 && nr <= kNR && kc % 4 == 0);
+  const uint8_t* ar[kMR];
+  for (int r = 0; r < kMR; ++r) ar[r] = static_cast<const uint8_t*>(a) + (r < mr ? r : mr - 1) * a_rs;
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i acc[kMR][2];
+  for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+  const __m256i* pp = static_cast<const __m256i*>(p);
+  for (int64_t k = 0; k < kc; k += 4, pp += 2) {
+    const __m256i p0 = _mm256_loadu_si256(pp), p1 = _mm256_loadu_si256(pp + 1);
+    for (int r = 0; r < kMR; ++r) {
+      const __m256i av = broadcast32(ar[r] + k);
+      const __m256i t0 = kAUnsigned ? _mm256_maddubs_epi16(av, p0) : _mm256_maddubs_epi16(p0, av);
+      const __m256i t1 = kAUnsigned ? _mm256_maddubs_epi16(av, p1) : _mm256_maddubs_epi16(p1, av);
+      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(t0, ones));
+      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(t1, ones));
+    }
+  }
+  store_tile(acc, mr, c, ldc, nr, accumulate);
+}
+
+void qgemm_s16(int64_t kc, const void* a, int64_t a_rs, int mr, const void* p, int32_t* c, int64_t ldc, int nr,
+               bool accumulate) {
+  EDGEWM_KERNEL_CONTRACT("qgemm_s16_4x16c2__avx2", mr >= 1 && mr <= kMR && nr >= 1 && nr <= kNR && kc % 2 == 0);
+  const int16_t* ar[kMR];
+  for (int r = 0; r < kMR; ++r)
+    ar[r] = reinterpret_cast<const int16_t*>(static_cast<const char*>(a) + (r < mr ? r : mr - 1) * a_rs);
+  __m256i acc[kMR][2];
+  for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+  const __m256i* pp = static_cast<const __m256i*>(p);
+  for (int64_t k = 0; k < kc; k += 2, pp += 2) {
+    const __m256i p0 = _mm256_loadu_si256(pp), p1 = _mm256_loadu_si256(pp + 1);
+    for (int r = 0; r < kMR; ++r) {
+      const __m256i av = broadcast32(ar[r] + k);
+      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(av, p0));
+      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(av, p1));
+    }
+  }
+  store_tile(acc, mr, c, ldc, nr, accumulate);
+}
+
+void requantize_row(const int32_t* c, int64_t n, const RequantizeRow& q, void* out) {
+  const __m256 lo = _mm256_set1_ps(static_cast<float>(q.lo - q.zero_point));
+  const __m256 hi = _mm256_set1_ps(static_cast<float>(q.hi - q.zero_point));
+  const __m256i bias = _mm256_set1_epi32(q.bias), zp = _mm256_set1_epi32(q.zero_point);
+  const __m256 scale = _mm256_set1_ps(q.scale);
+  uint8_t* o = static_cast<uint8_t*>(out);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    __m256i v = _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + j)), bias);
+    if (q.bias_col) v = _mm256_add_epi32(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q.bias_col + j)));
+    __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(v), q.scale_col ? _mm256_loadu_ps(q.scale_col + j) : scale);
+    f = _mm256_and_ps(f, _mm256_cmp_ps(f, f, _CMP_ORD_Q));  // NaN -> 0 -> the zero point
+    f = _mm256_min_ps(_mm256_max_ps(f, lo), hi);            // integer bounds: clamping commutes with rounding
+    const __m256i r = _mm256_add_epi32(_mm256_cvtps_epi32(f), zp);  // MXCSR's default: half to even
+    const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(o + j), q.is_signed ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w));
+  }
+  for (; j < n; ++j) {
+    const int32_t r = requantize_one(c, j, q);
+    o[j] = q.is_signed ? static_cast<uint8_t>(static_cast<int8_t>(r)) : static_cast<uint8_t>(r);
+  }
+}
+
+}  // namespace
+
+const QGemmKernels kQGemmAvx2{
+    {"qgemm_u8s8_4x16c4__avx2", QOperands::kU8S8, kMR, kNR, 4, qgemm_c4<true>},
+    {"qgemm_s8u8_4x16c4__avx2", QOperands::kS8U8, kMR, kNR, 4, qgemm_c4<false>},
+    {"qgemm_s16_4x16c2__avx2", QOperands::kS16, kMR, kNR, 2, qgemm_s16},
+    requantize_row,
+};
+
+
+}  // namespace edgewm
