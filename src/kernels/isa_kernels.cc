@@ -13,6 +13,7 @@
 #include "kernels/gemm/gemm_ops.h"
 #include "kernels/isa_table.h"
 #include "kernels/quant/qlinear.h"
+#include "kernels/quant/quantize_linear.h"
 #include "kernels/register_ops.h"
 
 namespace edgewm {
@@ -46,6 +47,12 @@ template <Isa I> void qlinear_matmul(const KernelContext& ctx) { qlinear_matmul_
 template <Isa I> bool enabled_and(const Node& n, const Graph& g, bool (*also)(const Node&, const Graph&)) {
   return isa_enabled(I) && also(n, g);
 }
+template <Isa I> void qlinear_winograd(const KernelContext& ctx) { qlinear_winograd_with(ctx, *table<I>().qgemm); }
+template <Isa I> bool qwinograd_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_winograd_supports); }
+template <Isa I> void quantize(const KernelContext& ctx) { quantize_with(ctx, *table<I>().qgemm); }
+template <Isa I> void dequantize(const KernelContext& ctx) { dequantize_with(ctx, *table<I>().qgemm); }
+template <Isa I> bool quantize_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, quantize_supports); }
+template <Isa I> bool dequantize_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, dequantize_supports); }
 template <Isa I> bool qconv_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_conv_supports); }
 template <Isa I> bool qmatmul_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_matmul_supports); }
 template <Isa I> void softmax(const KernelContext& ctx) { softmax_f32(ctx, table<I>().rows); }
@@ -77,6 +84,10 @@ template <Isa I> void register_isa(OpRegistry& r) {
   r.add_kernel("GroupNorm", KernelDef{name, group_norm<I>, f32<I>, p, nullptr}, "edgewm");
   // Integer kernels (the tables' qgemm): the ops fuse-qdq makes of DQ -> Conv/MatMul -> Q.
   r.add_kernel("QLinearConv", KernelDef{name, qlinear_conv<I>, qconv_ok<I>, p, qlinear_conv_scratch, qlinear_conv_prepare});
+  r.add_kernel("QLinearConv", KernelDef{name + ".winograd", qlinear_winograd<I>, qwinograd_ok<I>, p + 100,
+                                        qlinear_winograd_scratch, qlinear_winograd_prepare});
+  r.add_kernel("QuantizeLinear", KernelDef{name, quantize<I>, quantize_ok<I>, p, nullptr});
+  r.add_kernel("DequantizeLinear", KernelDef{name, dequantize<I>, dequantize_ok<I>, p, nullptr});
   r.add_kernel("QLinearMatMul",
                KernelDef{name, qlinear_matmul<I>, qmatmul_ok<I>, p, qlinear_matmul_scratch, qlinear_matmul_prepare});
 }

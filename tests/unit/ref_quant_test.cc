@@ -4,6 +4,7 @@
 // conformance suite, covers the common cases.)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "edgewm/error.h"
+#include "kernels/cpu_features.h"
 #include "op_test_util.h"
 
 namespace edgewm {
@@ -176,9 +178,9 @@ TEST(RefQuant, QLinearConvWithPerChannelWeightsBiasAndPadding) {
   EXPECT_EQ(values<int32_t>(c[0]), (std::vector<int32_t>{13, 13, 13, 13}));
 }
 
-// The portable Q/DQ kernels (kernels/quant/) against the references, bit for bit, on values
+// The Q/DQ kernels (kernels/quant/: portable and each ISA's) against the references, bit for bit, on values
 // that hit every rounding and saturation case.
-TEST(QuantKernels, PortableQuantizeAndDequantizeMatchTheReference) {
+TEST(QuantKernels, QuantizeAndDequantizeKernelsMatchTheReference) {
   std::vector<float> xs;
   for (int i = -600; i <= 600; ++i) xs.push_back(static_cast<float>(i) * 0.25f);  // many exact halves
   for (float v : {1e30f, -1e30f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
@@ -198,13 +200,19 @@ TEST(QuantKernels, PortableQuantizeAndDequantizeMatchTheReference) {
   cases.push_back({f32(Shape{n / 6}, std::vector<float>(static_cast<size_t>(n / 6), 0.7f)), i8(Shape{n / 6}, std::vector<int8_t>(static_cast<size_t>(n / 6), 5)), 0});
   for (const Params& p : cases) {
     const std::vector<Attribute> attrs{attr_int("axis", p.axis)};
-    ASSERT_EQ(supported_kernels("QuantizeLinear", in(x, p.s, p.z), attrs, 13).front(), "portable");
+    // The portable kernel and every ISA's this CPU runs.
+    const std::vector<std::string> kernels = supported_kernels("QuantizeLinear", in(x, p.s, p.z), attrs, 13);
+    ASSERT_NE(std::find(kernels.begin(), kernels.end(), "portable"), kernels.end());
+    if (cpu_isa() == Isa::kAvx2 || cpu_isa() == Isa::kAvx512) EXPECT_GE(kernels.size(), 3u);
     Tensor want = std::move(run_op_kernel("ref", "QuantizeLinear", in(x, p.s, p.z), attrs, 13)[0]);
-    Tensor got = std::move(run_op_kernel("portable", "QuantizeLinear", in(x, p.s, p.z), attrs, 13)[0]);
-    ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.nbytes())) << "axis " << p.axis;
     Tensor dq_want = std::move(run_op_kernel("ref", "DequantizeLinear", in(want, p.s, p.z), attrs, 13)[0]);
-    Tensor dq_got = std::move(run_op_kernel("portable", "DequantizeLinear", in(want, p.s, p.z), attrs, 13)[0]);
-    ASSERT_EQ(0, std::memcmp(dq_want.data(), dq_got.data(), dq_want.nbytes()));
+    for (const std::string& k : kernels) {
+      if (k == "ref") continue;
+      Tensor got = std::move(run_op_kernel(k, "QuantizeLinear", in(x, p.s, p.z), attrs, 13)[0]);
+      ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.nbytes())) << k << ", axis " << p.axis;
+      Tensor dq_got = std::move(run_op_kernel(k, "DequantizeLinear", in(want, p.s, p.z), attrs, 13)[0]);
+      ASSERT_EQ(0, std::memcmp(dq_want.data(), dq_got.data(), dq_want.nbytes())) << k;
+    }
   }
 }
 

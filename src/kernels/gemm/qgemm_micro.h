@@ -67,10 +67,34 @@ static inline int32_t requantize_one(const int32_t* c, int64_t j, const Requanti
   return static_cast<int32_t>(std::nearbyint(v < lo ? lo : (v > hi ? hi : v))) + q.zero_point;
 }
 
+// The integer Winograd F(2x2, 3x3) transforms (kernels/quant/qlinear_winograd.cc says how).
+struct QWinogradShape {
+  int64_t c = 0, cp = 0, h = 0, w = 0, pad_t = 0, pad_l = 0, tw = 0;  // cp: c rounded up to even
+};
+struct QWinogradTransforms {
+  // Channels c0 and c0 + 1 (zeros past c) of tile row ty of image x (u8, or s8 when x_signed),
+  // less the zero point, into the 16 planes (stride `plane`) of the s16 micro-kernel's panels,
+  // the row's first tile numbered t0. tw <= 512.
+  void (*input_pair)(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty, int64_t t0,
+                     int64_t c0, int16_t* v, int64_t plane);
+  // One channel's tile row (its 16 int32 planes from column 0, stride mplane) into its two
+  // output rows, 2 * tw int32 each: the convolution's exact sums.
+  void (*output_tile_row)(const int32_t* m, int64_t mplane, int64_t tw, int32_t* row0, int32_t* row1);
+};
+
+// QuantizeLinear / DequantizeLinear rows (one scale and zero point), bit for bit the reference.
+enum class QElement { kU8, kS8, kS32 };
+struct QuantizeRows {
+  void (*quantize)(const float* x, int64_t n, float scale, float zero_point, bool is_signed, void* y);  // y u8 or s8
+  void (*dequantize)(const void* x, QElement kind, int64_t n, float scale, float zero_point, float* y);
+};
+
 // One ISA's integer building blocks.
 struct QGemmKernels {
   QGemmMicro u8s8, s8u8, s16;
   RequantizeRowFn requantize_row;
+  QWinogradTransforms winograd;
+  QuantizeRows rows;
 };
 
 // Whether the c4 kinds are exact for the s8 values w[0..k) (see above): pairs (k, k+1), k even,

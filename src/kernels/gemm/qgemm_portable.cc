@@ -5,6 +5,8 @@
 #include <cstring>
 
 #include "kernels/gemm/qgemm_micro.h"
+#include "kernels/quant/quantize_rows_portable.h"
+#include "kernels/quant/qwinograd_transforms_portable.h"
 
 namespace edgewm {
 
@@ -55,6 +57,8 @@ const QGemmKernels kQGemmPortable{
     {"qgemm_s8u8_4x16c4__portable", QOperands::kS8U8, kMR, kNR, 4, qgemm_portable_fn<int8_t, uint8_t, 4>},
     {"qgemm_s16_4x16c2__portable", QOperands::kS16, kMR, kNR, 2, qgemm_portable_fn<int16_t, int16_t, 2>},
     requantize_row_portable,
+    {qwinograd_detail::input_pair, qwinograd_detail::output_tile_row},
+    {quantize_detail::quantize_row, quantize_detail::dequantize_row},
 };
 
 

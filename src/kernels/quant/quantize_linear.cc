@@ -34,6 +34,8 @@ bool layout_supported(const Node& n, const Graph& g) {
   const Value& s = g.value(n.inputs[1]);
   return x.shape_known && s.shape_known && s.dtype == DType::kF32 && simple_layout(n.attrs, x.shape, s.shape);
 }
+}  // namespace
+
 bool quantize_supports(const Node& n, const Graph& g) {
   const DType x = g.value(n.inputs[0]).dtype, y = g.value(n.outputs[0]).dtype;
   return x == DType::kF32 && (y == DType::kU8 || y == DType::kI8) && layout_supported(n, g);
@@ -43,21 +45,7 @@ bool dequantize_supports(const Node& n, const Graph& g) {
   return (x == DType::kU8 || x == DType::kI8 || x == DType::kI32) && y == DType::kF32 && layout_supported(n, g);
 }
 
-template <class Q> void quantize_run(const float* x, Q* y, int64_t n, float scale, float zp) {
-  constexpr float lo = static_cast<float>(std::numeric_limits<Q>::min()), hi = static_cast<float>(std::numeric_limits<Q>::max());
-  constexpr float kRound = 12582912.f;  // 1.5 * 2^23: adding and subtracting it rounds half to even
-  for (int64_t i = 0; i < n; ++i) {
-    float q = x[i] / scale;  // divided, as the spec (and the reference) do
-    q = q == q ? std::clamp(q, -4194304.f, 4194304.f) : 0.f;  // NaN -> the zero point; |q| <= 2^22
-    float v = (q + kRound) - kRound + zp;
-    v = v < lo ? lo : (v > hi ? hi : v);
-    y[i] = static_cast<Q>(v);
-  }
-}
-
-template <class Q> void dequantize_run(const Q* x, float* y, int64_t n, float scale, float zp) {
-  for (int64_t i = 0; i < n; ++i) y[i] = (static_cast<float>(x[i]) - zp) * scale;
-}
+namespace {
 
 float zero_point_at(const KernelContext& c, int64_t k) {
   if (!c.has_in(2)) return 0.f;
@@ -84,34 +72,36 @@ template <class F> void for_runs(const KernelContext& c, F&& f) {
   });
 }
 
-void quantize_kernel(const KernelContext& c) {
+}  // namespace
+
+void quantize_with(const KernelContext& c, const QGemmKernels& k) {
   const float* x = c.in(0).as<float>();
   const float* s = c.in(1).as<float>();
-  for_runs(c, [&](int64_t k, int64_t b, int64_t e) {
-    const float scale = s[k], zp = zero_point_at(c, k);
-    if (c.out(0).dtype == DType::kU8) quantize_run(x + b, static_cast<uint8_t*>(c.out(0).data) + b, e - b, scale, zp);
-    else quantize_run(x + b, static_cast<int8_t*>(c.out(0).data) + b, e - b, scale, zp);
-  });
+  const bool is_signed = c.out(0).dtype == DType::kI8;
+  uint8_t* y = static_cast<uint8_t*>(c.out(0).data);
+  for_runs(c, [&](int64_t p, int64_t b, int64_t e) { k.rows.quantize(x + b, e - b, s[p], zero_point_at(c, p), is_signed, y + b); });
 }
 
-void dequantize_kernel(const KernelContext& c) {
+void dequantize_with(const KernelContext& c, const QGemmKernels& k) {
   const float* s = c.in(1).as<float>();
   float* y = c.out(0).as<float>();
-  for_runs(c, [&](int64_t k, int64_t b, int64_t e) {
-    const float scale = s[k], zp = zero_point_at(c, k);
-    switch (c.in(0).dtype) {
-      case DType::kU8: dequantize_run(static_cast<const uint8_t*>(c.in(0).data) + b, y + b, e - b, scale, zp); break;
-      case DType::kI8: dequantize_run(static_cast<const int8_t*>(c.in(0).data) + b, y + b, e - b, scale, zp); break;
-      default: dequantize_run(static_cast<const int32_t*>(c.in(0).data) + b, y + b, e - b, scale, zp); break;
-    }
-  });
+  const DType t = c.in(0).dtype;
+  const QElement kind = t == DType::kU8 ? QElement::kU8 : (t == DType::kI8 ? QElement::kS8 : QElement::kS32);
+  const char* x = static_cast<const char*>(c.in(0).data);
+  const int64_t es = static_cast<int64_t>(dtype_size(t));
+  for_runs(c, [&](int64_t p, int64_t b, int64_t e) { k.rows.dequantize(x + b * es, kind, e - b, s[p], zero_point_at(c, p), y + b); });
 }
+
+namespace {
+
+void quantize_portable(const KernelContext& c) { quantize_with(c, kQGemmPortable); }
+void dequantize_portable(const KernelContext& c) { dequantize_with(c, kQGemmPortable); }
 
 }  // namespace
 
 void register_quantize_linear(OpRegistry& r) {
-  r.add_kernel("QuantizeLinear", KernelDef{"portable", quantize_kernel, quantize_supports, 1});
-  r.add_kernel("DequantizeLinear", KernelDef{"portable", dequantize_kernel, dequantize_supports, 1});
+  r.add_kernel("QuantizeLinear", KernelDef{"portable", quantize_portable, quantize_supports, 1});
+  r.add_kernel("DequantizeLinear", KernelDef{"portable", dequantize_portable, dequantize_supports, 1});
 }
 
 }  // namespace edgewm

@@ -1,11 +1,17 @@
 #pragma once
 // QuantizeLinear (f32 -> u8/i8) and DequantizeLinear (u8/i8/i32 -> f32), per tensor or per axis:
-// what the reference kernels (kernels/ref/quant.cc) compute, in loops the compiler vectorises
-// (rounding half to even by the 1.5 * 2^23 trick instead of a libm call per element), in parallel.
-// Registered as "portable" beside the reference ones.
+// what the reference kernels (kernels/ref/quant.cc) compute, bit for bit, on one ISA's row loops
+// (QGemmKernels::rows: kernels/quant/quantize_rows_portable.h compiled per ISA), in parallel.
+// Registered as "portable" (register_quantize_linear) and per ISA table (kernels/isa_kernels.cc).
 #include "ir/op_registry.h"
+#include "kernels/gemm/qgemm_micro.h"
 
 namespace edgewm {
+
+bool quantize_supports(const Node& n, const Graph& g);
+bool dequantize_supports(const Node& n, const Graph& g);
+void quantize_with(const KernelContext& c, const QGemmKernels& k);
+void dequantize_with(const KernelContext& c, const QGemmKernels& k);
 
 void register_quantize_linear(OpRegistry& r);
 

@@ -1,0 +1,203 @@
+// QLinearConv 3x3 (stride 1, no dilation, one group) by integer Winograd F(2x2, 3x3), exact:
+// with G' = 2G = [2 0 0; 1 1 1; 1 -1 1; 0 0 2] every transform is an integer one, the weights'
+// U = G' w G'^T (|U| <= 9 * 128) and the input's V = B^T (x - x_zero_point) B (|V| <= 4 * 255)
+// fit 16 bits, their products go through the exact s16 micro-kernel (vpmaddwd), and the output
+// transform A^T M A gives 4 times the direct convolution's sum, in int32 modulo 2^32 and exact
+// wherever that sum fits (C <= 1024 guarantees it). So the output is bit for bit the reference's
+// — 16 multiplies per 2x2 outputs instead of 36, with no 7-bit limit on the weights.
+//
+// Per block of tile rows (about kBlockTiles tiles): the input transform writes V straight in the
+// micro-kernel's panels (channel pairs interleaved); then, per 4 output channels, the 16 GEMMs
+// into a small int32 tile set and the output transform, requantised row by row into y.
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "kernels/gemm/gemm_blocked.h"
+#include "kernels/quant/qlinear.h"
+#include "kernels/quant/qparams.h"
+#include "kernels/ref/nn.h"
+#include "kernels/scratch.h"
+
+namespace edgewm {
+
+using namespace qparams;
+
+namespace {
+
+enum : size_t { kX, kXs, kXz, kW, kWs, kWz, kYs, kYz, kBias };
+
+constexpr int64_t kBlockTiles = 64;
+constexpr int kNR = 16, kMR = 4;  // the s16 micro-kernels' tile (qgemm_micro.h)
+constexpr int64_t kMaxChannels = 1024;  // 4 * 9 * C * 255 * 128 < 2^31: the int32 sums stay exact
+
+struct Geo {
+  int64_t n = 0, c = 0, cp = 0, m = 0, h = 0, w = 0, oh = 0, ow = 0, pad_t = 0, pad_l = 0, th = 0, tw = 0;
+  int64_t rows = 0, ld = 0;  // tile rows per block, panel width (tiles per block rounded to 16)
+};
+
+bool geometry(const Attributes& a, const Shape& x, const Shape& w, Geo& g) {
+  if (x.rank() != 4 || w.rank() != 4 || w[2] != 3 || w[3] != 3 || a.get_int("group", 1) != 1 || w[1] != x[1]) return false;
+  ref::nn::Window win;
+  bool unsupported = false;
+  if (!ref::nn::compute_window(a, x, w.dims().subspan(2), false, true, win, &unsupported).empty()) return false;
+  for (int d = 0; d < 2; ++d)
+    if (win.stride[d] != 1 || win.dilation[d] != 1) return false;
+  g.n = x[0], g.c = x[1], g.cp = (x[1] + 1) / 2 * 2, g.m = w[0], g.h = x[2], g.w = x[3];
+  g.oh = win.out[0], g.ow = win.out[1], g.pad_t = win.pad_begin[0], g.pad_l = win.pad_begin[1];
+  g.th = (g.oh + 1) / 2, g.tw = (g.ow + 1) / 2;
+  if (g.oh <= 0 || g.ow <= 0) return false;
+  g.rows = std::max<int64_t>(1, std::min<int64_t>(g.th, kBlockTiles / g.tw));
+  g.ld = (g.rows * g.tw + kNR - 1) / kNR * kNR;
+  return true;
+}
+
+// As the f32 Winograd kernel: worth it on wide (many tiles) and deep GEMMs.
+bool worthwhile(const Geo& g) {
+  return g.th * g.tw >= 64 && g.c >= 16 && g.m >= 16 && g.c <= kMaxChannels && g.tw <= 512;
+}
+
+struct WinogradPlan {
+  int64_t m = 0, cp = 0;
+  std::vector<int16_t> u;     // [16][M][Cp]
+  std::vector<int32_t> bias;  // per channel
+  std::vector<float> mult;    // x_scale * w_scale[m] / y_scale
+  int32_t zx = 0;
+  bool x_signed = false;
+  RequantizeRow out;
+};
+
+// Bytes of scratch: V for one block, and per slot 16 tiles of 4 x ld int32 plus an output row.
+size_t v_bytes(const Geo& g) { return static_cast<size_t>(16 * g.cp * g.ld) * 2; }
+size_t slot_bytes(const Geo& g) { return static_cast<size_t>(16 * kMR * g.ld + 4 * g.tw + 16) * 4; }
+
+}  // namespace
+
+bool qlinear_winograd_supports(const Node& n, const Graph& g) {
+  if (!qlinear_conv_supports(n, g)) return false;
+  Geo geo;
+  return geometry(n.attrs, g.value(n.inputs[kX]).shape, g.value(n.inputs[kW]).shape, geo) && worthwhile(geo);
+}
+
+size_t qlinear_winograd_scratch(const Node& n, const Graph& g) {
+  Geo geo;
+  if (!geometry(n.attrs, g.value(n.inputs[kX]).shape, g.value(n.inputs[kW]).shape, geo)) return 0;
+  return v_bytes(geo) + kGemmSlots * slot_bytes(geo) + 128;
+}
+
+std::shared_ptr<const void> qlinear_winograd_prepare(const KernelContext& ctx, const Graph& g) {
+  const Node& n = *ctx.node;
+  Geo geo;
+  if (!geometry(ctx.attrs(), ctx.in(kX).shape, ctx.in(kW).shape, geo)) return nullptr;
+  auto plan = std::make_shared<WinogradPlan>();
+  const int64_t M = geo.m, C = geo.c, Cp = geo.cp;
+  plan->m = M;
+  plan->cp = Cp;
+  plan->u.assign(static_cast<size_t>(16 * M * Cp), 0);
+  plan->bias.resize(static_cast<size_t>(M));
+  plan->mult.resize(static_cast<size_t>(M));
+  const float xs = static_cast<float>(at(n, g, kXs, 0, 1)), ys = static_cast<float>(at(n, g, kYs, 0, 1));
+  for (int64_t m = 0; m < M; ++m) {
+    const int32_t wz = static_cast<int32_t>(at(n, g, kWz, m));
+    for (int64_t c = 0; c < C; ++c) {
+      int32_t w[9];
+      for (int k = 0; k < 9; ++k) w[k] = static_cast<int32_t>(ref::mv::load_as_double(ctx.in(kW), (m * C + c) * 9 + k)) - wz;
+      int32_t t[4][3];  // G' w
+      for (int j = 0; j < 3; ++j) {
+        t[0][j] = 2 * w[j];
+        t[1][j] = w[j] + w[3 + j] + w[6 + j];
+        t[2][j] = w[j] - w[3 + j] + w[6 + j];
+        t[3][j] = 2 * w[6 + j];
+      }
+      for (int r = 0; r < 4; ++r) {  // (G' w) G'^T
+        const int32_t v[4] = {2 * t[r][0], t[r][0] + t[r][1] + t[r][2], t[r][0] - t[r][1] + t[r][2], 2 * t[r][2]};
+        for (int col = 0; col < 4; ++col)
+          plan->u[static_cast<size_t>(((r * 4 + col) * M + m) * Cp + c)] = static_cast<int16_t>(v[col]);
+      }
+    }
+    plan->bias[static_cast<size_t>(m)] = static_cast<int32_t>(at(n, g, kBias, m));
+    plan->mult[static_cast<size_t>(m)] = xs * static_cast<float>(at(n, g, kWs, m, 1)) / ys;
+  }
+  plan->x_signed = ctx.in(kX).dtype == DType::kI8;
+  plan->zx = static_cast<int32_t>(at(n, g, kXz, 0));
+  plan->out = output_of(n, g, ctx.out(0).dtype, kYz);
+  return plan;
+}
+
+namespace {
+
+template <class F> void for_range(ThreadPool* pool, int64_t n, int64_t grain, F&& fn) {
+  if (pool) pool->parallel_for(n, grain, fn);
+  else fn(int64_t{0}, n);
+}
+
+}  // namespace
+
+void qlinear_winograd_with(const KernelContext& ctx, const QGemmKernels& kernels) {
+  if (!ctx.prepared) throw Error(ErrorKind::kInternal, "QLinearConv: the Winograd weights were not prepared");
+  const WinogradPlan& plan = *static_cast<const WinogradPlan*>(ctx.prepared);
+  const QGemmMicro& u = kernels.s16;
+  Geo g;
+  if (!geometry(ctx.attrs(), ctx.in(kX).shape, ctx.in(kW).shape, g) || u.nr_max != kNR || u.mr_max < kMR)
+    throw Error(ErrorKind::kInternal, Graph::where(*ctx.node) + ": integer Winograd kernel chosen for a node it cannot run");
+  char* base = scratch_aligned<char>(ctx.scratch);
+  int16_t* v = reinterpret_cast<int16_t*>(base);
+  const int64_t plane = g.cp * g.ld;  // s16 elements per V plane
+  char* slots = base + ((v_bytes(g) + 63) / 64) * 64;
+  const int64_t mplane = kMR * g.ld;  // int32 elements per Mo plane of one channel tile
+  const uint8_t* X = static_cast<const uint8_t*>(ctx.in(kX).data);
+  uint8_t* Y = static_cast<uint8_t*>(ctx.out(0).data);
+  const int64_t per_image = (g.th + g.rows - 1) / g.rows;
+  const int64_t tiles_m = (g.m + kMR - 1) / kMR;
+  const int threads = ctx.pool->size();
+  const int nslots = static_cast<int>(std::min<int64_t>({kGemmSlots, tiles_m, threads}));
+  for (int64_t blk = 0; blk < g.n * per_image; ++blk) {
+    const int64_t img = blk / per_image, ty0 = (blk % per_image) * g.rows, ty1 = std::min(g.th, ty0 + g.rows);
+    const int64_t nt = (ty1 - ty0) * g.tw;
+    // (Columns past the block's tiles and channels past C hold stale values: the kernel never
+    // stores those columns, and U is zero for those channels.)
+    const uint8_t* xi = X + img * g.c * g.h * g.w;
+    const QWinogradShape ws{g.c, g.cp, g.h, g.w, g.pad_t, g.pad_l, g.tw};
+    for_range(ctx.pool, (g.cp / 2) * (ty1 - ty0), 2, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const int64_t pair = i / (ty1 - ty0), ty = ty0 + i % (ty1 - ty0);
+        kernels.winograd.input_pair(xi, plan.x_signed, plan.zx, ws, ty, (ty - ty0) * g.tw, 2 * pair, v, plane);
+      }
+    });
+    std::atomic<int64_t> next{0};
+    auto work = [&](int64_t s0, int64_t s1) {
+      for (int64_t s = s0; s < s1; ++s) {
+        int32_t* mo = reinterpret_cast<int32_t*>(slots + s * static_cast<int64_t>(slot_bytes(g)));
+        int32_t* row = mo + 16 * mplane;
+        for (int64_t item; (item = next.fetch_add(1)) < tiles_m;) {
+          const int64_t m0 = item * kMR;
+          const int mr = static_cast<int>(std::min<int64_t>(kMR, g.m - m0));
+          for (int xi2 = 0; xi2 < 16; ++xi2) {
+            const int16_t* a = plan.u.data() + (xi2 * g.m + m0) * g.cp;
+            for (int64_t j = 0; j < nt; j += kNR)
+              u.fn(g.cp, a, g.cp * 2, mr, v + xi2 * plane + (j / kNR) * g.cp * kNR, mo + xi2 * mplane + j, g.ld,
+                   static_cast<int>(std::min<int64_t>(kNR, nt - j)), false);
+          }
+          for (int r = 0; r < mr; ++r) {
+            const int64_t ch = m0 + r;
+            RequantizeRow q = plan.out;
+            q.bias = plan.bias[static_cast<size_t>(ch)];
+            q.scale = plan.mult[static_cast<size_t>(ch)];
+            uint8_t* yc = Y + (img * g.m + ch) * g.oh * g.ow;
+            for (int64_t ty = ty0; ty < ty1; ++ty) {
+              kernels.winograd.output_tile_row(mo + r * g.ld + (ty - ty0) * g.tw, mplane, g.tw, row, row + 2 * g.tw);
+              for (int dy = 0; dy < 2 && 2 * ty + dy < g.oh; ++dy)
+                kernels.requantize_row(row + dy * 2 * g.tw, g.ow, q, yc + (2 * ty + dy) * g.ow);
+            }
+          }
+        }
+      }
+    };
+    if (nslots > 1) ctx.pool->parallel_for(nslots, 1, [&](int64_t b, int64_t e) { work(b, e); });
+    else work(0, 1);
+  }
+}
+
+}  // namespace edgewm

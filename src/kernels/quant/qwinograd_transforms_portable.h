@@ -1,0 +1,108 @@
+#pragma once
+// The exact integer Winograd F(2x2, 3x3) transforms of QLinearConv (kernels/quant/
+// qlinear_winograd.cc): loops over the tiles of one tile row with unit-stride inner loops, so
+// each ISA's file (x86/qgemm_4x16_avx2.cc, gemm/qgemm_portable.cc) compiles them to its vectors.
+// Internal linkage and no std:: templates, as winograd_transforms_portable.h says why.
+#include <cstdint>
+
+#include "kernels/gemm/qgemm_micro.h"
+
+namespace edgewm::qwinograd_detail {
+namespace {
+
+constexpr int64_t kMaxTw = 512;  // tiles per tile row (QWinogradShape::tw) these buffers hold
+
+template <class T>
+void input_row_pair(const T* x, int32_t zx, const QWinogradShape& s, int64_t ty, int64_t t0, int64_t c0, int16_t* v,
+                    int64_t plane) {
+  const int64_t tw = s.tw, n = tw + 1;  // even and odd padded columns a tile row reads
+  int16_t o[2][16][kMaxTw];
+  for (int ch = 0; ch < 2; ++ch) {
+    const int64_t c = c0 + ch;
+    if (c >= s.c) {
+      for (int xi = 0; xi < 16; ++xi)
+        for (int64_t t = 0; t < tw; ++t) o[ch][xi][t] = 0;
+      continue;
+    }
+    const T* xc = x + c * s.h * s.w;
+    int16_t e[4][kMaxTw + 1], od[4][kMaxTw + 1];  // d[i][2k], d[i][2k + 1]: the input less its zero point
+    for (int i = 0; i < 4; ++i) {
+      const int64_t yy = 2 * ty - s.pad_t + i;
+      if (yy < 0 || yy >= s.h) {
+        for (int64_t k = 0; k < n; ++k) e[i][k] = od[i][k] = 0;
+        continue;
+      }
+      const T* xr = xc + yy * s.w - s.pad_l;  // padded column j at xr[j]
+      for (int64_t k = 0; k < n; ++k) {
+        const int64_t j0 = 2 * k, j1 = 2 * k + 1;
+        const bool in0 = j0 >= s.pad_l && j0 < s.w + s.pad_l, in1 = j1 >= s.pad_l && j1 < s.w + s.pad_l;
+        e[i][k] = in0 ? static_cast<int16_t>(static_cast<int32_t>(xr[j0]) - zx) : int16_t(0);
+        od[i][k] = in1 ? static_cast<int16_t>(static_cast<int32_t>(xr[j1]) - zx) : int16_t(0);
+      }
+    }
+    for (int i = 0; i < 4; ++i) {
+      // Row i of B^T d, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+      constexpr int kBt[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+      int16_t se[kMaxTw + 1], so[kMaxTw + 1];
+      for (int64_t k = 0; k < n; ++k) {
+        se[k] = static_cast<int16_t>(kBt[i][0] * e[0][k] + kBt[i][1] * e[1][k] + kBt[i][2] * e[2][k] + kBt[i][3] * e[3][k]);
+        so[k] = static_cast<int16_t>(kBt[i][0] * od[0][k] + kBt[i][1] * od[1][k] + kBt[i][2] * od[2][k] + kBt[i][3] * od[3][k]);
+      }
+      // (B^T d) B along the row, tile t reading columns 2t .. 2t + 3 = se[t] so[t] se[t+1] so[t+1].
+      int16_t* r0 = o[ch][i * 4];
+      int16_t* r1 = o[ch][i * 4 + 1];
+      int16_t* r2 = o[ch][i * 4 + 2];
+      int16_t* r3 = o[ch][i * 4 + 3];
+      for (int64_t t = 0; t < tw; ++t) {
+        r0[t] = static_cast<int16_t>(se[t] - se[t + 1]);
+        r1[t] = static_cast<int16_t>(so[t] + se[t + 1]);
+        r2[t] = static_cast<int16_t>(se[t + 1] - so[t]);
+        r3[t] = static_cast<int16_t>(so[t] - so[t + 1]);
+      }
+    }
+  }
+  // Into the panels: tile t of channel pair c0 / 2 at [((t / 16) * Cp / 2 + c0 / 2) * 16 + t % 16] * 2.
+  for (int xi = 0; xi < 16; ++xi) {
+    int16_t* vp = v + xi * plane;
+    for (int64_t t = 0; t < tw;) {
+      const int64_t tt = t0 + t, run = 16 - tt % 16 < tw - t ? 16 - tt % 16 : tw - t;
+      int16_t* dst = vp + (((tt / 16) * s.cp / 2 + c0 / 2) * 16 + tt % 16) * 2;
+      const int16_t* a = o[0][xi] + t;
+      const int16_t* b = o[1][xi] + t;
+      for (int64_t q = 0; q < run; ++q) {
+        dst[2 * q] = a[q];
+        dst[2 * q + 1] = b[q];
+      }
+      t += run;
+    }
+  }
+}
+
+// Both output rows of one tile row of one channel: m[i * 4 + j] (stride mplane) holds M's tiles
+// from column 0; Y' = A^T M A with A^T = [1 1 1 0; 0 1 -1 -1] in uint32 (modulo 2^32, exact
+// where the true value fits), divided by 4 (exact: Y' is 4 times the sum). rows: [2][2 * tw].
+void output_tile_row(const int32_t* m, int64_t mplane, int64_t tw, int32_t* row0, int32_t* row1) {
+  const uint32_t* p = reinterpret_cast<const uint32_t*>(m);
+  for (int64_t t = 0; t < tw; ++t) {
+    uint32_t a[4], b[4];
+    for (int j = 0; j < 4; ++j) {
+      const uint32_t m0 = p[j * mplane + t], m1 = p[(4 + j) * mplane + t], m2 = p[(8 + j) * mplane + t],
+                     m3 = p[(12 + j) * mplane + t];
+      a[j] = m0 + m1 + m2;
+      b[j] = m1 - m2 - m3;
+    }
+    row0[2 * t] = static_cast<int32_t>(a[0] + a[1] + a[2]) >> 2;
+    row0[2 * t + 1] = static_cast<int32_t>(a[1] - a[2] - a[3]) >> 2;
+    row1[2 * t] = static_cast<int32_t>(b[0] + b[1] + b[2]) >> 2;
+    row1[2 * t + 1] = static_cast<int32_t>(b[1] - b[2] - b[3]) >> 2;
+  }
+}
+
+void input_pair(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty, int64_t t0, int64_t c0,
+                int16_t* v, int64_t plane) {
+  if (x_signed) input_row_pair(static_cast<const int8_t*>(x), zx, s, ty, t0, c0, v, plane);
+  else input_row_pair(static_cast<const uint8_t*>(x), zx, s, ty, t0, c0, v, plane);
+}
+
+}  // namespace
+}  // namespace edgewm::qwinograd_detail
