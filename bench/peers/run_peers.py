@@ -347,6 +347,9 @@ def main():
                                                    "pytorch-compile", "ncnn", "mnn"])
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     ap.add_argument("--name", default=None, help="result file name (default: the case folder's name)")
+    ap.add_argument("--also", nargs="+", default=[], metavar="PEER:LABEL=CASE",
+                    help="one more row: PEER (edgewm, onnxruntime...) on another folder's model, same inputs, same "
+                         "rounds, e.g. edgewm:edgewm-fp32=models/seed_unet beside a quantised case")
     ap.add_argument("--busy-core", action="store_true",
                     help="also measure every peer while another process spins on one core")
     args = ap.parse_args()
@@ -369,12 +372,19 @@ def run(args, busy, loads):
     macs = None
     classes = {c.name: c for c in (OnnxRuntime, OpenVino, TorchEager, TorchCompile, Ncnn, Mnn)}
     results = []
+    extra = []  # (peer kind, label, case folder)
+    for spec in args.also:
+        kind, rest = spec.split(":", 1)
+        label, case = rest.split("=", 1)
+        extra.append((kind, label, case))
+    names = list(args.peers) + [label for _, label, _ in extra]
     for threads in args.threads:
         peers, errors = [], {}
-        for name in args.peers:
-            peer = Edgewm(args.edgewm) if name == "edgewm" else classes[name]()
+        for name, kind, case in [(n, n, args.case) for n in args.peers] + [(l, k, c) for k, l, c in extra]:
+            peer = Edgewm(args.edgewm) if kind == "edgewm" else classes[kind]()
+            peer.name = name
             try:
-                peer.prepare(args.case, inputs, threads)
+                peer.prepare(case, inputs, threads)
                 peer.run(2)  # warm-up
                 out = peer.output()
                 if out is not None:  # a fast wrong answer is no result
@@ -397,7 +407,7 @@ def run(args, busy, loads):
         if busy:
             busy.set(False)
         macs = next((getattr(p, "macs", None) for p in peers if p.name == "edgewm"), macs)
-        for name in args.peers:
+        for name in names:
             for load in loads:
                 base = statistics.median(samples[("edgewm", load)]) if ("edgewm", load) in samples else None
                 row = {"peer": name, "threads": threads, "load": load}

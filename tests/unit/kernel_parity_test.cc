@@ -205,7 +205,9 @@ std::vector<Case> quant_cases() {
   };
   const Geo geos[] = {{1, 32, 16, 16, 32, 3, 1, 1, 1, 1}, {2, 17, 9, 13, 19, 3, 1, 1, 1, 1}, {1, 24, 8, 8, 40, 1, 1, 0, 1, 1},
                       {1, 16, 15, 15, 24, 3, 2, 1, 1, 1}, {1, 16, 14, 14, 16, 3, 1, 1, 1, 16}, {1, 8, 12, 12, 8, 3, 1, 2, 2, 1},
-                      {1, 12, 10, 10, 18, 3, 1, 1, 1, 3}, {1, 3, 11, 11, 5, 5, 1, 2, 1, 1}, {1, 130, 6, 6, 9, 3, 1, 1, 1, 1}};
+                      {1, 12, 10, 10, 18, 3, 1, 1, 1, 3}, {1, 3, 11, 11, 5, 5, 1, 2, 1, 1}, {1, 130, 6, 6, 9, 3, 1, 1, 1, 1},
+                      // more output channels than one row block: the panels packed once, shared
+                      {1, 20, 6, 6, 200, 3, 1, 1, 1, 1}, {1, 64, 5, 5, 160, 3, 1, 1, 1, 1}, {2, 9, 5, 7, 260, 1, 1, 0, 1, 1}};
   for (const Geo& g : geos) {
     const std::vector<Attribute> attrs = {attr_ints("strides", {g.stride, g.stride}), attr_ints("pads", {g.pad, g.pad, g.pad, g.pad}),
                                           attr_ints("dilations", {g.dilation, g.dilation}), attr_int("group", g.group)};
@@ -248,7 +250,7 @@ std::vector<Case> quant_cases() {
     extreme(sign > 0 ? "pair129" : "pair-129", std::move(w), 255.f * 144.f * 64.5f / 240.f);
   }
   // MatMul: constant 2-D B (packed once), 3-D B (packed per call, activation x activation).
-  for (auto [m, k, n] : {std::array<int64_t, 3>{1, 37, 53}, {7, 64, 65}, {33, 17, 130}, {64, 256, 64}, {5, 600, 20}}) {
+  for (auto [m, k, n] : {std::array<int64_t, 3>{1, 37, 53}, {7, 64, 65}, {33, 17, 130}, {64, 256, 64}, {5, 600, 20}, {150, 40, 24}}) {
     const std::string name = std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n);
     const float ysc = 0.02f * 0.01f * std::sqrt(static_cast<float>(k)) * 40.f;
     Tensor bscale = f32s(Shape{n}, seed++, 0.005f, 0.015f);

@@ -110,8 +110,10 @@ std::shared_ptr<const void> qlinear_conv_prepare(const KernelContext& ctx, const
 
 QOperands qlinear_conv_operands(const void* prepared) { return static_cast<const ConvPlan*>(prepared)->kind; }
 
-size_t qlinear_conv_scratch(const Node&, const Graph&) {
-  return std::max(qgemm_scratch_bytes(QOperands::kS8U8), qgemm_scratch_bytes(QOperands::kS16));
+size_t qlinear_conv_scratch(const Node& n, const Graph& g) {
+  const Shape& w = g.value(n.inputs[kW]).shape;
+  const int64_t K = w.numel() / std::max<int64_t>(w[0], 1), Kp = (K + 3) / 4 * 4;
+  return std::max(qgemm_scratch_bytes(QOperands::kS8U8, Kp), qgemm_scratch_bytes(QOperands::kS16, Kp));
 }
 
 void qlinear_conv_with(const KernelContext& ctx, const QGemmKernels& kernels) {
@@ -153,17 +155,8 @@ void qlinear_conv_with(const KernelContext& ctx, const QGemmKernels& kernels) {
       src = raw;
       lds = nc;
     }
-    if (s16) {
-      if (x_signed)
-        qgemm_interleave(reinterpret_cast<const int8_t*>(src), lds, kr, kc, nc, u.nr_max, 2, static_cast<int16_t*>(dst),
-                         [&](int8_t v, int64_t) { return static_cast<int16_t>(v - zx); });
-      else
-        qgemm_interleave(src, lds, kr, kc, nc, u.nr_max, 2, static_cast<int16_t*>(dst),
-                         [&](uint8_t v, int64_t) { return static_cast<int16_t>(v - zx); });
-    } else {
-      qgemm_interleave(src, lds, kr, kc, nc, u.nr_max, 4, static_cast<uint8_t*>(dst),
-                       [&](uint8_t v, int64_t) { return static_cast<uint8_t>(v ^ flip); });
-    }
+    if (s16) qgemm_interleave_c2_s16(src, lds, kr, kc, nc, x_signed, zx, static_cast<int16_t*>(dst));
+    else qgemm_interleave_c4_u8(src, lds, kr, kc, nc, flip, static_cast<uint8_t*>(dst));
     return dst;
   };
   auto epi = [&](int64_t b, const int32_t* c, int64_t ldc, int64_t i0, int64_t rows, int64_t j0, int64_t nc) {

@@ -129,8 +129,12 @@ std::shared_ptr<const void> qlinear_matmul_prepare(const KernelContext& ctx, con
 
 QOperands qlinear_matmul_operands(const void* prepared) { return static_cast<const MatMulPlan*>(prepared)->kind; }
 
-size_t qlinear_matmul_scratch(const Node&, const Graph&) {
-  return std::max(qgemm_scratch_bytes(QOperands::kU8S8), qgemm_scratch_bytes(QOperands::kS16));
+size_t qlinear_matmul_scratch(const Node& n, const Graph& g) {
+  // A dynamic B (packed per call) shares its panels between row blocks; a constant one is packed already.
+  const Value& b = g.value(n.inputs[kB]);
+  const int64_t K = b.shape.rank() >= 2 ? b.shape[b.shape.rank() - 2] : 0;
+  const bool packed = b.is_constant() && b.shape.rank() == 2;
+  return std::max(qgemm_scratch_bytes(QOperands::kU8S8), qgemm_scratch_bytes(QOperands::kS16, packed ? 0 : (K + 3) / 4 * 4));
 }
 
 void qlinear_matmul_with(const KernelContext& ctx, const QGemmKernels& kernels) {

@@ -12,53 +12,73 @@ namespace {
 
 constexpr int64_t kMaxTw = 512;  // tiles per tile row (QWinogradShape::tw) these buffers hold
 
+// One channel's tile row ty: the four input rows it reads, padded with the zero point (so the
+// padding becomes 0 once it is subtracted), split into even and odd columns less the zero point,
+// B^T down the rows and B along them; o[xi][t] for the row's tiles. T is u8, or s8 flipped to u8.
+template <class T>
+void input_row(const T* xc, int32_t zx, const QWinogradShape& s, int64_t ty, int16_t (*o)[kMaxTw + 16]) {
+  const int64_t tw = s.tw, n = tw + 1, width = 2 * n;  // columns a tile row reads, from -pad_l
+  const uint8_t flip = sizeof(T) == 1 && static_cast<T>(-1) < 0 ? 0x80 : 0;
+  const int32_t z = flip ? zx + 128 : zx;  // the zero point as a u8
+  const int64_t lo = s.pad_l < width ? s.pad_l : width;
+  const int64_t hi = s.w + s.pad_l < width ? s.w + s.pad_l : width;
+  int16_t e[4][kMaxTw + 16], od[4][kMaxTw + 16];
+  for (int i = 0; i < 4; ++i) {
+    uint8_t row[2 * kMaxTw + 32];
+    const int64_t yy = 2 * ty - s.pad_t + i;
+    if (yy < 0 || yy >= s.h) {
+      for (int64_t j = 0; j < width; ++j) row[j] = static_cast<uint8_t>(z);
+    } else {
+      const uint8_t* xr = reinterpret_cast<const uint8_t*>(xc + yy * s.w) - s.pad_l;
+      for (int64_t j = 0; j < lo; ++j) row[j] = static_cast<uint8_t>(z);
+      for (int64_t j = lo; j < hi; ++j) row[j] = static_cast<uint8_t>(xr[j] ^ flip);
+      for (int64_t j = hi; j < width; ++j) row[j] = static_cast<uint8_t>(z);
+    }
+    for (int64_t k = 0; k < n; ++k) {
+      e[i][k] = static_cast<int16_t>(row[2 * k] - z);
+      od[i][k] = static_cast<int16_t>(row[2 * k + 1] - z);
+    }
+  }
+  // B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1] down the rows, on the even and odd columns.
+  int16_t se[4][kMaxTw + 16], so[4][kMaxTw + 16];
+  for (int64_t k = 0; k < n; ++k) {
+    se[0][k] = static_cast<int16_t>(e[0][k] - e[2][k]);
+    se[1][k] = static_cast<int16_t>(e[1][k] + e[2][k]);
+    se[2][k] = static_cast<int16_t>(e[2][k] - e[1][k]);
+    se[3][k] = static_cast<int16_t>(e[1][k] - e[3][k]);
+    so[0][k] = static_cast<int16_t>(od[0][k] - od[2][k]);
+    so[1][k] = static_cast<int16_t>(od[1][k] + od[2][k]);
+    so[2][k] = static_cast<int16_t>(od[2][k] - od[1][k]);
+    so[3][k] = static_cast<int16_t>(od[1][k] - od[3][k]);
+  }
+  // B along the row: tile t reads columns 2t .. 2t + 3 = se[t] so[t] se[t+1] so[t+1].
+  for (int i = 0; i < 4; ++i) {
+    const int16_t* a = se[i];
+    const int16_t* b = so[i];
+    int16_t* r0 = o[i * 4];
+    int16_t* r1 = o[i * 4 + 1];
+    int16_t* r2 = o[i * 4 + 2];
+    int16_t* r3 = o[i * 4 + 3];
+    for (int64_t t = 0; t < tw; ++t) {
+      r0[t] = static_cast<int16_t>(a[t] - a[t + 1]);
+      r1[t] = static_cast<int16_t>(b[t] + a[t + 1]);
+      r2[t] = static_cast<int16_t>(a[t + 1] - b[t]);
+      r3[t] = static_cast<int16_t>(b[t] - b[t + 1]);
+    }
+  }
+}
+
 template <class T>
 void input_row_pair(const T* x, int32_t zx, const QWinogradShape& s, int64_t ty, int64_t t0, int64_t c0, int16_t* v,
                     int64_t plane) {
-  const int64_t tw = s.tw, n = tw + 1;  // even and odd padded columns a tile row reads
-  int16_t o[2][16][kMaxTw];
+  const int64_t tw = s.tw;
+  int16_t o[2][16][kMaxTw + 16];
   for (int ch = 0; ch < 2; ++ch) {
-    const int64_t c = c0 + ch;
-    if (c >= s.c) {
+    if (c0 + ch < s.c) {
+      input_row(x + (c0 + ch) * s.h * s.w, zx, s, ty, o[ch]);
+    } else {
       for (int xi = 0; xi < 16; ++xi)
         for (int64_t t = 0; t < tw; ++t) o[ch][xi][t] = 0;
-      continue;
-    }
-    const T* xc = x + c * s.h * s.w;
-    int16_t e[4][kMaxTw + 1], od[4][kMaxTw + 1];  // d[i][2k], d[i][2k + 1]: the input less its zero point
-    for (int i = 0; i < 4; ++i) {
-      const int64_t yy = 2 * ty - s.pad_t + i;
-      if (yy < 0 || yy >= s.h) {
-        for (int64_t k = 0; k < n; ++k) e[i][k] = od[i][k] = 0;
-        continue;
-      }
-      const T* xr = xc + yy * s.w - s.pad_l;  // padded column j at xr[j]
-      for (int64_t k = 0; k < n; ++k) {
-        const int64_t j0 = 2 * k, j1 = 2 * k + 1;
-        const bool in0 = j0 >= s.pad_l && j0 < s.w + s.pad_l, in1 = j1 >= s.pad_l && j1 < s.w + s.pad_l;
-        e[i][k] = in0 ? static_cast<int16_t>(static_cast<int32_t>(xr[j0]) - zx) : int16_t(0);
-        od[i][k] = in1 ? static_cast<int16_t>(static_cast<int32_t>(xr[j1]) - zx) : int16_t(0);
-      }
-    }
-    for (int i = 0; i < 4; ++i) {
-      // Row i of B^T d, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
-      constexpr int kBt[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
-      int16_t se[kMaxTw + 1], so[kMaxTw + 1];
-      for (int64_t k = 0; k < n; ++k) {
-        se[k] = static_cast<int16_t>(kBt[i][0] * e[0][k] + kBt[i][1] * e[1][k] + kBt[i][2] * e[2][k] + kBt[i][3] * e[3][k]);
-        so[k] = static_cast<int16_t>(kBt[i][0] * od[0][k] + kBt[i][1] * od[1][k] + kBt[i][2] * od[2][k] + kBt[i][3] * od[3][k]);
-      }
-      // (B^T d) B along the row, tile t reading columns 2t .. 2t + 3 = se[t] so[t] se[t+1] so[t+1].
-      int16_t* r0 = o[ch][i * 4];
-      int16_t* r1 = o[ch][i * 4 + 1];
-      int16_t* r2 = o[ch][i * 4 + 2];
-      int16_t* r3 = o[ch][i * 4 + 3];
-      for (int64_t t = 0; t < tw; ++t) {
-        r0[t] = static_cast<int16_t>(se[t] - se[t + 1]);
-        r1[t] = static_cast<int16_t>(so[t] + se[t + 1]);
-        r2[t] = static_cast<int16_t>(se[t + 1] - so[t]);
-        r3[t] = static_cast<int16_t>(so[t] - so[t + 1]);
-      }
     }
   }
   // Into the panels: tile t of channel pair c0 / 2 at [((t / 16) * Cp / 2 + c0 / 2) * 16 + t % 16] * 2.
