@@ -75,17 +75,29 @@ void qgemm_s16(int64_t kc, const void* a, int64_t a_rs, int mr, const void* p, i
   const int16_t* ar[kMR];
   for (int r = 0; r < kMR; ++r)
     ar[r] = reinterpret_cast<const int16_t*>(static_cast<const char*>(a) + (r < mr ? r : mr - 1) * a_rs);
-  __m256i acc[kMR][2];
-  for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-  const __m256i* pp = static_cast<const __m256i*>(p);
-  for (int64_t k = 0; k < kc; k += 2, pp += 2) {
-    const __m256i p0 = _mm256_loadu_si256(pp), p1 = _mm256_loadu_si256(pp + 1);
-    for (int r = 0; r < kMR; ++r) {
-      const __m256i av = broadcast32(ar[r] + k);
-      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(av, p0));
-      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(av, p1));
-    }
+  // Named accumulators and the product added into them in place (vpmaddwd then vpaddd onto
+  // the same register): with arrays GCC copied every accumulator once per step, a register
+  // move per vpmaddwd that made the loop front-end bound.
+  __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  const char* pp = static_cast<const char*>(p);
+  const int16_t *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3];
+  for (int64_t k = 0; k < kc; k += 2, pp += 64) {
+    const __m256i p0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pp));
+    const __m256i p1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pp + 32));
+    __m256i b = broadcast32(a0 + k);
+    c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(b, p0));
+    c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(b, p1));
+    b = broadcast32(a1 + k);
+    c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(b, p0));
+    c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(b, p1));
+    b = broadcast32(a2 + k);
+    c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(b, p0));
+    c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(b, p1));
+    b = broadcast32(a3 + k);
+    c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(b, p0));
+    c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(b, p1));
   }
+  const __m256i acc[kMR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
   store_tile(acc, mr, c, ldc, nr, accumulate);
 }
 
