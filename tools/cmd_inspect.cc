@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +10,11 @@
 #include "text_out.h"
 
 namespace edgewm::cli {
+
+namespace {
+// Metadata keys the fuse-qdq pass writes: why an op the quantiser meant to be integer stays float.
+constexpr const char* kFloatNote = "quant.float.";
+}  // namespace
 
 namespace {
 
@@ -67,6 +73,8 @@ void add_inspect_command(CLI::App& app) {
       j["parameters"] = params;
       j["macs"] = total_macs;
       j["metadata"] = model->metadata();
+      for (const auto& [k, v] : model->metadata())
+        if (k.rfind(kFloatNote, 0) == 0) j["quantised_ops_left_float"][k.substr(std::strlen(kFloatNote))] = v;
       for (const auto& t : model->inputs()) j["inputs"].push_back({{"name", t.name}, {"dtype", dtype_name(t.dtype)}, {"shape", std::vector<int64_t>(t.shape.dims().begin(), t.shape.dims().end())}});
       for (const auto& t : model->outputs()) j["outputs"].push_back({{"name", t.name}, {"dtype", dtype_name(t.dtype)}, {"shape", std::vector<int64_t>(t.shape.dims().begin(), t.shape.dims().end())}});
       for (const auto& [op, cm] : by_op) j["ops"][op] = {{"count", cm.first}, {"macs", cm.second}};
@@ -85,8 +93,20 @@ void add_inspect_command(CLI::App& app) {
                 format_bytes(static_cast<double>(model->arena_bytes())).c_str());
     std::printf("  %lld parameters, %.3f GMAC per run, %zu nodes\n", static_cast<long long>(params), total_macs / 1e9,
                 g.nodes.size());
-    for (const auto& [k, v] : model->metadata())
+    int integer_nodes = 0;
+    for (const NodeRow& r : rows) integer_nodes += r.op.rfind("QLinear", 0) == 0 || r.op.find("Integer") != std::string::npos;
+    std::vector<std::pair<std::string, std::string>> left_float;  // the fuse-qdq pass's notes
+    for (const auto& [k, v] : model->metadata()) {
+      if (k.rfind(kFloatNote, 0) == 0) {
+        left_float.emplace_back(k.substr(std::strlen(kFloatNote)), v);
+        continue;
+      }
       std::printf("  meta %s = %s\n", printable(k).c_str(), printable(v).c_str());
+    }
+    if (integer_nodes || !left_float.empty())
+      std::printf("  integer: %d node(s); %zu quantised op(s) left float%s\n", integer_nodes, left_float.size(),
+                  left_float.empty() ? "" : ":");
+    for (const auto& [node, why] : left_float) std::printf("    %s: %s\n", printable(node).c_str(), printable(why).c_str());
     for (const auto& t : model->inputs())
       std::printf("  input  %s: %s[%s]\n", printable(t.name).c_str(), dtype_name(t.dtype), t.shape.str().c_str());
     for (const auto& t : model->outputs())

@@ -26,6 +26,7 @@ CompiledModel compile_imported(ImportedModel imported, const CompileOptions& opt
   if (!options.fuse)
     for (const GraphPass& p : graph_passes()) passes.disabled.insert(p.name);
   out.fusions = run_graph_passes(out.graph, passes);
+  for (const auto& [k, v] : out.graph.notes) out.metadata.emplace(k, v);  // an explicit --meta wins
   const GraphPass& concat = *find_pass("concat-in-place");
   const bool in_place = passes.enabled(concat);
   const Placements placements = in_place ? with_concats_in_place(out.graph) : own_buffers(out.graph);

@@ -3,6 +3,7 @@
 // the runtime rebuilds it from a .ewm file with constants pointing into the mapped file.
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -62,6 +63,9 @@ class Graph {
   std::vector<Node> nodes;  // topological order
   std::vector<ValueId> inputs;
   std::vector<ValueId> outputs;
+  // What passes found worth telling the user, e.g. why a quantised op stays float
+  // ("quant.float.<node>" -> reason); the compiler stores them in the model's metadata.
+  std::map<std::string, std::string> notes;
 
   ValueId add_value(Value v);
   ValueId add_constant(std::string name, Tensor t);

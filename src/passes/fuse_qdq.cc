@@ -112,27 +112,36 @@ struct Group {
 // output channel along `w_axis`) — or, with dynamic_w (MatMul: attention's products), of an
 // activation, per tensor — output read only by a Q (per tensor).
 bool match(const Graph& g, const std::vector<size_t>& producer, const std::vector<std::vector<size_t>>& readers, size_t k,
-           int64_t channels, int w_axis, Group& m, bool dynamic_w = false) {
+           int64_t channels, int w_axis, Group& m, std::string& why, bool dynamic_w = false) {
   const Node& n = g.nodes[k];
-  if (n.outputs.size() != 1 || n.inputs.size() < 2) return false;
+  auto no = [&](const char* reason) {
+    why = reason;
+    return false;
+  };
+  if (n.outputs.size() != 1 || n.inputs.size() < 2) return no("unexpected inputs or outputs");
   const Node* dx = dq_of(g, producer, n.inputs[0], &m.dq_x);
   const Node* dw = dq_of(g, producer, n.inputs[1], &m.dq_w);
-  if (!dx || !dw || dx->inputs.empty() || dw->inputs.empty()) return false;
+  if (!dx || dx->inputs.empty()) return no("its input is not dequantised");
+  if (!dw || dw->inputs.empty()) return no("its weights are not dequantised (float weights)");
   const Value& xq = g.value(dx->inputs[0]);
   const Value& wq = g.value(dw->inputs[0]);
-  if (!is_int8(xq.dtype) || !is_int8(wq.dtype) || xq.is_constant()) return false;
-  if (!wq.is_constant() && !dynamic_w) return false;
-  if (!params(g, *dx, 1, xq.dtype)) return false;
+  if (!is_int8(xq.dtype) || !is_int8(wq.dtype)) return no("not 8-bit (only u8/s8 activations and weights are)");
+  if (xq.is_constant()) return no("its input is a constant");
+  if (!wq.is_constant() && !dynamic_w) return no("its weights are not constant");
+  if (!params(g, *dx, 1, xq.dtype)) return no("the input's scale is not one positive finite constant");
   const int64_t ws = g.value(dw->inputs[1]).is_constant() ? g.value(dw->inputs[1]).constant.numel() : 0;
-  if (ws != 1 && !(ws == channels && dq_axis(*dw, wq.shape.rank()) == w_axis && wq.is_constant())) return false;
-  if (!params(g, *dw, ws, wq.dtype) || dw->attrs.get_int("block_size", 0) != 0) return false;
+  if (ws != 1 && !(ws == channels && dq_axis(*dw, wq.shape.rank()) == w_axis && wq.is_constant()))
+    return no("the weights' scales are neither per tensor nor per output channel");
+  if (!params(g, *dw, ws, wq.dtype)) return no("the weights' scales are not positive finite constants");
+  if (dw->attrs.get_int("block_size", 0) != 0) return no("blocked weight scales");
   const ValueId y = n.outputs[0];
   const auto& r = readers[static_cast<size_t>(y)];
-  if (r.size() != 1 || g.is_graph_output(y)) return false;
+  if (r.size() != 1 || g.is_graph_output(y)) return no("its output is read by more than a QuantizeLinear");
   const Node& q = g.nodes[r[0]];
-  if (!is_op(q, "QuantizeLinear") || q.inputs[0] != y) return false;
+  if (!is_op(q, "QuantizeLinear") || q.inputs[0] != y) return no("its output is not quantised");
   const DType qt = q.inputs.size() > 2 && q.inputs[2] != kNoValue ? g.value(q.inputs[2]).dtype : DType::kU8;
-  if (!is_int8(qt) || !params(g, q, 1, qt) || q.attrs.get_int("output_dtype", 0) != 0) return false;
+  if (!is_int8(qt) || !params(g, q, 1, qt) || q.attrs.get_int("output_dtype", 0) != 0)
+    return no("its output's quantisation is not 8-bit per tensor");
   m.q = r[0];
   m.chain = {k, m.q};
   // The DQs go with the group when it is their only reader (an activation DQ often feeds more).
@@ -209,36 +218,63 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
   const auto readers = rewrite::readers(g);
   const auto producer = rewrite::producers(g);
   rewrite::Splicer splicer;
+  // Why each op the quantiser meant to be integer (its input dequantised) stays float.
+  std::vector<std::pair<std::string, std::string>> left_float;
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const Node& n = g.nodes[k];
     Group m;
+    std::string why;
+    size_t dq_in = 0;
+    const bool intended = (is_op(n, "Conv") || is_op(n, "MatMul") || is_op(n, "Gemm")) && !n.inputs.empty() &&
+                          dq_of(g, producer, n.inputs[0], &dq_in);
     if (is_op(n, "Conv") && conv_ok) {
       const Value& w = g.value(n.inputs[1]);
-      if (!w.shape_known || w.shape.rank() < 3) continue;
-      const int64_t channels = w.shape[0];
-      if (!match(g, producer, readers, k, channels, 0, m) || taken(splicer, m.chain)) continue;
-      ValueId bias = kNoValue;
-      std::vector<size_t> bias_chain;
-      if (!int32_bias(g, producer, n.inputs.size() > 2 ? n.inputs[2] : kNoValue, g.nodes[m.dq_x].inputs[1],
-                      g.nodes[m.dq_w].inputs[1], channels, bias, bias_chain, readers))
-        continue;
-      for (size_t b : bias_chain) m.chain.push_back(b);
-      if (taken(splicer, m.chain)) continue;
-      Node f = integer_node(n, m, "QLinearConv", "x_zero_point", "w_zero_point", bias);
-      if (worth_it(f)) splicer.replace(m.chain, m.q, std::move(f));
+      if (!w.shape_known || w.shape.rank() < 3) {
+        why = "weights of unknown shape";
+      } else if (const int64_t channels = w.shape[0];
+                 match(g, producer, readers, k, channels, 0, m, why) && !taken(splicer, m.chain)) {
+        ValueId bias = kNoValue;
+        std::vector<size_t> bias_chain;
+        if (!int32_bias(g, producer, n.inputs.size() > 2 ? n.inputs[2] : kNoValue, g.nodes[m.dq_x].inputs[1],
+                        g.nodes[m.dq_w].inputs[1], channels, bias, bias_chain, readers)) {
+          why = "its bias does not fit int32 in units of x_scale * w_scale";
+        } else {
+          for (size_t b : bias_chain) m.chain.push_back(b);
+          if (!taken(splicer, m.chain)) {
+            Node f = integer_node(n, m, "QLinearConv", "x_zero_point", "w_zero_point", bias);
+            if (worth_it(f)) {
+              splicer.replace(m.chain, m.q, std::move(f));
+              continue;
+            }
+            why = "no integer kernel on this build takes it";
+          }
+        }
+      }
     } else if (is_op(n, "MatMul") && matmul_ok) {
       const Value& w = g.value(n.inputs[1]);
       const Value& a = g.value(n.inputs[0]);
-      if (!w.shape_known || !a.shape_known || w.shape.rank() < 2 || a.shape.rank() < 2) continue;
-      // Per-column scales need a 2-D B; a batched or dynamic B takes one scale.
-      if (!match(g, producer, readers, k, w.shape.rank() == 2 ? w.shape[1] : -1, 1, m, /*dynamic_w=*/true) ||
-          taken(splicer, m.chain))
-        continue;
-      Node f = integer_node(n, m, "QLinearMatMul", "a_zero_point", "b_zero_point", kNoValue);
-      if (worth_it(f)) splicer.replace(m.chain, m.q, std::move(f));
+      if (!w.shape_known || !a.shape_known || w.shape.rank() < 2 || a.shape.rank() < 2) {
+        why = "a 1-D operand or one of unknown shape";
+      } else if (match(g, producer, readers, k, w.shape.rank() == 2 ? w.shape[1] : -1, 1, m, why, /*dynamic_w=*/true) &&
+                 !taken(splicer, m.chain)) {
+        // Per-column scales need a 2-D B; a batched or dynamic B takes one scale.
+        Node f = integer_node(n, m, "QLinearMatMul", "a_zero_point", "b_zero_point", kNoValue);
+        if (worth_it(f)) {
+          splicer.replace(m.chain, m.q, std::move(f));
+          continue;
+        }
+        why = "no integer kernel on this build takes it";
+      }
+    } else if (is_op(n, "Gemm")) {
+      why = "Gemm groups are not fused yet: float Gemm on the dequantised weights";
+    } else if (intended) {
+      why = "no integer kernel on this build";
     }
+    if (intended) left_float.emplace_back(n.name, why.empty() ? "shares a node with another fused group" : why);
   }
-  return splicer.apply(g) + fold_constant_dequantize(g);
+  const int fused = splicer.apply(g);
+  for (auto& [node, why] : left_float) g.notes["quant.float." + node] = why;
+  return fused + fold_constant_dequantize(g);
 }
 
 }  // namespace edgewm

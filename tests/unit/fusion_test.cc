@@ -501,6 +501,12 @@ TEST(Fusion, QdqWeightsOfOpsLeftFloatAreStillFolded) {
   CompiledModel m = compile_qdq_fused(b);
   EXPECT_EQ(count_ops(m.graph, "QLinearConv"), 0);
   EXPECT_EQ(count_ops(m.graph, "DequantizeLinear"), 1);  // the activation's; the weights' folded
+  // And the model says why (the compiler keeps it in the metadata, edgewm inspect shows it).
+  ASSERT_EQ(m.graph.notes.size(), 1u);
+  EXPECT_EQ(m.graph.notes.begin()->second, "its output is not quantised");
+  const CompiledModel full = compile(b, true);
+  EXPECT_EQ(full.metadata.count(m.graph.notes.begin()->first), 1u);
+  EXPECT_TRUE(compile_qdq_fused(qdq_model("Conv", Shape{1, 4, 6, 6}, Shape{8, 4, 3, 3}, 0, true)).graph.notes.empty());
 }
 
 TEST(PassRegistry, EachPassCanBeLeftOutByName) {
