@@ -71,11 +71,17 @@ static inline int32_t requantize_one(const int32_t* c, int64_t j, const Requanti
 struct QWinogradShape {
   int64_t c = 0, cp = 0, h = 0, w = 0, pad_t = 0, pad_l = 0, tw = 0;  // cp: c rounded up to even
 };
+// The input transforms pad the block's rows on the stack: kPadBytes for both channels.
+inline constexpr int64_t kPadBytes = 48 << 10;
+inline bool qwinograd_fits(const QWinogradShape& s, int64_t tile_rows) {
+  const int64_t stride = (2 * s.tw + 2 + 32 + 31) / 32 * 32;
+  return s.tw <= 512 && 2 * (2 * tile_rows + 2) * stride <= kPadBytes;
+}
 struct QWinogradTransforms {
-  // Channels c0 and c0 + 1 (zeros past c) of tile row ty of image x (u8, or s8 when x_signed),
-  // less the zero point, into the 16 planes (stride `plane`) of the s16 micro-kernel's panels,
-  // the row's first tile numbered t0. tw <= 512.
-  void (*input_pair)(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty, int64_t t0,
+  // Channels c0 and c0 + 1 (zeros past c) of tile rows [ty0, ty1) of image x (u8, or s8 when
+  // x_signed), less the zero point, into the 16 planes (stride `plane`) of the s16
+  // micro-kernel's panels, tiles numbered from ty0's first. qwinograd_fits(s, ty1 - ty0).
+  void (*input_pair)(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty0, int64_t ty1,
                      int64_t c0, int16_t* v, int64_t plane);
   // One channel's tile row (its 16 int32 planes from column 0, stride mplane) into its two
   // output rows, 2 * tw int32 each: the convolution's exact sums.
@@ -104,7 +110,10 @@ bool qgemm_pair_safe(const int8_t* w, int64_t k);
 // The portable instances (kernels/gemm/qgemm_portable.cc): any CPU, and the tests' second
 // opinion on the vector ones. Constant-initialised, so ISA tables may take their address.
 extern const QGemmKernels kQGemmPortable;
-// x86 (kernels/x86/qgemm_4x16_avx2.cc).
+// x86 (kernels/x86/qgemm_4x16_avx2.cc, the Winograd transforms in x86/qwinograd_avx2.cc).
 extern const QGemmKernels kQGemmAvx2;
+void qwinograd_input_pair__avx2(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty0,
+                                int64_t ty1, int64_t c0, int16_t* v, int64_t plane);
+void qwinograd_output_tile_row__avx2(const int32_t* m, int64_t mplane, int64_t tw, int32_t* row0, int32_t* row1);
 
 }  // namespace edgewm

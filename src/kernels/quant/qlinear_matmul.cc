@@ -199,12 +199,16 @@ void qlinear_matmul_with(const KernelContext& ctx, const QGemmKernels& kernels) 
 
 namespace {
 void conv_portable(const KernelContext& ctx) { qlinear_conv_with(ctx, kQGemmPortable); }
+void winograd_portable(const KernelContext& ctx) { qlinear_winograd_with(ctx, kQGemmPortable); }
 void matmul_portable(const KernelContext& ctx) { qlinear_matmul_with(ctx, kQGemmPortable); }
 }  // namespace
 
 void register_portable_qlinear(OpRegistry& r) {
   r.add_kernel("QLinearConv", KernelDef{"portable", conv_portable, qlinear_conv_supports, 1, qlinear_conv_scratch,
                                         qlinear_conv_prepare});
+  // Above the portable im2col kernel where it applies (and below every ISA's).
+  r.add_kernel("QLinearConv", KernelDef{"portable.winograd", winograd_portable, qlinear_winograd_supports, 5,
+                                        qlinear_winograd_scratch, qlinear_winograd_prepare});
   r.add_kernel("QLinearMatMul", KernelDef{"portable", matmul_portable, qlinear_matmul_supports, 1, qlinear_matmul_scratch,
                                           qlinear_matmul_prepare});
 }

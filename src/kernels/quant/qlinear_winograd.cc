@@ -56,7 +56,8 @@ bool geometry(const Attributes& a, const Shape& x, const Shape& w, Geo& g) {
 
 // As the f32 Winograd kernel: worth it on wide (many tiles) and deep GEMMs.
 bool worthwhile(const Geo& g) {
-  return g.th * g.tw >= 64 && g.c >= 16 && g.m >= 16 && g.c <= kMaxChannels && g.tw <= 512;
+  const QWinogradShape ws{g.c, g.cp, g.h, g.w, g.pad_t, g.pad_l, g.tw};
+  return g.th * g.tw >= 64 && g.c >= 16 && g.m >= 16 && g.c <= kMaxChannels && qwinograd_fits(ws, g.rows);
 }
 
 struct WinogradPlan {
@@ -169,11 +170,8 @@ void qlinear_winograd_with(const KernelContext& ctx, const QGemmKernels& kernels
     // stores those columns, and U is zero for those channels.)
     const uint8_t* xi = X + img * g.c * g.h * g.w;
     const QWinogradShape ws{g.c, g.cp, g.h, g.w, g.pad_t, g.pad_l, g.tw};
-    for_range(ctx.pool, (g.cp / 2) * (ty1 - ty0), 2, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const int64_t pair = i / (ty1 - ty0), ty = ty0 + i % (ty1 - ty0);
-        kernels.winograd.input_pair(xi, plan.x_signed, plan.zx, ws, ty, (ty - ty0) * g.tw, 2 * pair, v, plane);
-      }
+    for_range(ctx.pool, g.cp / 2, 1, [&](int64_t b, int64_t e) {
+      for (int64_t pair = b; pair < e; ++pair) kernels.winograd.input_pair(xi, plan.x_signed, plan.zx, ws, ty0, ty1, 2 * pair, v, plane);
     });
     std::atomic<int64_t> next{0};
     auto work = [&](int64_t s0, int64_t s1) {

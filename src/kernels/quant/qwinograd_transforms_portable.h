@@ -118,10 +118,12 @@ void output_tile_row(const int32_t* m, int64_t mplane, int64_t tw, int32_t* row0
   }
 }
 
-void input_pair(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty, int64_t t0, int64_t c0,
+void input_pair(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty0, int64_t ty1, int64_t c0,
                 int16_t* v, int64_t plane) {
-  if (x_signed) input_row_pair(static_cast<const int8_t*>(x), zx, s, ty, t0, c0, v, plane);
-  else input_row_pair(static_cast<const uint8_t*>(x), zx, s, ty, t0, c0, v, plane);
+  for (int64_t ty = ty0; ty < ty1; ++ty) {
+    if (x_signed) input_row_pair(static_cast<const int8_t*>(x), zx, s, ty, (ty - ty0) * s.tw, c0, v, plane);
+    else input_row_pair(static_cast<const uint8_t*>(x), zx, s, ty, (ty - ty0) * s.tw, c0, v, plane);
+  }
 }
 
 }  // namespace

@@ -11,7 +11,6 @@
 #include "kernels/gemm/gemm_micro.h"
 #include "kernels/gemm/qgemm_micro.h"
 #include "kernels/quant/quantize_rows_portable.h"
-#include "kernels/quant/qwinograd_transforms_portable.h"
 
 namespace edgewm {
 
@@ -131,7 +130,7 @@ const QGemmKernels kQGemmAvx2{
     {"qgemm_s8u8_4x16c4__avx2", QOperands::kS8U8, kMR, kNR, 4, qgemm_c4<false>},
     {"qgemm_s16_4x16c2__avx2", QOperands::kS16, kMR, kNR, 2, qgemm_s16},
     requantize_row,
-    {qwinograd_detail::input_pair, qwinograd_detail::output_tile_row},
+    {qwinograd_input_pair__avx2, qwinograd_output_tile_row__avx2},
     {quantize_detail::quantize_row, quantize_detail::dequantize_row},
 };
 
