@@ -101,7 +101,7 @@ void input_row_pair(const T* x, int32_t zx, const QWinogradShape& s, int64_t ty,
 // Both output rows of one tile row of one channel: m[i * 4 + j] (stride mplane) holds M's tiles
 // from column 0; Y' = A^T M A with A^T = [1 1 1 0; 0 1 -1 -1] in uint32 (modulo 2^32, exact
 // where the true value fits), divided by 4 (exact: Y' is 4 times the sum). rows: [2][2 * tw].
-void output_tile_row(const int32_t* m, int64_t mplane, int64_t tw, int32_t* row0, int32_t* row1) {
+[[maybe_unused]] void output_tile_row(const int32_t* m, int64_t mplane, int64_t tw, int32_t* row0, int32_t* row1) {
   const uint32_t* p = reinterpret_cast<const uint32_t*>(m);
   for (int64_t t = 0; t < tw; ++t) {
     uint32_t a[4], b[4];
@@ -118,7 +118,7 @@ void output_tile_row(const int32_t* m, int64_t mplane, int64_t tw, int32_t* row0
   }
 }
 
-void input_pair(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty0, int64_t ty1, int64_t c0,
+[[maybe_unused]] void input_pair(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty0, int64_t ty1, int64_t c0,
                 int16_t* v, int64_t plane) {
   for (int64_t ty = ty0; ty < ty1; ++ty) {
     if (x_signed) input_row_pair(static_cast<const int8_t*>(x), zx, s, ty, (ty - ty0) * s.tw, c0, v, plane);
