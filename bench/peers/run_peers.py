@@ -311,7 +311,7 @@ def plot(report: dict, path: str, name: str) -> None:
     ax.set_xticks(range(len(ok)), [f"{r['peer']} ({r['threads']}t{', busy' if r.get('load') == 'busy' else ''})"
                                    for r in ok], rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("median ms per run (lower is better)")
-    ax.set_title(f"{name}, FP32, batch {report['batch']} — {report['machine'].get('Model name', '')}")
+    ax.set_title(f"{name}, batch {report['batch']} — {report['machine'].get('Model name', '')}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -388,7 +388,9 @@ def run(args, busy, loads):
                 peer.run(2)  # warm-up
                 out = peer.output()
                 if out is not None:  # a fast wrong answer is no result
-                    peer.max_abs_err = float(np.max(np.abs(out.reshape(expected.shape) - expected)))
+                    want = expected if case == args.case else numpy_helper.to_array(onnx.load_tensor(
+                        os.path.join(case, f"test_data_set_{args.data_set}", "output_0.pb")))  # its own fixture's
+                    peer.max_abs_err = float(np.max(np.abs(out.reshape(want.shape) - want)))
                 peers.append(peer)
             except Exception as e:  # a peer that cannot run the model is a result, not a crash
                 errors[name] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1][:240] if str(e).strip() else ''}"
@@ -442,14 +444,17 @@ def run(args, busy, loads):
     with open(os.path.join(args.out, f"{name}.json"), "w") as f:
         json.dump(report, f, indent=1)
     m = report["machine"]
-    lines = [f"# {name}: edgewm and peers, FP32, batch {batch}",
+    lines = [f"# {name}: edgewm and peers, batch {batch}",
+             "",
+             f"Model: `{report['case']}`" + "".join(f"; `{label}`: {kind} on `{os.path.relpath(c, ROOT)}`"
+                                                  for kind, label, c in extra) + ".",
              "",
              f"Machine: {m.get('Model name', '?')}, {m.get('CPU(s)', '?')} CPUs; {m.get('date')}; commit {m.get('commit')}.",
              f"Median over {args.rounds} alternating rounds of {args.runs} runs. Ratio = peer / edgewm "
              "(above 1: edgewm is faster).",
              "",
-             "Output check: max abs error of the peer's output against the PyTorch output recorded in the "
-             "fixture (edgewm's is checked by `make test`).",
+             "Output check: max abs error of the peer's output against the output recorded in its model's "
+             "fixture (PyTorch's for FP32, ONNX Runtime's for quantised ones; edgewm's is checked by `make test`).",
              "",
              f"GFLOP/s = 2 x {macs / 1e9 if macs else 0:.3f} GMAC (edgewm's cost model) / median; % of the FP32 FMA peak "
              "`edgewm bench --peak` measured at that thread count "
