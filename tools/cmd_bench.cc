@@ -18,6 +18,7 @@
 #include "imaging/image_tensor.h"
 #include "runtime/cost_model.h"
 #include "runtime/cpu_peak.h"
+#include "runtime/micro_bench.h"
 #include "runtime/latency_stats.h"
 #include "runtime/model_data.h"
 #include "text_out.h"
@@ -42,7 +43,7 @@ struct Args {
   std::string model, image, image_input, save_output;
   int threads = 0, runs = 50, warmup = 5, loads = 50;
   std::vector<std::string> memoize;
-  bool json = false, peak = false, mmap = false;
+  bool json = false, peak = false, micro = false, mmap = false;
   CompileFlags compile;
 };
 
@@ -112,8 +113,26 @@ nlohmann::json peak_json(const std::vector<PeakResult>& peak) {
   return j;
 }
 
+void run_micro(const Args& a) {
+  const std::vector<MicroResult> r = measure_micro_kernels();
+  if (a.json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& m : r) j.push_back({{"kernel", m.kernel}, {"kc", m.kc}, {"gmacs", m.gmacs}});
+    std::printf("%s\n", json_text(nlohmann::json{{"micro_kernels", j}}).c_str());
+    return;
+  }
+  std::printf("micro-kernels of this build on this CPU (1 thread, panels in L1)\n  %-32s %6s %10s\n", "kernel", "kc",
+              "GMAC/s");
+  for (const auto& m : r) std::printf("  %-32s %6lld %10.1f\n", m.kernel.c_str(), static_cast<long long>(m.kc), m.gmacs);
+}
+
 void run_bench(const Args& a) {
-  if (a.model.empty() && !a.peak) throw Error(ErrorKind::kInvalidArgument, "bench needs a model (or --peak)");
+  if (a.micro) {
+    if (!a.model.empty() || a.peak) throw Error(ErrorKind::kInvalidArgument, "bench --micro takes no model and no --peak");
+    run_micro(a);
+    return;
+  }
+  if (a.model.empty() && !a.peak) throw Error(ErrorKind::kInvalidArgument, "bench needs a model (or --peak, or --micro)");
   std::vector<PeakResult> peak;
   if (a.peak) {
     peak = measure_peak(a.threads > 0 ? a.threads : ThreadPool::physical_cores());
@@ -276,11 +295,14 @@ void add_bench_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "bench", "Per-frame latency split (load, pre-process, compute, post-process) of a model, as medians over runs");
   auto args = std::make_shared<Args>();
-  cmd->add_option("model", args->model, "Model: .ewm, or .onnx compiled on the fly (optional with --peak)")
+  cmd->add_option("model", args->model, "Model: .ewm, or .onnx compiled on the fly (optional with --peak, none with --micro)")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--peak", args->peak,
                 "Measure this machine's FP32 FMA and INT8 dot-product peak (every ISA it has, 1..N threads) "
                 "and report the model's compute as % of the FP32 peak");
+  cmd->add_flag("--micro", args->micro,
+                "Measure each GEMM micro-kernel this build has and this CPU runs (f32 and integer, 1 thread, "
+                "panels in L1), in GMAC/s; no model");
   cmd->add_option("-t,--threads", args->threads, "Threads (default: physical cores)");
   cmd->add_option("--runs", args->runs, "Timed runs (default 50)")->check(CLI::PositiveNumber);
   cmd->add_option("--memoize", args->memoize,
