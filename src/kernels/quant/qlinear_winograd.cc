@@ -30,7 +30,7 @@ namespace {
 enum : size_t { kX, kXs, kXz, kW, kWs, kWz, kYs, kYz, kBias };
 
 constexpr int64_t kBlockTiles = 64;
-constexpr int kNR = 16, kMR = 4;  // the s16 micro-kernels' tile (qgemm_micro.h)
+constexpr int kNR = 16, kMaxMR = 8;  // the s16 micro-kernels' tile width, and rows at most (qgemm_micro.h)
 constexpr int64_t kMaxChannels = 1024;  // 4 * 9 * C * 255 * 128 < 2^31: the int32 sums stay exact
 
 struct Geo {
@@ -81,7 +81,7 @@ int64_t odd_lines(int64_t bytes) {
   return lines * 64;
 }
 int64_t v_plane(const Geo& g) { return odd_lines(g.cp * g.ld * 2) / 2; }  // s16 elements
-int64_t mo_plane(const Geo& g) { return odd_lines(kMR * g.ld * 4) / 4; }  // int32 elements
+int64_t mo_plane(const Geo& g) { return odd_lines(kMaxMR * g.ld * 4) / 4; }  // int32 elements
 size_t v_bytes(const Geo& g) { return static_cast<size_t>(16 * v_plane(g)) * 2; }
 size_t slot_bytes(const Geo& g) { return static_cast<size_t>(16 * mo_plane(g) + 4 * g.tw + 16) * 4; }
 
@@ -152,7 +152,7 @@ void qlinear_winograd_with(const KernelContext& ctx, const QGemmKernels& kernels
   const WinogradPlan& plan = *static_cast<const WinogradPlan*>(ctx.prepared);
   const QGemmMicro& u = kernels.s16;
   Geo g;
-  if (!geometry(ctx.attrs(), ctx.in(kX).shape, ctx.in(kW).shape, g) || u.nr_max != kNR || u.mr_max < kMR)
+  if (!geometry(ctx.attrs(), ctx.in(kX).shape, ctx.in(kW).shape, g) || u.nr_max != kNR || u.mr_max > kMaxMR)
     throw Error(ErrorKind::kInternal, Graph::where(*ctx.node) + ": integer Winograd kernel chosen for a node it cannot run");
   char* base = scratch_aligned<char>(ctx.scratch);
   int16_t* v = reinterpret_cast<int16_t*>(base);
@@ -162,7 +162,7 @@ void qlinear_winograd_with(const KernelContext& ctx, const QGemmKernels& kernels
   const uint8_t* X = static_cast<const uint8_t*>(ctx.in(kX).data);
   uint8_t* Y = static_cast<uint8_t*>(ctx.out(0).data);
   const int64_t per_image = (g.th + g.rows - 1) / g.rows;
-  const int64_t tiles_m = (g.m + kMR - 1) / kMR;
+  const int64_t tiles_m = (g.m + u.mr_max - 1) / u.mr_max;
   const int threads = ctx.pool->size();
   const int nslots = static_cast<int>(std::min<int64_t>({kGemmSlots, tiles_m, threads}));
   for (int64_t blk = 0; blk < g.n * per_image; ++blk) {
@@ -181,8 +181,8 @@ void qlinear_winograd_with(const KernelContext& ctx, const QGemmKernels& kernels
         int32_t* mo = reinterpret_cast<int32_t*>(slots + s * static_cast<int64_t>(slot_bytes(g)));
         int32_t* row = mo + 16 * mplane;
         for (int64_t item; (item = next.fetch_add(1)) < tiles_m;) {
-          const int64_t m0 = item * kMR;
-          const int mr = static_cast<int>(std::min<int64_t>(kMR, g.m - m0));
+          const int64_t m0 = item * u.mr_max;
+          const int mr = static_cast<int>(std::min<int64_t>(u.mr_max, g.m - m0));
           for (int xi2 = 0; xi2 < 16; ++xi2) {
             const int16_t* a = plan.u.data() + (xi2 * g.m + m0) * g.cp;
             for (int64_t j = 0; j < nt; j += kNR)

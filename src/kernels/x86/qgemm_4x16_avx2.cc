@@ -17,6 +17,7 @@ namespace edgewm {
 namespace {
 
 constexpr int kMR = 4, kNR = 16;
+constexpr int kMR16 = 6;  // the s16 kernel: 12 accumulators (no temporaries, unlike vpmaddubsw's)
 
 inline __m256i broadcast32(const void* p) {
   int32_t v;
@@ -24,7 +25,8 @@ inline __m256i broadcast32(const void* p) {
   return _mm256_set1_epi32(v);
 }
 
-inline void store_tile(const __m256i (&acc)[kMR][2], int mr, int32_t* c, int64_t ldc, int nr, bool accumulate) {
+template <int MR>
+inline void store_tile(const __m256i (&acc)[MR][2], int mr, int32_t* c, int64_t ldc, int nr, bool accumulate) {
   if (nr == kNR) {
     for (int r = 0; r < mr; ++r)
       for (int h = 0; h < 2; ++h) {
@@ -70,16 +72,18 @@ void qgemm_c4(int64_t kc, const void* a, int64_t a_rs, int mr, const void* p, in
 
 void qgemm_s16(int64_t kc, const void* a, int64_t a_rs, int mr, const void* p, int32_t* c, int64_t ldc, int nr,
                bool accumulate) {
-  EDGEWM_KERNEL_CONTRACT("qgemm_s16_4x16c2__avx2", mr >= 1 && mr <= kMR && nr >= 1 && nr <= kNR && kc % 2 == 0);
-  const int16_t* ar[kMR];
-  for (int r = 0; r < kMR; ++r)
+  EDGEWM_KERNEL_CONTRACT("qgemm_s16_6x16c2__avx2", mr >= 1 && mr <= kMR16 && nr >= 1 && nr <= kNR && kc % 2 == 0);
+  const int16_t* ar[kMR16];
+  for (int r = 0; r < kMR16; ++r)
     ar[r] = reinterpret_cast<const int16_t*>(static_cast<const char*>(a) + (r < mr ? r : mr - 1) * a_rs);
   // Named accumulators and the product added into them in place (vpmaddwd then vpaddd onto
   // the same register): with arrays GCC copied every accumulator once per step, a register
-  // move per vpmaddwd that made the loop front-end bound.
-  __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  // move per vpmaddwd that made the loop front-end bound. 12 accumulators, 2 panel vectors and
+  // one broadcast: 15 of the 16 registers, each panel load feeding 6 rows.
+  __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
+          c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   const char* pp = static_cast<const char*>(p);
-  const int16_t *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3];
+  const int16_t *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3], *a4 = ar[4], *a5 = ar[5];
   for (int64_t k = 0; k < kc; k += 2, pp += 64) {
     const __m256i p0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pp));
     const __m256i p1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pp + 32));
@@ -95,8 +99,14 @@ void qgemm_s16(int64_t kc, const void* a, int64_t a_rs, int mr, const void* p, i
     b = broadcast32(a3 + k);
     c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(b, p0));
     c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(b, p1));
+    b = broadcast32(a4 + k);
+    c40 = _mm256_add_epi32(c40, _mm256_madd_epi16(b, p0));
+    c41 = _mm256_add_epi32(c41, _mm256_madd_epi16(b, p1));
+    b = broadcast32(a5 + k);
+    c50 = _mm256_add_epi32(c50, _mm256_madd_epi16(b, p0));
+    c51 = _mm256_add_epi32(c51, _mm256_madd_epi16(b, p1));
   }
-  const __m256i acc[kMR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+  const __m256i acc[kMR16][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
   store_tile(acc, mr, c, ldc, nr, accumulate);
 }
 
@@ -128,7 +138,7 @@ void requantize_row(const int32_t* c, int64_t n, const RequantizeRow& q, void* o
 const QGemmKernels kQGemmAvx2{
     {"qgemm_u8s8_4x16c4__avx2", QOperands::kU8S8, kMR, kNR, 4, qgemm_c4<true>},
     {"qgemm_s8u8_4x16c4__avx2", QOperands::kS8U8, kMR, kNR, 4, qgemm_c4<false>},
-    {"qgemm_s16_4x16c2__avx2", QOperands::kS16, kMR, kNR, 2, qgemm_s16},
+    {"qgemm_s16_6x16c2__avx2", QOperands::kS16, kMR16, kNR, 2, qgemm_s16},
     requantize_row,
     {qwinograd_input_pair__avx2, qwinograd_output_tile_row__avx2},
     {quantize_detail::quantize_row, quantize_detail::dequantize_row},
