@@ -110,7 +110,7 @@ bool qgemm_pair_safe(const int8_t* w, int64_t k);
 // The portable instances (kernels/gemm/qgemm_portable.cc): any CPU, and the tests' second
 // opinion on the vector ones. Constant-initialised, so ISA tables may take their address.
 extern const QGemmKernels kQGemmPortable;
-// x86 (kernels/x86/qgemm_4x16_avx2.cc, the Winograd transforms in x86/qwinograd_avx2.cc).
+// x86 (kernels/x86/qgemm_avx2.cc, the Winograd transforms in x86/qwinograd_avx2.cc).
 extern const QGemmKernels kQGemmAvx2;
 void qwinograd_input_pair__avx2(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty0,
                                 int64_t ty1, int64_t c0, int16_t* v, int64_t plane);

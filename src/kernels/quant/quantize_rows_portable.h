@@ -1,6 +1,6 @@
 #pragma once
 // QuantizeLinear's and DequantizeLinear's inner loops (f32 <-> u8/s8/s32, one scale and zero
-// point), written for the compiler to vectorise in each ISA's file (x86/qgemm_4x16_avx2.cc,
+// point), written for the compiler to vectorise in each ISA's file (x86/qgemm_avx2.cc,
 // gemm/qgemm_portable.cc): rounding half to even by the 1.5 * 2^23 trick instead of a libm call.
 // Bit for bit what the reference kernels compute. Internal linkage and no std:: templates, as
 // conv/winograd_transforms_portable.h says why.

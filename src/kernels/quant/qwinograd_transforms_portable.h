@@ -1,7 +1,7 @@
 #pragma once
 // The exact integer Winograd F(2x2, 3x3) transforms of QLinearConv (kernels/quant/
 // qlinear_winograd.cc): loops over the tiles of one tile row with unit-stride inner loops, so
-// each ISA's file (x86/qgemm_4x16_avx2.cc, gemm/qgemm_portable.cc) compiles them to its vectors.
+// each ISA's file (x86/qgemm_avx2.cc, gemm/qgemm_portable.cc) compiles them to its vectors.
 // Internal linkage and no std:: templates, as winograd_transforms_portable.h says why.
 #include <cstdint>
 

@@ -1,7 +1,7 @@
-// The AVX2 integer micro-kernels (qgemm_micro.h), 4 rows x 16 columns (8 accumulators):
+// The AVX2 integer micro-kernels (qgemm_micro.h), 16 columns:
 // qgemm_u8s8_4x16c4 and qgemm_s8u8_4x16c4 multiply bytes with vpmaddubsw (pair sums in 16 bits,
 // exact for the pair-safe weights the packers guarantee) and widen with vpmaddwd by ones;
-// qgemm_s16_4x16c2 multiplies 16-bit values with vpmaddwd, exact for anything. Compiled with
+// qgemm_s16_6x16c2 multiplies 16-bit values with vpmaddwd, exact for anything. Compiled with
 // -mavx2 -mfma only, reached through the AVX2 table after isa_enabled().
 #include <immintrin.h>
 
