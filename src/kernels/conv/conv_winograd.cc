@@ -13,15 +13,8 @@
 
 namespace edgewm {
 
-namespace {
-
-struct Geometry {
-  int64_t n = 0, c = 0, m = 0, h = 0, w = 0, oh = 0, ow = 0, pad_t = 0, pad_l = 0;
-  int64_t th = 0, tw = 0, tiles = 0;  // 2x2 output tiles
-};
-
-bool geometry(const Attributes& attrs, DType dtype, const Shape& x, const Shape& w, Geometry& geo) {
-  if (dtype != DType::kF32 || x.rank() != 4 || w.rank() != 4) return false;
+bool winograd_f23_geometry(const Attributes& attrs, const Shape& x, const Shape& w, WinogradGeometry& geo) {
+  if (x.rank() != 4 || w.rank() != 4) return false;
   if (w[2] != 3 || w[3] != 3 || attrs.get_int("group", 1) != 1 || w[1] != x[1]) return false;
   ref::nn::Window win;
   bool unsupported = false;
@@ -32,6 +25,14 @@ bool geometry(const Attributes& attrs, DType dtype, const Shape& x, const Shape&
   geo.oh = win.out[0], geo.ow = win.out[1], geo.pad_t = win.pad_begin[0], geo.pad_l = win.pad_begin[1];
   geo.th = (geo.oh + 1) / 2, geo.tw = (geo.ow + 1) / 2, geo.tiles = geo.th * geo.tw;
   return geo.oh > 0 && geo.ow > 0;
+}
+
+namespace {
+
+using Geometry = WinogradGeometry;
+
+bool geometry(const Attributes& attrs, DType dtype, const Shape& x, const Shape& w, Geometry& geo) {
+  return dtype == DType::kF32 && winograd_f23_geometry(attrs, x, w, geo);
 }
 
 bool geometry(const Node& n, const Graph& g, Geometry& geo) {

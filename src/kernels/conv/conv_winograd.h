@@ -9,6 +9,15 @@
 
 namespace edgewm {
 
+// The convolutions both F(2x2, 3x3) kernels take (this f32 one, and the integer one in
+// kernels/quant/qlinear_winograd.cc): 4-D, a 3x3 kernel, one group, stride and dilation 1.
+struct WinogradGeometry {
+  int64_t n = 0, c = 0, m = 0, h = 0, w = 0, oh = 0, ow = 0, pad_t = 0, pad_l = 0;
+  int64_t th = 0, tw = 0, tiles = 0;  // 2x2 output tiles
+};
+// False where the node is not such a convolution (x and w: its input and weight shapes).
+bool winograd_f23_geometry(const Attributes& attrs, const Shape& x, const Shape& w, WinogradGeometry& geo);
+
 bool winograd_f23_supports(const Node& n, const Graph& g);
 size_t winograd_f23_scratch(const Node& n, const Graph& g);  // 0 where unsupported
 // The weights in the Winograd domain, once per session (null when they are not constant).

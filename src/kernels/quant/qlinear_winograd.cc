@@ -15,10 +15,10 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/conv/conv_winograd.h"
 #include "kernels/gemm/gemm_blocked.h"
 #include "kernels/quant/qlinear.h"
 #include "kernels/quant/qparams.h"
-#include "kernels/ref/nn.h"
 #include "kernels/scratch.h"
 
 namespace edgewm {
@@ -33,22 +33,14 @@ constexpr int64_t kBlockTiles = 64;
 constexpr int kNR = 16, kMaxMR = 8;  // the s16 micro-kernels' tile width, and rows at most (qgemm_micro.h)
 constexpr int64_t kMaxChannels = 1024;  // 4 * 9 * C * 255 * 128 < 2^31: the int32 sums stay exact
 
-struct Geo {
-  int64_t n = 0, c = 0, cp = 0, m = 0, h = 0, w = 0, oh = 0, ow = 0, pad_t = 0, pad_l = 0, th = 0, tw = 0;
+struct Geo : WinogradGeometry {
+  int64_t cp = 0;            // channels rounded up to pairs
   int64_t rows = 0, ld = 0;  // tile rows per block, panel width (tiles per block rounded to 16)
 };
 
 bool geometry(const Attributes& a, const Shape& x, const Shape& w, Geo& g) {
-  if (x.rank() != 4 || w.rank() != 4 || w[2] != 3 || w[3] != 3 || a.get_int("group", 1) != 1 || w[1] != x[1]) return false;
-  ref::nn::Window win;
-  bool unsupported = false;
-  if (!ref::nn::compute_window(a, x, w.dims().subspan(2), false, true, win, &unsupported).empty()) return false;
-  for (int d = 0; d < 2; ++d)
-    if (win.stride[d] != 1 || win.dilation[d] != 1) return false;
-  g.n = x[0], g.c = x[1], g.cp = (x[1] + 1) / 2 * 2, g.m = w[0], g.h = x[2], g.w = x[3];
-  g.oh = win.out[0], g.ow = win.out[1], g.pad_t = win.pad_begin[0], g.pad_l = win.pad_begin[1];
-  g.th = (g.oh + 1) / 2, g.tw = (g.ow + 1) / 2;
-  if (g.oh <= 0 || g.ow <= 0) return false;
+  if (!winograd_f23_geometry(a, x, w, g)) return false;
+  g.cp = (g.c + 1) / 2 * 2;
   g.rows = std::max<int64_t>(1, std::min<int64_t>(g.th, kBlockTiles / g.tw));
   g.ld = (g.rows * g.tw + kNR - 1) / kNR * kNR;
   return true;
@@ -59,7 +51,7 @@ bool geometry(const Attributes& a, const Shape& x, const Shape& w, Geo& g) {
 // fewer products win sooner (256 channels at 8x8, 1 thread: 0.43 against 0.53 ms, AMD EPYC).
 bool worthwhile(const Geo& g) {
   const QWinogradShape ws{g.c, g.cp, g.h, g.w, g.pad_t, g.pad_l, g.tw};
-  return g.th * g.tw >= 16 && g.c >= 16 && g.m >= 16 && g.c <= kMaxChannels && qwinograd_fits(ws, g.rows);
+  return g.tiles >= 16 && g.c >= 16 && g.m >= 16 && g.c <= kMaxChannels && qwinograd_fits(ws, g.rows);
 }
 
 struct WinogradPlan {
