@@ -208,8 +208,10 @@ std::vector<Case> quant_cases() {
                       {1, 12, 10, 10, 18, 3, 1, 1, 1, 3}, {1, 3, 11, 11, 5, 5, 1, 2, 1, 1}, {1, 130, 6, 6, 9, 3, 1, 1, 1, 1},
                       // more output channels than one row block: the panels packed once, shared
                       {1, 20, 6, 6, 200, 3, 1, 1, 1, 1}, {1, 64, 5, 5, 160, 3, 1, 1, 1, 1}, {2, 9, 5, 7, 260, 1, 1, 0, 1, 1},
-                      // Winograd: full 16-tile panels and tails, odd sizes, an odd channel count
-                      {1, 16, 34, 34, 16, 3, 1, 1, 1, 1}, {1, 19, 17, 15, 20, 3, 1, 1, 1, 1}};
+                      // Winograd: full 16-tile panels and tails, odd sizes, an odd channel count;
+                      // 8 and 4 tiles a row (2 or 4 tile rows per vector), and 7 (lane by lane)
+                      {1, 16, 34, 34, 16, 3, 1, 1, 1, 1}, {1, 19, 17, 15, 20, 3, 1, 1, 1, 1}, {2, 18, 8, 8, 20, 3, 1, 1, 1, 1},
+                      {1, 16, 7, 16, 17, 3, 1, 1, 1, 1}, {1, 16, 14, 13, 16, 3, 1, 1, 1, 1}};
   for (const Geo& g : geos) {
     const std::vector<Attribute> attrs = {attr_ints("strides", {g.stride, g.stride}), attr_ints("pads", {g.pad, g.pad, g.pad, g.pad}),
                                           attr_ints("dilations", {g.dilation, g.dilation}), attr_int("group", g.group)};

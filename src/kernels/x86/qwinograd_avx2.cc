@@ -27,13 +27,27 @@ inline void split_even_odd(__m256i b, __m128i& even, __m128i& odd) {
   odd = _mm256_extracti128_si256(s, 1);
 }
 
-// V[xi] for the 16 tiles starting at column 2 * t of the padded rows r[0..3] (u8, zero point z).
-inline void transform16(const uint8_t* const r[4], int64_t t, __m256i z, __m256i (&v)[16]) {
+// 32 bytes of padded input row i for 16 tiles from byte `off` of a tile row's padded rows on:
+// one tile row's when it has 16 or more tiles, else 16 / tw consecutive tile rows' 2 * tw
+// bytes each side by side (tw 8 or 4), so narrow images fill the vector too (at tw 8 the
+// tile rows went through the scalar path, 5x slower). rows[q][i]: tile row q's row i.
+inline __m256i load_tiles(const uint8_t* const (*rows)[4], int i, int64_t off, int64_t tw) {
+  if (tw >= 16) return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[0][i] + off));
+  if (tw == 8)
+    return _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0][i] + off))),
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1][i] + off)), 1);
+  auto q = [&](int k) { return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[k][i] + off)); };
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_unpacklo_epi64(q(0), q(1))), _mm_unpacklo_epi64(q(2), q(3)), 1);
+}
+
+// V[xi] for the 16 tiles starting at column 2 * t of the padded rows (load_tiles; u8, zero point z).
+inline void transform16(const uint8_t* const (*rows)[4], int64_t t, int64_t tw, __m256i z, __m256i (&v)[16]) {
   __m256i h[4][4];
   for (int i = 0; i < 4; ++i) {
     __m128i e, o, e1, o1;
-    split_even_odd(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(r[i] + 2 * t)), e, o);
-    split_even_odd(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(r[i] + 2 * t + 2)), e1, o1);
+    split_even_odd(load_tiles(rows, i, 2 * t, tw), e, o);
+    split_even_odd(load_tiles(rows, i, 2 * t + 2, tw), e1, o1);
     const __m256i E = _mm256_sub_epi16(_mm256_cvtepu8_epi16(e), z), O = _mm256_sub_epi16(_mm256_cvtepu8_epi16(o), z);
     const __m256i E1 = _mm256_sub_epi16(_mm256_cvtepu8_epi16(e1), z), O1 = _mm256_sub_epi16(_mm256_cvtepu8_epi16(o1), z);
     // d B along the row: columns 2t .. 2t + 3 are E O E1 O1.
@@ -90,16 +104,22 @@ void input_pair_t(const T* x, int32_t zx, const QWinogradShape& s, int64_t ty0, 
       if (c0 + ch < s.c) padded_row(x + (c0 + ch) * s.h * s.w, s, ty0, static_cast<int>(i), flip, zb, width, row);
       else fill(row, width + 32, zb);
     }
-  for (int64_t ty = ty0; ty < ty1; ++ty) {
+  // Tile rows per vector: 1 from 16 tiles a row, else 16 / tw (tw 8 or 4) when the block's
+  // rows come in such groups; otherwise one at a time, its tiles stored lane by lane below.
+  const int64_t group = (s.tw == 8 || s.tw == 4) && (ty1 - ty0) % (16 / s.tw) == 0 ? 16 / s.tw : 1;
+  const int64_t span = group > 1 ? 16 : s.tw;  // tiles per vector's row
+  for (int64_t ty = ty0; ty < ty1; ty += group) {
     const int64_t t0 = (ty - ty0) * s.tw;
-    const uint8_t* r[2][4];
+    const uint8_t* r[2][4][4];
     for (int ch = 0; ch < 2; ++ch)
-      for (int i = 0; i < 4; ++i) r[ch][i] = buf + (ch * nrows + 2 * (ty - ty0) + i) * stride;
-    for (int64_t t = 0; t < s.tw; t += 16) {
+      for (int64_t q = 0; q < group; ++q)
+        for (int i = 0; i < 4; ++i) r[ch][q][i] = buf + (ch * nrows + 2 * (ty + q - ty0) + i) * stride;
+    for (int64_t t = 0; t < span; t += 16) {
       __m256i a[16], b[16];
-      transform16(r[0], t, zv, a);
-      transform16(r[1], t, zv, b);  // channel c0 + 1 (all zeros past c)
-      const int64_t tt = t0 + t, n = s.tw - t < 16 ? s.tw - t : 16;
+      const int64_t lanes = group > 1 ? s.tw : 16;  // load_tiles' layout
+      transform16(r[0], t, lanes, zv, a);
+      transform16(r[1], t, lanes, zv, b);  // channel c0 + 1 (all zeros past c)
+      const int64_t tt = t0 + t, n = span - t < 16 ? span - t : 16;
       if (tt % 16 == 0 && n == 16) {  // the 16 tiles fill one panel: [tile][channel pair] s16 pairs
         int16_t* dst = v + ((tt / 16) * s.cp / 2 + c0 / 2) * 32;
         for (int xi = 0; xi < 16; ++xi) {
