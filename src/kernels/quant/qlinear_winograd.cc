@@ -177,6 +177,13 @@ void qlinear_winograd_with(const KernelContext& ctx, const QGemmKernels& kernels
           const int mr = static_cast<int>(std::min<int64_t>(u.mr_max, g.m - m0));
           for (int xi2 = 0; xi2 < 16; ++xi2) {
             const int16_t* a = plan.u.data() + (xi2 * g.m + m0) * g.cp;
+            // The next point's rows of U (mr * Cp, contiguous) while this one multiplies: a whole
+            // model's U outgrows the L3, and each point's rows lie 2 * M * Cp bytes apart, a new
+            // stream the hardware prefetcher would only find after its first misses.
+            if (xi2 < 15) {
+              const char* next_a = reinterpret_cast<const char*>(a + g.m * g.cp);
+              for (int64_t off = 0; off < mr * g.cp * 2; off += 64) __builtin_prefetch(next_a + off);
+            }
             for (int64_t j = 0; j < nt; j += kNR)
               u.fn(g.cp, a, g.cp * 2, mr, v + xi2 * plane + (j / kNR) * g.cp * kNR, mo + xi2 * mplane + j, g.ld,
                    static_cast<int>(std::min<int64_t>(kNR, nt - j)), false);
