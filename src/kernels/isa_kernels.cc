@@ -49,6 +49,8 @@ template <Isa I> bool enabled_and(const Node& n, const Graph& g, bool (*also)(co
 }
 template <Isa I> void qlinear_winograd(const KernelContext& ctx) { qlinear_winograd_with(ctx, *table<I>().qgemm); }
 template <Isa I> bool qwinograd_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_winograd_supports); }
+template <Isa I> void qlinear_winograd43(const KernelContext& ctx) { qlinear_winograd43_with(ctx, *table<I>().qgemm); }
+template <Isa I> bool qwinograd43_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_winograd43_supports); }
 template <Isa I> void quantize(const KernelContext& ctx) { quantize_with(ctx, *table<I>().qgemm); }
 template <Isa I> void dequantize(const KernelContext& ctx) { dequantize_with(ctx, *table<I>().qgemm); }
 template <Isa I> bool quantize_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, quantize_supports); }
@@ -86,6 +88,8 @@ template <Isa I> void register_isa(OpRegistry& r) {
   r.add_kernel("QLinearConv", KernelDef{name, qlinear_conv<I>, qconv_ok<I>, p, qlinear_conv_scratch, qlinear_conv_prepare});
   r.add_kernel("QLinearConv", KernelDef{name + ".winograd", qlinear_winograd<I>, qwinograd_ok<I>, p + 100,
                                         qlinear_winograd_scratch, qlinear_winograd_prepare});
+  r.add_kernel("QLinearConv", KernelDef{name + ".winograd_f43", qlinear_winograd43<I>, qwinograd43_ok<I>, p + 110,
+                                        qlinear_winograd43_scratch, qlinear_winograd43_prepare});
   r.add_kernel("QuantizeLinear", KernelDef{name, quantize<I>, quantize_ok<I>, p, nullptr});
   r.add_kernel("DequantizeLinear", KernelDef{name, dequantize<I>, dequantize_ok<I>, p, nullptr});
   r.add_kernel("QLinearMatMul",

@@ -5,6 +5,7 @@
 // sizes, tails off the vector widths, pads, strides, groups and every fused epilogue.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <ostream>
 #include <random>
@@ -211,7 +212,9 @@ std::vector<Case> quant_cases() {
                       // Winograd: full 16-tile panels and tails, odd sizes, an odd channel count;
                       // 8 and 4 tiles a row (2 or 4 tile rows per vector), and 7 (lane by lane)
                       {1, 16, 34, 34, 16, 3, 1, 1, 1, 1}, {1, 19, 17, 15, 20, 3, 1, 1, 1, 1}, {2, 18, 8, 8, 20, 3, 1, 1, 1, 1},
-                      {1, 16, 7, 16, 17, 3, 1, 1, 1, 1}, {1, 16, 14, 13, 16, 3, 1, 1, 1, 1}};
+                      {1, 16, 7, 16, 17, 3, 1, 1, 1, 1}, {1, 16, 14, 13, 16, 3, 1, 1, 1, 1},
+                      // F(4x4): 16 tiles a row and a tail (tw 17), 5 a row (lane by lane), 2 images
+                      {1, 16, 66, 66, 16, 3, 1, 1, 1, 1}, {2, 17, 18, 20, 18, 3, 1, 1, 1, 1}};
   for (const Geo& g : geos) {
     const std::vector<Attribute> attrs = {attr_ints("strides", {g.stride, g.stride}), attr_ints("pads", {g.pad, g.pad, g.pad, g.pad}),
                                           attr_ints("dilations", {g.dilation, g.dilation}), attr_int("group", g.group)};
@@ -234,17 +237,31 @@ std::vector<Case> quant_cases() {
     add("s8x", s8s(xs, seed++), s8v(-20), s8s(ws, seed++, -60, 60), s8v(0), u8v(90));
     add("u8w", u8s(xs, seed++), u8v(0), u8s(ws, seed++), u8v(128), u8v(128));
   }
-  const Shape xs{1, 16, 7, 7}, ws{8, 16, 3, 3};
+  // 7x7 (im2col), 16x16 with 16 channels (Winograd F(4x4): 9 * 16 * 128 * 255 is within its bound).
+  Shape xs{1, 16, 7, 7}, ws{8, 16, 3, 3};
   const std::vector<Attribute> pads = {attr_ints("pads", {1, 1, 1, 1})};
   auto extreme = [&](const std::string& what, Tensor w, float ysc) {  // s8 out: zero point -128 for positive sums
     const bool neg = static_cast<const int8_t*>(w.data())[0] < 0;
-    cases.push_back({"QLinearConv_extreme_" + what, "QLinearConv",
+    cases.push_back({"QLinearConv_extreme_" + what + "_" + std::to_string(xs[2]), "QLinearConv",
                      in(u8s(xs, 0, 255, 255), f32v(1.f), u8v(0), w, f32v(1.f), s8v(0), f32v(ysc), neg ? s8v(0) : s8v(-128)), pads});
   };
-  for (int v : {127, -128, 64, -64}) {
-    // 255 * 144 * v lands near 240 (unsaturated output: an error inside would show).
-    extreme(std::to_string(v) + "_exact", s8s(ws, 0, v, v), 255.f * 144.f * static_cast<float>(std::abs(v)) / 240.f);
-    extreme(std::to_string(v) + "_saturated", s8s(ws, 0, v, v), 1.f);
+  for (int64_t hw : {7, 16}) {
+    xs = Shape{1, 16, hw, hw}, ws = Shape{hw == 7 ? 8 : 16, 16, 3, 3};
+    for (int v : {127, -128, 64, -64}) {
+      // 255 * 144 * v lands near 240 (unsaturated output: an error inside would show).
+      extreme(std::to_string(v) + "_exact", s8s(ws, 0, v, v), 255.f * 144.f * static_cast<float>(std::abs(v)) / 240.f);
+      extreme(std::to_string(v) + "_saturated", s8s(ws, 0, v, v), 1.f);
+    }
+  }
+  xs = Shape{1, 16, 7, 7}, ws = Shape{8, 16, 3, 3};
+  // F(4x4) at its bound's edge: 115 channels of +127 weights on all-255 input sum to
+  // 9 * 115 * 127 * 255 = 33,519,825, just under 2^25 (output zero point -128, scale to land near 0).
+  {
+    const Shape xe{1, 115, 16, 16}, we{16, 115, 3, 3};
+    cases.push_back({"QLinearConv_f43_bound_edge", "QLinearConv",
+                     in(u8s(xe, 0, 255, 255), f32v(1.f), u8v(0), s8s(we, 0, 127, 127), f32v(1.f), s8v(0),
+                        f32v(250.f / 33519825.f), s8v(-128)),
+                     pads});
   }
   // Pairs just past the pair-safe bound (65 + 64 = 129: 255 * 129 overflows 16 bits) must not
   // take the byte kernels.
@@ -322,6 +339,27 @@ INSTANTIATE_TEST_SUITE_P(Ops, KernelParity,
                          ::testing::Values(Table{"Conv", conv_cases}, Table{"Gemm", gemm_cases}, Table{"Rows", row_cases},
                                            Table{"Quant", quant_cases}),
                          [](const ::testing::TestParamInfo<Table>& info) { return std::string(info.param.name); });
+
+// Winograd F(4x4) recovers each sum from 576 times it modulo 2^32: exact only while |sum| < 2^25,
+// so it must refuse a layer whose weights could pass that (where F(2x2) still runs), and take
+// the one just inside (which the parity cases above check bit for bit).
+TEST(QuantWinograd, F43TakesOnlyLayersItsBoundProvesExact) {
+  auto kernels_for = [](int64_t c) {
+    const Shape xe{1, c, 16, 16}, we{16, c, 3, 3};
+    return supported_kernels("QLinearConv",
+                             in(u8s(xe, 1), f32v(1.f), u8v(0), s8s(we, 0, 127, 127), f32v(1.f), s8v(0), f32v(1e-6f), s8v(0)),
+                             {attr_ints("pads", {1, 1, 1, 1})});
+  };
+  auto has = [](const std::vector<std::string>& ks, const std::string& suffix) {
+    return std::any_of(ks.begin(), ks.end(), [&](const std::string& k) {
+      return k.size() >= suffix.size() && k.compare(k.size() - suffix.size(), suffix.size(), suffix) == 0;
+    });
+  };
+  const std::vector<std::string> inside = kernels_for(115), outside = kernels_for(116);
+  EXPECT_TRUE(has(inside, "winograd_f43"));    // 9 * 115 * 127 * 255 < 2^25
+  EXPECT_FALSE(has(outside, "winograd_f43"));  // 9 * 116 * 127 * 255 >= 2^25
+  EXPECT_TRUE(has(outside, ".winograd"));
+}
 
 }  // namespace
 }  // namespace edgewm

@@ -67,25 +67,30 @@ static inline int32_t requantize_one(const int32_t* c, int64_t j, const Requanti
   return static_cast<int32_t>(std::nearbyint(v < lo ? lo : (v > hi ? hi : v))) + q.zero_point;
 }
 
-// The integer Winograd F(2x2, 3x3) transforms (kernels/quant/qlinear_winograd.cc says how).
+// The integer Winograd transforms, F(2x2, 3x3) and F(4x4, 3x3) (kernels/quant/
+// qlinear_winograd.cc says how); tw counts the variant's tiles (2x2 or 4x4 outputs).
 struct QWinogradShape {
   int64_t c = 0, cp = 0, h = 0, w = 0, pad_t = 0, pad_l = 0, tw = 0;  // cp: c rounded up to even
 };
 // The input transforms pad the block's rows on the stack: kPadBytes for both channels.
 inline constexpr int64_t kPadBytes = 48 << 10;
-inline bool qwinograd_fits(const QWinogradShape& s, int64_t tile_rows) {
-  const int64_t stride = (2 * s.tw + 2 + 32 + 31) / 32 * 32;
-  return s.tw <= 512 && 2 * (2 * tile_rows + 2) * stride <= kPadBytes;
+// Whether tile rows of `e` x `e` outputs (2 or 4) fit those buffers.
+// Rows of e * tw + 2 columns, with room for loads 16 * e bytes past the last tile's.
+inline int64_t qwinograd_row_stride(int64_t tw, int e) { return (e * tw + 2 + 16 * e + 31) / 32 * 32; }
+inline bool qwinograd_fits(const QWinogradShape& s, int64_t tile_rows, int e = 2) {
+  const int64_t stride = qwinograd_row_stride(s.tw, e);
+  return s.tw <= (e == 2 ? 512 : 128) && 2 * (e * tile_rows + 2) * stride <= kPadBytes;
 }
 struct QWinogradTransforms {
   // Channels c0 and c0 + 1 (zeros past c) of tile rows [ty0, ty1) of image x (u8, or s8 when
-  // x_signed), less the zero point, into the 16 planes (stride `plane`) of the s16
-  // micro-kernel's panels, tiles numbered from ty0's first. qwinograd_fits(s, ty1 - ty0).
+  // x_signed), less the zero point, into the (e + 2)^2 planes (stride `plane`) of the s16
+  // micro-kernel's panels, tiles numbered from ty0's first. qwinograd_fits(s, ty1 - ty0, e).
   void (*input_pair)(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty0, int64_t ty1,
                      int64_t c0, int16_t* v, int64_t plane);
-  // One channel's tile row (its 16 int32 planes from column 0, stride mplane) into its two
-  // output rows, 2 * tw int32 each: the convolution's exact sums.
-  void (*output_tile_row)(const int32_t* m, int64_t mplane, int64_t tw, int32_t* row0, int32_t* row1);
+  // One channel's tile row (its planes from column 0, stride mplane) into its e output rows,
+  // e * tw int32 each, row r at rows + r * e * tw: the convolution's exact sums (F(4x4): where
+  // they lie within +-2^25, which the driver proves before it chooses the variant).
+  void (*output_tile_row)(const int32_t* m, int64_t mplane, int64_t tw, int32_t* rows);
 };
 
 // QuantizeLinear / DequantizeLinear rows (one scale and zero point), bit for bit the reference.
@@ -99,7 +104,8 @@ struct QuantizeRows {
 struct QGemmKernels {
   QGemmMicro u8s8, s8u8, s16;
   RequantizeRowFn requantize_row;
-  QWinogradTransforms winograd;
+  QWinogradTransforms winograd;    // F(2x2, 3x3)
+  QWinogradTransforms winograd43;  // F(4x4, 3x3)
   QuantizeRows rows;
 };
 
@@ -114,6 +120,9 @@ extern const QGemmKernels kQGemmPortable;
 extern const QGemmKernels kQGemmAvx2;
 void qwinograd_input_pair__avx2(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty0,
                                 int64_t ty1, int64_t c0, int16_t* v, int64_t plane);
-void qwinograd_output_tile_row__avx2(const int32_t* m, int64_t mplane, int64_t tw, int32_t* row0, int32_t* row1);
+void qwinograd_output_tile_row__avx2(const int32_t* m, int64_t mplane, int64_t tw, int32_t* rows);
+void qwinograd43_input_pair__avx2(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty0,
+                                  int64_t ty1, int64_t c0, int16_t* v, int64_t plane);
+void qwinograd43_output_tile_row__avx2(const int32_t* m, int64_t mplane, int64_t tw, int32_t* rows);
 
 }  // namespace edgewm

@@ -6,6 +6,7 @@
 
 #include "kernels/gemm/qgemm_micro.h"
 #include "kernels/quant/quantize_rows_portable.h"
+#include "kernels/quant/qwinograd43_transforms_portable.h"
 #include "kernels/quant/qwinograd_transforms_portable.h"
 
 namespace edgewm {
@@ -58,6 +59,7 @@ const QGemmKernels kQGemmPortable{
     {"qgemm_s16_4x16c2__portable", QOperands::kS16, kMR, kNR, 2, qgemm_portable_fn<int16_t, int16_t, 2>},
     requantize_row_portable,
     {qwinograd_detail::input_pair, qwinograd_detail::output_tile_row},
+    {qwinograd43_detail::input_pair, qwinograd43_detail::output_tile_row},
     {quantize_detail::quantize_row, quantize_detail::dequantize_row},
 };
 

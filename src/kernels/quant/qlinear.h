@@ -19,12 +19,17 @@ size_t qlinear_conv_scratch(const Node& n, const Graph& g);
 std::shared_ptr<const void> qlinear_conv_prepare(const KernelContext& ctx, const Graph& g);
 void qlinear_conv_with(const KernelContext& ctx, const QGemmKernels& k);
 
-// 3x3 stride-1 QLinearConv by exact integer Winograd F(2x2, 3x3) (qlinear_winograd.cc): ranks
-// above the im2col kernel where it applies.
+// 3x3 stride-1 QLinearConv by exact integer Winograd, F(2x2, 3x3) and F(4x4, 3x3) (the latter
+// where the weights' sums prove it exact; qlinear_winograd.cc): rank above the im2col kernel
+// where they apply, F(4x4) first.
 bool qlinear_winograd_supports(const Node& n, const Graph& g);
 size_t qlinear_winograd_scratch(const Node& n, const Graph& g);
 std::shared_ptr<const void> qlinear_winograd_prepare(const KernelContext& ctx, const Graph& g);
 void qlinear_winograd_with(const KernelContext& ctx, const QGemmKernels& k);
+bool qlinear_winograd43_supports(const Node& n, const Graph& g);
+size_t qlinear_winograd43_scratch(const Node& n, const Graph& g);
+std::shared_ptr<const void> qlinear_winograd43_prepare(const KernelContext& ctx, const Graph& g);
+void qlinear_winograd43_with(const KernelContext& ctx, const QGemmKernels& k);
 
 bool qlinear_matmul_supports(const Node& n, const Graph& g);
 size_t qlinear_matmul_scratch(const Node& n, const Graph& g);

@@ -200,6 +200,7 @@ void qlinear_matmul_with(const KernelContext& ctx, const QGemmKernels& kernels) 
 namespace {
 void conv_portable(const KernelContext& ctx) { qlinear_conv_with(ctx, kQGemmPortable); }
 void winograd_portable(const KernelContext& ctx) { qlinear_winograd_with(ctx, kQGemmPortable); }
+void winograd43_portable(const KernelContext& ctx) { qlinear_winograd43_with(ctx, kQGemmPortable); }
 void matmul_portable(const KernelContext& ctx) { qlinear_matmul_with(ctx, kQGemmPortable); }
 }  // namespace
 
@@ -209,6 +210,8 @@ void register_portable_qlinear(OpRegistry& r) {
   // Above the portable im2col kernel where it applies (and below every ISA's).
   r.add_kernel("QLinearConv", KernelDef{"portable.winograd", winograd_portable, qlinear_winograd_supports, 5,
                                         qlinear_winograd_scratch, qlinear_winograd_prepare});
+  r.add_kernel("QLinearConv", KernelDef{"portable.winograd_f43", winograd43_portable, qlinear_winograd43_supports, 6,
+                                        qlinear_winograd43_scratch, qlinear_winograd43_prepare});
   r.add_kernel("QLinearMatMul", KernelDef{"portable", matmul_portable, qlinear_matmul_supports, 1, qlinear_matmul_scratch,
                                           qlinear_matmul_prepare});
 }

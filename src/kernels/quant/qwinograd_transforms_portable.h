@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "kernels/gemm/qgemm_micro.h"
+#include "kernels/quant/qwinograd_common_portable.h"
 
 namespace edgewm::qwinograd_detail {
 namespace {
@@ -20,20 +21,10 @@ void input_row(const T* xc, int32_t zx, const QWinogradShape& s, int64_t ty, int
   const int64_t tw = s.tw, n = tw + 1, width = 2 * n;  // columns a tile row reads, from -pad_l
   const uint8_t flip = sizeof(T) == 1 && static_cast<T>(-1) < 0 ? 0x80 : 0;
   const int32_t z = flip ? zx + 128 : zx;  // the zero point as a u8
-  const int64_t lo = s.pad_l < width ? s.pad_l : width;
-  const int64_t hi = s.w + s.pad_l < width ? s.w + s.pad_l : width;
   int16_t e[4][kMaxTw + 16], od[4][kMaxTw + 16];
   for (int i = 0; i < 4; ++i) {
     uint8_t row[2 * kMaxTw + 32];
-    const int64_t yy = 2 * ty - s.pad_t + i;
-    if (yy < 0 || yy >= s.h) {
-      for (int64_t j = 0; j < width; ++j) row[j] = static_cast<uint8_t>(z);
-    } else {
-      const uint8_t* xr = reinterpret_cast<const uint8_t*>(xc + yy * s.w) - s.pad_l;
-      for (int64_t j = 0; j < lo; ++j) row[j] = static_cast<uint8_t>(z);
-      for (int64_t j = lo; j < hi; ++j) row[j] = static_cast<uint8_t>(xr[j] ^ flip);
-      for (int64_t j = hi; j < width; ++j) row[j] = static_cast<uint8_t>(z);
-    }
+    qwinograd_common_detail::padded_row(xc, s, 2 * ty - s.pad_t + i, flip, z, width, row);
     for (int64_t k = 0; k < n; ++k) {
       e[i][k] = static_cast<int16_t>(row[2 * k] - z);
       od[i][k] = static_cast<int16_t>(row[2 * k + 1] - z);
@@ -68,40 +59,10 @@ void input_row(const T* xc, int32_t zx, const QWinogradShape& s, int64_t ty, int
   }
 }
 
-template <class T>
-void input_row_pair(const T* x, int32_t zx, const QWinogradShape& s, int64_t ty, int64_t t0, int64_t c0, int16_t* v,
-                    int64_t plane) {
-  const int64_t tw = s.tw;
-  int16_t o[2][16][kMaxTw + 16];
-  for (int ch = 0; ch < 2; ++ch) {
-    if (c0 + ch < s.c) {
-      input_row(x + (c0 + ch) * s.h * s.w, zx, s, ty, o[ch]);
-    } else {
-      for (int xi = 0; xi < 16; ++xi)
-        for (int64_t t = 0; t < tw; ++t) o[ch][xi][t] = 0;
-    }
-  }
-  // Into the panels: tile t of channel pair c0 / 2 at [((t / 16) * Cp / 2 + c0 / 2) * 16 + t % 16] * 2.
-  for (int xi = 0; xi < 16; ++xi) {
-    int16_t* vp = v + xi * plane;
-    for (int64_t t = 0; t < tw;) {
-      const int64_t tt = t0 + t, run = 16 - tt % 16 < tw - t ? 16 - tt % 16 : tw - t;
-      int16_t* dst = vp + (((tt / 16) * s.cp / 2 + c0 / 2) * 16 + tt % 16) * 2;
-      const int16_t* a = o[0][xi] + t;
-      const int16_t* b = o[1][xi] + t;
-      for (int64_t q = 0; q < run; ++q) {
-        dst[2 * q] = a[q];
-        dst[2 * q + 1] = b[q];
-      }
-      t += run;
-    }
-  }
-}
-
 // Both output rows of one tile row of one channel: m[i * 4 + j] (stride mplane) holds M's tiles
 // from column 0; Y' = A^T M A with A^T = [1 1 1 0; 0 1 -1 -1] in uint32 (modulo 2^32, exact
 // where the true value fits), divided by 4 (exact: Y' is 4 times the sum). rows: [2][2 * tw].
-[[maybe_unused]] void output_tile_row(const int32_t* m, int64_t mplane, int64_t tw, int32_t* row0, int32_t* row1) {
+[[maybe_unused]] void output_tile_row_split(const int32_t* m, int64_t mplane, int64_t tw, int32_t* row0, int32_t* row1) {
   const uint32_t* p = reinterpret_cast<const uint32_t*>(m);
   for (int64_t t = 0; t < tw; ++t) {
     uint32_t a[4], b[4];
@@ -118,11 +79,19 @@ void input_row_pair(const T* x, int32_t zx, const QWinogradShape& s, int64_t ty,
   }
 }
 
+[[maybe_unused]] void output_tile_row(const int32_t* m, int64_t mplane, int64_t tw, int32_t* rows) {
+  output_tile_row_split(m, mplane, tw, rows, rows + 2 * tw);
+}
+
 [[maybe_unused]] void input_pair(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty0, int64_t ty1, int64_t c0,
                 int16_t* v, int64_t plane) {
   for (int64_t ty = ty0; ty < ty1; ++ty) {
-    if (x_signed) input_row_pair(static_cast<const int8_t*>(x), zx, s, ty, (ty - ty0) * s.tw, c0, v, plane);
-    else input_row_pair(static_cast<const uint8_t*>(x), zx, s, ty, (ty - ty0) * s.tw, c0, v, plane);
+    if (x_signed)
+      qwinograd_common_detail::input_row_pair<16, kMaxTw + 16>(static_cast<const int8_t*>(x), zx, s, ty, (ty - ty0) * s.tw,
+                                                          c0, v, plane, input_row<int8_t>);
+    else
+      qwinograd_common_detail::input_row_pair<16, kMaxTw + 16>(static_cast<const uint8_t*>(x), zx, s, ty, (ty - ty0) * s.tw,
+                                                          c0, v, plane, input_row<uint8_t>);
   }
 }
 

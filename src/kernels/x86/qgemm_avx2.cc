@@ -141,6 +141,7 @@ const QGemmKernels kQGemmAvx2{
     {"qgemm_s16_6x16c2__avx2", QOperands::kS16, kMR16, kNR, 2, qgemm_s16},
     requantize_row,
     {qwinograd_input_pair__avx2, qwinograd_output_tile_row__avx2},
+    {qwinograd43_input_pair__avx2, qwinograd43_output_tile_row__avx2},
     {quantize_detail::quantize_row, quantize_detail::dequantize_row},
 };
 

@@ -12,11 +12,13 @@
 
 #include "kernels/gemm/qgemm_micro.h"
 #include "kernels/quant/qwinograd_transforms_portable.h"
+#include "kernels/x86/qwinograd_rows_avx2.h"
 
 namespace edgewm {
 
 namespace {
 
+using namespace qwinograd_avx2_detail;
 
 // Even bytes of a 32-byte block to the low 128 bits, odd to the high (as u8).
 inline void split_even_odd(__m256i b, __m128i& even, __m128i& odd) {
@@ -64,93 +66,14 @@ inline void transform16(const uint8_t* const (*rows)[4], int64_t t, int64_t tw, 
   }
 }
 
-// Row i of tile row ty of one channel, padded with z (the zero point as u8) to `width` + 32
-// bytes. Inline vector fills and copies: libc's memset/memcpy calls on these 30-100 byte rows
-// cost more than the transform itself.
-inline void fill(uint8_t* buf, int64_t n, __m256i zb) {
-  for (int64_t j = 0; j < n; j += 32) _mm256_storeu_si256(reinterpret_cast<__m256i*>(buf + j), zb);
-}
-template <class T>
-const uint8_t* padded_row(const T* xc, const QWinogradShape& s, int64_t ty, int i, uint8_t flip, __m256i zb,
-                          int64_t width, uint8_t* buf) {
-  const int64_t yy = 2 * ty - s.pad_t + i;
-  fill(buf, width + 32, zb);  // (buf has room for the rounding up)
-  if (yy < 0 || yy >= s.h) return buf;
-  const uint8_t* xr = reinterpret_cast<const uint8_t*>(xc + yy * s.w);
-  const int64_t lo = s.pad_l < width ? s.pad_l : width, hi = s.w + s.pad_l < width ? s.w + s.pad_l : width;
-  const __m128i f = _mm_set1_epi8(static_cast<char>(flip));
-  int64_t j = lo;
-  for (; j + 16 <= hi; j += 16)  // reads stay inside the row
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(buf + j),
-                     _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xr + (j - s.pad_l))), f));
-  for (; j < hi; ++j) buf[j] = static_cast<uint8_t>(xr[j - s.pad_l] ^ flip);
-  return buf;
-}
-
-template <class T>
-void input_pair_t(const T* x, int32_t zx, const QWinogradShape& s, int64_t ty0, int64_t ty1, int64_t c0, int16_t* v,
-                  int64_t plane) {
-  const uint8_t flip = static_cast<T>(-1) < 0 ? 0x80 : 0;
-  const uint8_t z = static_cast<uint8_t>(flip ? zx + 128 : zx);
-  const __m256i zv = _mm256_set1_epi16(z), zb = _mm256_set1_epi8(static_cast<char>(z));
-  const int64_t width = 2 * s.tw + 2, stride = (width + 32 + 31) / 32 * 32;
-  // The padded rows of the whole block first, for both channels, then the transforms: reading a
-  // row right after writing it stalled every load on store forwarding (it spans two stores).
-  const int64_t nrows = 2 * (ty1 - ty0) + 2;
-  alignas(32) uint8_t buf[kPadBytes];
-  for (int ch = 0; ch < 2; ++ch)
-    for (int64_t i = 0; i < nrows; ++i) {
-      uint8_t* row = buf + (ch * nrows + i) * stride;
-      if (c0 + ch < s.c) padded_row(x + (c0 + ch) * s.h * s.w, s, ty0, static_cast<int>(i), flip, zb, width, row);
-      else fill(row, width + 32, zb);
-    }
-  // Tile rows per vector: 1 from 16 tiles a row, else 16 / tw (tw 8 or 4) when the block's
-  // rows come in such groups; otherwise one at a time, its tiles stored lane by lane below.
-  const int64_t group = (s.tw == 8 || s.tw == 4) && (ty1 - ty0) % (16 / s.tw) == 0 ? 16 / s.tw : 1;
-  const int64_t span = group > 1 ? 16 : s.tw;  // tiles per vector's row
-  for (int64_t ty = ty0; ty < ty1; ty += group) {
-    const int64_t t0 = (ty - ty0) * s.tw;
-    const uint8_t* r[2][4][4];
-    for (int ch = 0; ch < 2; ++ch)
-      for (int64_t q = 0; q < group; ++q)
-        for (int i = 0; i < 4; ++i) r[ch][q][i] = buf + (ch * nrows + 2 * (ty + q - ty0) + i) * stride;
-    for (int64_t t = 0; t < span; t += 16) {
-      __m256i a[16], b[16];
-      const int64_t lanes = group > 1 ? s.tw : 16;  // load_tiles' layout
-      transform16(r[0], t, lanes, zv, a);
-      transform16(r[1], t, lanes, zv, b);  // channel c0 + 1 (all zeros past c)
-      const int64_t tt = t0 + t, n = span - t < 16 ? span - t : 16;
-      if (tt % 16 == 0 && n == 16) {  // the 16 tiles fill one panel: [tile][channel pair] s16 pairs
-        int16_t* dst = v + ((tt / 16) * s.cp / 2 + c0 / 2) * 32;
-        for (int xi = 0; xi < 16; ++xi) {
-          const __m256i lo = _mm256_unpacklo_epi16(a[xi], b[xi]), hi = _mm256_unpackhi_epi16(a[xi], b[xi]);
-          __m256i* d = reinterpret_cast<__m256i*>(dst + xi * plane);
-          _mm256_storeu_si256(d, _mm256_permute2x128_si256(lo, hi, 0x20));      // tiles 0-7
-          _mm256_storeu_si256(d + 1, _mm256_permute2x128_si256(lo, hi, 0x31));  // tiles 8-15
-        }
-        continue;
-      }
-      alignas(32) int16_t ta[16], tb[16];
-      for (int xi = 0; xi < 16; ++xi) {
-        _mm256_store_si256(reinterpret_cast<__m256i*>(ta), a[xi]);
-        _mm256_store_si256(reinterpret_cast<__m256i*>(tb), b[xi]);
-        for (int64_t q = 0; q < n; ++q) {
-          const int64_t u = tt + q;
-          int16_t* d = v + xi * plane + (((u / 16) * s.cp / 2 + c0 / 2) * 16 + u % 16) * 2;
-          d[0] = ta[q];
-          d[1] = tb[q];
-        }
-      }
-    }
-  }
-}
 
 }  // namespace
 
 void qwinograd_input_pair__avx2(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty0,
                                 int64_t ty1, int64_t c0, int16_t* v, int64_t plane) {
-  if (x_signed) input_pair_t(static_cast<const int8_t*>(x), zx, s, ty0, ty1, c0, v, plane);
-  else input_pair_t(static_cast<const uint8_t*>(x), zx, s, ty0, ty1, c0, v, plane);
+  auto tf = [](auto&&... a) { transform16(a...); };  // inlined, unlike a function pointer
+  if (x_signed) input_pair_blocks<2>(static_cast<const int8_t*>(x), zx, s, ty0, ty1, c0, v, plane, tf);
+  else input_pair_blocks<2>(static_cast<const uint8_t*>(x), zx, s, ty0, ty1, c0, v, plane, tf);
 }
 
 }  // namespace edgewm
@@ -161,7 +84,9 @@ namespace edgewm {
 // of 8 tiles, A^T M A (A^T = [1 1 1 0; 0 1 -1 -1]) in wrapping int32 adds, divided by 4 (an
 // arithmetic shift: the sums are exact multiples of 4), even and odd columns interleaved by
 // unpacks into the two output rows.
-void qwinograd_output_tile_row__avx2(const int32_t* m, int64_t mplane, int64_t tw, int32_t* row0, int32_t* row1) {
+void qwinograd_output_tile_row__avx2(const int32_t* m, int64_t mplane, int64_t tw, int32_t* rows) {
+  int32_t* row0 = rows;
+  int32_t* row1 = rows + 2 * tw;
   int64_t t = 0;
   for (; t + 8 <= tw; t += 8) {
     __m256i a[4], b[4];
@@ -186,7 +111,8 @@ void qwinograd_output_tile_row__avx2(const int32_t* m, int64_t mplane, int64_t t
     store(row1 + 2 * t, e1, o1);
   }
   // The last tiles by the portable loop (this file's own copy: internal linkage).
-  if (t < tw) qwinograd_detail::output_tile_row(m + t, mplane, tw - t, row0 + 2 * t, row1 + 2 * t);
+  if (t < tw) qwinograd_detail::output_tile_row_split(m + t, mplane, tw - t, row0 + 2 * t, row1 + 2 * t);
 }
 
 }  // namespace edgewm
+
