@@ -182,10 +182,11 @@ TEST(RefQuant, QLinearConvWithPerChannelWeightsBiasAndPadding) {
 // that hit every rounding and saturation case.
 TEST(QuantKernels, QuantizeAndDequantizeKernelsMatchTheReference) {
   std::vector<float> xs;
+  const float specials[] = {1e30f, -1e30f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                            std::numeric_limits<float>::quiet_NaN(), 2.25f, 10.849999f, -0.f};
+  xs.assign(std::begin(specials), std::end(specials));  // at the front too: the vector loops' lanes, not only a tail
   for (int i = -600; i <= 600; ++i) xs.push_back(static_cast<float>(i) * 0.25f);  // many exact halves
-  for (float v : {1e30f, -1e30f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
-                  std::numeric_limits<float>::quiet_NaN(), 2.25f, 10.849999f, -0.f})
-    xs.push_back(v);
+  for (float v : specials) xs.push_back(v);
   while (xs.size() % 6) xs.push_back(0.5f);
   const int64_t n = static_cast<int64_t>(xs.size());
   Tensor x = f32(Shape{n / 6, 6}, xs);

@@ -133,6 +133,31 @@ void requantize_row(const int32_t* c, int64_t n, const RequantizeRow& q, void* o
   }
 }
 
+// QuantizeLinear's row: the compiler's vectorisation of the portable loop turned its NaN and
+// range tests into mask spills (1.3 cycles an element); written out it is the division and
+// 8 more instructions per 8 elements. Bit for bit the portable loop: x / scale divided, NaN to
+// 0, clamped to the output's range less the zero point (integer bounds: clamping commutes with
+// rounding), rounded half to even (MXCSR's default), the zero point added.
+void quantize_row(const float* x, int64_t n, float scale, float zp, bool is_signed, void* y) {
+  const float lo = is_signed ? -128.f : 0.f, hi = is_signed ? 127.f : 255.f;
+  const __m256 s = _mm256_set1_ps(scale), vlo = _mm256_set1_ps(lo - zp), vhi = _mm256_set1_ps(hi - zp);
+  const __m256i z = _mm256_set1_epi32(static_cast<int32_t>(zp));
+  uint8_t* o = static_cast<uint8_t*>(y);
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    __m256 q0 = _mm256_div_ps(_mm256_loadu_ps(x + j), s), q1 = _mm256_div_ps(_mm256_loadu_ps(x + j + 8), s);
+    q0 = _mm256_and_ps(q0, _mm256_cmp_ps(q0, q0, _CMP_ORD_Q));
+    q1 = _mm256_and_ps(q1, _mm256_cmp_ps(q1, q1, _CMP_ORD_Q));
+    q0 = _mm256_min_ps(_mm256_max_ps(q0, vlo), vhi);
+    q1 = _mm256_min_ps(_mm256_max_ps(q1, vlo), vhi);
+    const __m256i r0 = _mm256_add_epi32(_mm256_cvtps_epi32(q0), z), r1 = _mm256_add_epi32(_mm256_cvtps_epi32(q1), z);
+    const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(r0, r1), 0xD8);  // 16 s16 in order
+    const __m128i w0 = _mm256_castsi256_si128(w), w1 = _mm256_extracti128_si256(w, 1);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + j), is_signed ? _mm_packs_epi16(w0, w1) : _mm_packus_epi16(w0, w1));
+  }
+  if (j < n) quantize_detail::quantize_row(x + j, n - j, scale, zp, is_signed, o + j);
+}
+
 }  // namespace
 
 const QGemmKernels kQGemmAvx2{
@@ -142,7 +167,7 @@ const QGemmKernels kQGemmAvx2{
     requantize_row,
     {qwinograd_input_pair__avx2, qwinograd_output_tile_row__avx2},
     {qwinograd43_input_pair__avx2, qwinograd43_output_tile_row__avx2},
-    {quantize_detail::quantize_row, quantize_detail::dequantize_row},
+    {quantize_row, quantize_detail::dequantize_row},
 };
 
 
