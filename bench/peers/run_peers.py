@@ -279,11 +279,12 @@ def machine() -> dict:
     return info
 
 
-def fp32_peak(edgewm: str, max_threads: int, tries: int = 3) -> dict[int, float]:
-    """{threads: best FP32 GFLOP/s} as `edgewm bench --peak` measures it on this machine: the best
-    of a few measurements, since one taken while a shared core is busy reads low (and the model
-    figures then exceed 100% of it)."""
-    best: dict[int, float] = {}
+def peaks(edgewm: str, max_threads: int, tries: int = 3) -> dict[str, dict[int, float]]:
+    """{kind: {threads: best G(FL)OP/s}} for "fp32-fma" and "int8-dot" as `edgewm bench --peak`
+    measures them on this machine (the INT8 one: its fastest ISA's dot-product chain): the best of a
+    few measurements, since one taken while a shared core is busy reads low (and the model figures
+    then exceed 100% of it)."""
+    best: dict[str, dict[int, float]] = {"fp32-fma": {}, "int8-dot": {}}
     for _ in range(tries):
         try:
             out = subprocess.run([edgewm, "bench", "--peak", "--json", "--threads", str(max_threads)], check=True,
@@ -291,8 +292,8 @@ def fp32_peak(edgewm: str, max_threads: int, tries: int = 3) -> dict[int, float]
         except (OSError, subprocess.CalledProcessError):
             return best
         for p in json.loads(out.stdout)["peak"]:
-            if p["kind"] == "fp32-fma":
-                best[p["threads"]] = max(best.get(p["threads"], 0.0), p["gops"])
+            if p["kind"] in best:
+                best[p["kind"]][p["threads"]] = max(best[p["kind"]].get(p["threads"], 0.0), p["gops"])
         time.sleep(SETTLE_S)
     return best
 
@@ -368,7 +369,8 @@ def run(args, busy, loads):
     expected = numpy_helper.to_array(onnx.load_tensor(os.path.join(args.case, f"test_data_set_{args.data_set}",
                                                                    "output_0.pb")))
     batch = int(next(iter(inputs.values())).shape[0])
-    peak = fp32_peak(args.edgewm, max(args.threads))
+    all_peaks = peaks(args.edgewm, max(args.threads))
+    peak, int8_peak = all_peaks["fp32-fma"], all_peaks["int8-dot"]
     macs = None
     classes = {c.name: c for c in (OnnxRuntime, OpenVino, TorchEager, TorchCompile, Ncnn, Mnn)}
     results = []
@@ -420,6 +422,8 @@ def run(args, busy, loads):
                         row["gflops"] = 2 * macs / (med * 1e6)
                         if peak.get(threads):
                             row["percent_of_fp32_peak"] = 100 * row["gflops"] / peak[threads]
+                        if int8_peak.get(threads):
+                            row["percent_of_int8_peak"] = 100 * row["gflops"] / int8_peak[threads]
                     err = next((getattr(p, "max_abs_err", None) for p in peers if p.name == name), None)
                     if err is not None:
                         row["max_abs_err_vs_pytorch"] = err
@@ -439,7 +443,7 @@ def run(args, busy, loads):
     name += "_busy" if busy else ""
     os.makedirs(args.out, exist_ok=True)
     report = {"case": os.path.relpath(args.case, ROOT), "data_set": args.data_set, "batch": batch,
-              "machine": machine(), "macs": macs, "fp32_peak_gflops": peak, "rounds": args.rounds,
+              "machine": machine(), "macs": macs, "fp32_peak_gflops": peak, "int8_peak_gops": int8_peak, "rounds": args.rounds,
               "runs_per_round": args.runs, "busy_core_cpu": busy.cpu if busy else None, "results": results}
     with open(os.path.join(args.out, f"{name}.json"), "w") as f:
         json.dump(report, f, indent=1)
@@ -458,25 +462,28 @@ def run(args, busy, loads):
              "",
              f"GFLOP/s = 2 x {macs / 1e9 if macs else 0:.3f} GMAC (edgewm's cost model) / median; % of the FP32 FMA peak "
              "`edgewm bench --peak` measured at that thread count "
-             f"({', '.join(f'{t}t {g:.1f}' for t, g in sorted(peak.items()))} GFLOP/s).",
+             f"({', '.join(f'{t}t {g:.1f}' for t, g in sorted(peak.items()))} GFLOP/s), and of its INT8 dot-product peak "
+             f"({', '.join(f'{t}t {g:.1f}' for t, g in sorted(int8_peak.items()))} GOP/s: u8 x s8 products, 2 ops each; "
+             "for an INT8 model's rows, where Winograd's fewer products can take it past 100%).",
              "",
              *([f"Load: 'busy' rows ran while another process spun on CPU {busy.cpu}; busy / quiet 1t = that "
                 "median over the same peer's quiet 1-thread median.", ""] if busy else []),
              "| threads | load | peer | median ms | ratio peer/edgewm | busy / quiet 1t | GFLOP/s | % of FP32 peak "
-             "| max abs err | note |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| % of INT8 peak | max abs err | note |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         if "median_ms" in r:
             ratio = f"{r['ratio_to_edgewm']:.2f}" if r.get("ratio_to_edgewm") else ""
             err = f"{r['max_abs_err_vs_pytorch']:.1e}" if "max_abs_err_vs_pytorch" in r else ""
             gf = f"{r['gflops']:.1f}" if "gflops" in r else ""
             pct = f"{r['percent_of_fp32_peak']:.1f}" if "percent_of_fp32_peak" in r else ""
+            pct8 = f"{r['percent_of_int8_peak']:.1f}" if "percent_of_int8_peak" in r else ""
             note = "output differs from PyTorch: not a correct run" if r.get("max_abs_err_vs_pytorch", 0) > 1e-2 else ""
             bq = f"{r['busy_over_quiet_1t']:.2f}" if "busy_over_quiet_1t" in r else ""
             lines.append(f"| {r['threads']} | {r['load']} | {r['peer']} | {r['median_ms']:.2f} | {ratio} | {bq} | {gf} "
-                         f"| {pct} | {err} | {note} |")
+                         f"| {pct} | {pct8} | {err} | {note} |")
         else:
-            lines.append(f"| {r['threads']} | {r['load']} | {r['peer']} | — | — | — | — | — | — "
+            lines.append(f"| {r['threads']} | {r['load']} | {r['peer']} | — | — | — | — | — | — | — "
                          f"| cannot run: {r['error'].replace('|', '/')} |")
     with open(os.path.join(args.out, f"{name}.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
