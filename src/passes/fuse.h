@@ -13,6 +13,11 @@ namespace edgewm {
 
 using FusionReport = std::vector<std::pair<std::string, int>>;  // (pass, rewrites) in run order
 
+// DequantizeLinear -> an op that only moves or selects values (Reshape, Transpose, Concat,
+// Slice, Squeeze, Unsqueeze, Flatten, DepthToSpace, SpaceToDepth, MaxPool) -> QuantizeLinear,
+// with one per-tensor scale and zero point throughout: the op on the 8-bit values (exact).
+// Runs first, so fuse_qdq sees integer ops through the reshapes.
+int fold_qdq_movement(Graph& g);
 // DequantizeLinear(x), DequantizeLinear(constant int8 w) -> Conv / MatMul -> QuantizeLinear (the
 // QDQ form of an integer op) -> QLinearConv / QLinearMatMul (int32 bias); then the
 // DequantizeLinear nodes left with constant inputs are folded. Runs first: the float passes

@@ -15,36 +15,17 @@
 #include "kernels/evaluate_node.h"
 #include "kernels/register_ops.h"
 #include "passes/fuse.h"
+#include "passes/qdq_match.h"
 #include "passes/rewrite.h"
 
 namespace edgewm {
 
 namespace {
 
-bool is_op(const Node& n, const char* op) { return n.op_type == op && n.domain.empty(); }
-bool is_int8(DType t) { return t == DType::kU8 || t == DType::kI8; }
-
-// A constant f32 scale with `n` values (1: per tensor) and its zero point (absent, or a constant
-// of `zp_type` with the same count).
-bool params(const Graph& g, const Node& q, int64_t n, DType zp_type) {
-  if (q.inputs.size() < 2 || q.inputs[1] == kNoValue) return false;
-  const Value& s = g.value(q.inputs[1]);
-  if (!s.is_constant() || s.dtype != DType::kF32 || s.constant.numel() != n) return false;
-  for (int64_t i = 0; i < n; ++i)
-    if (!(s.constant.as<float>()[i] > 0) || !std::isfinite(s.constant.as<float>()[i])) return false;
-  if (q.inputs.size() < 3 || q.inputs[2] == kNoValue) return true;  // zero point 0
-  const Value& z = g.value(q.inputs[2]);
-  return z.is_constant() && z.dtype == zp_type && z.constant.numel() == n;
-}
-
-// The DequantizeLinear node producing v (and its index), or null.
-const Node* dq_of(const Graph& g, const std::vector<size_t>& producer, ValueId v, size_t* index) {
-  if (v == kNoValue) return nullptr;
-  const size_t p = producer[static_cast<size_t>(v)];
-  if (p == SIZE_MAX || !is_op(g.nodes[p], "DequantizeLinear")) return nullptr;
-  *index = p;
-  return &g.nodes[p];
-}
+using qdq::dq_of;
+using qdq::is_int8;
+using qdq::is_op;
+using qdq::params;
 
 int64_t dq_axis(const Node& dq, int rank) {
   const int64_t a = dq.attrs.get_int("axis", 1);
@@ -139,7 +120,7 @@ bool match(const Graph& g, const std::vector<size_t>& producer, const std::vecto
   if (r.size() != 1 || g.is_graph_output(y)) return no("its output is read by more than a QuantizeLinear");
   const Node& q = g.nodes[r[0]];
   if (!is_op(q, "QuantizeLinear") || q.inputs[0] != y) return no("its output is not quantised");
-  const DType qt = q.inputs.size() > 2 && q.inputs[2] != kNoValue ? g.value(q.inputs[2]).dtype : DType::kU8;
+  const DType qt = qdq::q_type(g, q);
   if (!is_int8(qt) || !params(g, q, 1, qt) || q.attrs.get_int("output_dtype", 0) != 0)
     return no("its output's quantisation is not 8-bit per tensor");
   m.q = r[0];
@@ -206,7 +187,7 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
     f.op_type = op;
     f.opset = std::max(n.opset, 10);
     const DType xt = g.value(dx.inputs[0]).dtype, wt = g.value(dw.inputs[0]).dtype;
-    const DType yt = q.inputs.size() > 2 && q.inputs[2] != kNoValue ? g.value(q.inputs[2]).dtype : DType::kU8;
+    const DType yt = qdq::q_type(g, q);
     f.inputs = {dx.inputs[0], dx.inputs[1], zero_point(g, dx, xt, f.name + "/" + x_zp),
                 dw.inputs[0], dw.inputs[1], zero_point(g, dw, wt, f.name + "/" + w_zp),
                 q.inputs[1],  zero_point(g, q, yt, f.name + "/y_zero_point")};

@@ -9,6 +9,10 @@ namespace edgewm {
 
 const std::vector<GraphPass>& graph_passes() {
   static const std::vector<GraphPass> passes = {
+      {"fold-qdq-movement",
+       "DequantizeLinear -> Reshape/Transpose/Concat/Slice/Squeeze/Unsqueeze/Flatten/MaxPool... -> QuantizeLinear, "
+       "one scale and zero point: the op on the integers",
+       {"cpu"}, fold_qdq_movement, "Q/DQ around data movement folded"},
       {"fuse-qdq",
        "DequantizeLinear -> Conv/MatMul -> QuantizeLinear: QLinearConv/QLinearMatMul; constant DequantizeLinear folded",
        {"cpu"}, fuse_qdq, "QDQ groups made integer ops"},

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "compiler/compile.h"
@@ -509,6 +510,56 @@ TEST(Fusion, QdqWeightsOfOpsLeftFloatAreStillFolded) {
   EXPECT_TRUE(compile_qdq_fused(qdq_model("Conv", Shape{1, 4, 6, 6}, Shape{8, 4, 3, 3}, 0, true)).graph.notes.empty());
 }
 
+// DQ -> Reshape / Transpose / Concat / MaxPool -> Q with one scale and zero point: the ops on the
+// integers, exactly (the oracle: the unfolded graph, every Q/DQ pair run). A Q with another
+// scale keeps its group.
+TEST(Fusion, QdqAroundDataMovementIsFolded) {
+  for (const bool same : {true, false}) {
+    SCOPED_TRACE(same ? "one scale" : "a rescale");
+    OnnxBuilder b;
+    b.input("x", {1, 4, 6, 6}).output("y");
+    b.initializer("s", filled(Shape{}, 0.04f)).initializer("z", typed<uint8_t>(DType::kU8, Shape{}, {117}));
+    b.initializer("s2", filled(Shape{}, same ? 0.04f : 0.05f));
+    b.initializer("flat", make_i64(Shape{3}, {1, 4, 36})).initializer("back", make_i64(Shape{4}, {1, 8, 6, 6}));
+    b.node("QuantizeLinear", {"x", "s", "z"}, {"q0"});
+    b.node("DequantizeLinear", {"q0", "s", "z"}, {"d0"});
+    b.node("Reshape", {"d0", "flat"}, {"r"});
+    b.node("QuantizeLinear", {"r", "s", "z"}, {"q1"});
+    b.node("DequantizeLinear", {"q1", "s", "z"}, {"d1"});
+    OnnxBuilder::ints_attr(b.node("Transpose", {"d1"}, {"t"}), "perm", {0, 2, 1});
+    b.node("QuantizeLinear", {"t", "s", "z"}, {"q2"});
+    b.node("DequantizeLinear", {"q2", "s", "z"}, {"d2"});
+    OnnxBuilder::int_attr(b.node("Concat", {"d2", "d2"}, {"c"}), "axis", 2);  // [1, 36, 8]
+    b.node("QuantizeLinear", {"c", "s", "z"}, {"q3"});
+    b.node("DequantizeLinear", {"q3", "s", "z"}, {"d3"});
+    OnnxBuilder::ints_attr(b.node("Transpose", {"d3"}, {"t2"}), "perm", {0, 2, 1});  // [1, 8, 36]
+    b.node("QuantizeLinear", {"t2", "s", "z"}, {"q4"});
+    b.node("DequantizeLinear", {"q4", "s", "z"}, {"d4"});
+    b.node("Reshape", {"d4", "back"}, {"r2"});
+    b.node("QuantizeLinear", {"r2", "s", "z"}, {"q5"});
+    b.node("DequantizeLinear", {"q5", "s", "z"}, {"d5"});
+    auto& pool = b.node("MaxPool", {"d5"}, {"p"});
+    OnnxBuilder::ints_attr(pool, "kernel_shape", {3, 3});
+    OnnxBuilder::ints_attr(pool, "pads", {1, 1, 1, 1});
+    b.node("QuantizeLinear", {"p", "s2", "z"}, {"q6"});
+    b.node("DequantizeLinear", {"q6", "s2", "z"}, {"y"});
+    CompiledModel m = compile(b, false);
+    const int folded = fold_qdq_movement(m.graph);
+    EXPECT_EQ(folded, same ? 6 : 5);
+    EXPECT_EQ(count_ops(m.graph, "QuantizeLinear"), same ? 1 : 2);
+    EXPECT_EQ(count_ops(m.graph, "DequantizeLinear"), same ? 1 : 2);
+    m.plan = plan_memory(m.graph, own_buffers(m.graph));
+    auto f = Model::from_bytes(m.serialize());
+    auto p = Model::from_bytes(compile(b, false).serialize());
+    Tensor x = random_f32(Shape{1, 4, 6, 6}, 11, -5.f, 5.f);
+    Session sf(f), sp(p);
+    Tensor yf = Tensor::copy_of(sf.run({x.view()})[0]);
+    Tensor yp = Tensor::copy_of(sp.run({x.view()})[0]);
+    ASSERT_EQ(yf.shape(), yp.shape());
+    EXPECT_EQ(0, std::memcmp(yf.data(), yp.data(), yf.nbytes()));
+  }
+}
+
 TEST(PassRegistry, EachPassCanBeLeftOutByName) {
   std::set<std::string> names;
   for (const GraphPass& p : graph_passes()) {
@@ -547,7 +598,7 @@ TEST(PassRegistry, EachPassCanBeLeftOutByName) {
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("unknown pass 'fuse-sillu' (passes: fuse-qdq, fold-conv-batchnorm"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("unknown pass 'fuse-sillu' (passes: fold-qdq-movement, fuse-qdq, fold-conv-batchnorm"), std::string::npos);
   }
 }
 
