@@ -393,6 +393,14 @@ def run(args, busy, loads):
                     want = expected if case == args.case else numpy_helper.to_array(onnx.load_tensor(
                         os.path.join(case, f"test_data_set_{args.data_set}", "output_0.pb")))  # its own fixture's
                     peer.max_abs_err = float(np.max(np.abs(out.reshape(want.shape) - want)))
+                    # A quantised fixture also holds the FP32 model's output: an INT8 peer passes
+                    # when it is no further from it than the recorded INT8 output is (+10%), as
+                    # edgewm's fixture tests require; other runtimes round differently.
+                    fp32 = os.path.join(case, f"test_data_set_{args.data_set}", "fp32_output_0.pb")
+                    if os.path.exists(fp32):
+                        f = numpy_helper.to_array(onnx.load_tensor(fp32))
+                        rel = lambda a: float(np.linalg.norm(a.reshape(f.shape) - f) / np.linalg.norm(f))  # noqa: E731
+                        peer.rel_l2_vs_fp32, peer.reference_rel_l2_vs_fp32 = rel(out), rel(want)
                 peers.append(peer)
             except Exception as e:  # a peer that cannot run the model is a result, not a crash
                 errors[name] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1][:240] if str(e).strip() else ''}"
@@ -427,6 +435,10 @@ def run(args, busy, loads):
                     err = next((getattr(p, "max_abs_err", None) for p in peers if p.name == name), None)
                     if err is not None:
                         row["max_abs_err_vs_pytorch"] = err
+                    p = next((p for p in peers if p.name == name), None)
+                    if getattr(p, "rel_l2_vs_fp32", None) is not None:
+                        row["rel_l2_vs_fp32"] = p.rel_l2_vs_fp32
+                        row["reference_rel_l2_vs_fp32"] = p.reference_rel_l2_vs_fp32
                 else:
                     row["error"] = errors.get(name, "not run")
                 results.append(row)
@@ -458,7 +470,9 @@ def run(args, busy, loads):
              "(above 1: edgewm is faster).",
              "",
              "Output check: max abs error of the peer's output against the output recorded in its model's "
-             "fixture (PyTorch's for FP32, ONNX Runtime's for quantised ones; edgewm's is checked by `make test`).",
+             "fixture (PyTorch's for FP32, ONNX Runtime's for quantised ones; edgewm's is checked by `make test`); "
+             "for a quantised model the note gives its relative L2 distance to the FP32 model's output beside "
+             "ONNX Runtime INT8's.",
              "",
              f"GFLOP/s = 2 x {macs / 1e9 if macs else 0:.3f} GMAC (edgewm's cost model) / median; % of the FP32 FMA peak "
              "`edgewm bench --peak` measured at that thread count "
@@ -478,7 +492,12 @@ def run(args, busy, loads):
             gf = f"{r['gflops']:.1f}" if "gflops" in r else ""
             pct = f"{r['percent_of_fp32_peak']:.1f}" if "percent_of_fp32_peak" in r else ""
             pct8 = f"{r['percent_of_int8_peak']:.1f}" if "percent_of_int8_peak" in r else ""
-            note = "output differs from PyTorch: not a correct run" if r.get("max_abs_err_vs_pytorch", 0) > 1e-2 else ""
+            if "rel_l2_vs_fp32" in r:  # quantised: faithful to the FP32 model as the recorded INT8 output is
+                note = (f"rel L2 to FP32 {r['rel_l2_vs_fp32']:.3f} (ONNX Runtime INT8 {r['reference_rel_l2_vs_fp32']:.3f})"
+                        + (": further from FP32 than it (+10%), not a faithful run"
+                           if r["rel_l2_vs_fp32"] > 1.1 * r["reference_rel_l2_vs_fp32"] else ""))
+            else:
+                note = "output differs from PyTorch: not a correct run" if r.get("max_abs_err_vs_pytorch", 0) > 1e-2 else ""
             bq = f"{r['busy_over_quiet_1t']:.2f}" if "busy_over_quiet_1t" in r else ""
             lines.append(f"| {r['threads']} | {r['load']} | {r['peer']} | {r['median_ms']:.2f} | {ratio} | {bq} | {gf} "
                          f"| {pct} | {pct8} | {err} | {note} |")

@@ -118,6 +118,9 @@ bool qgemm_pair_safe(const int8_t* w, int64_t k);
 extern const QGemmKernels kQGemmPortable;
 // x86 (kernels/x86/qgemm_avx2.cc, the Winograd transforms in x86/qwinograd_avx2.cc).
 extern const QGemmKernels kQGemmAvx2;
+// ARM64 (kernels/arm/qgemm_neon.cc): the NEON s16 kernel, sdot byte kernels where the CPU has
+// the dot-product extension, the rest portable; chosen on first use.
+const QGemmKernels& neon_qgemm_kernels();
 void qwinograd_input_pair__avx2(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty0,
                                 int64_t ty1, int64_t c0, int16_t* v, int64_t plane);
 void qwinograd_output_tile_row__avx2(const int32_t* m, int64_t mplane, int64_t tw, int32_t* rows);
