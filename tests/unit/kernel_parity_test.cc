@@ -214,7 +214,9 @@ std::vector<Case> quant_cases() {
                       {1, 16, 34, 34, 16, 3, 1, 1, 1, 1}, {1, 19, 17, 15, 20, 3, 1, 1, 1, 1}, {2, 18, 8, 8, 20, 3, 1, 1, 1, 1},
                       {1, 16, 7, 16, 17, 3, 1, 1, 1, 1}, {1, 16, 14, 13, 16, 3, 1, 1, 1, 1},
                       // F(4x4): 16 tiles a row and a tail (tw 17), 5 a row (lane by lane), 2 images
-                      {1, 16, 66, 66, 16, 3, 1, 1, 1, 1}, {2, 17, 18, 20, 18, 3, 1, 1, 1, 1}};
+                      {1, 16, 66, 66, 16, 3, 1, 1, 1, 1}, {2, 17, 18, 20, 18, 3, 1, 1, 1, 1},
+                      // fewer output channels than a micro-kernel's rows (a UNet's conv_out)
+                      {1, 16, 16, 16, 3, 3, 1, 1, 1, 1}, {1, 20, 8, 8, 2, 3, 1, 1, 1, 1}};
   for (const Geo& g : geos) {
     const std::vector<Attribute> attrs = {attr_ints("strides", {g.stride, g.stride}), attr_ints("pads", {g.pad, g.pad, g.pad, g.pad}),
                                           attr_ints("dilations", {g.dilation, g.dilation}), attr_int("group", g.group)};
