@@ -54,19 +54,30 @@ void qgemm_c4(int64_t kc, const void* a, int64_t a_rs, int mr, const void* p, in
   const uint8_t* ar[kMR];
   for (int r = 0; r < kMR; ++r) ar[r] = static_cast<const uint8_t*>(a) + (r < mr ? r : mr - 1) * a_rs;
   const __m256i ones = _mm256_set1_epi16(1);
-  __m256i acc[kMR][2];
-  for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+  // Named accumulators, each product added into its own in place (as qgemm_s16 below): with an
+  // acc[4][2] array GCC copied all 8 accumulators once per step and spilled one to the stack.
+  __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  const uint8_t *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3];
   const __m256i* pp = static_cast<const __m256i*>(p);
+  auto dot = [&](__m256i av, __m256i pv) {
+    return _mm256_madd_epi16(kAUnsigned ? _mm256_maddubs_epi16(av, pv) : _mm256_maddubs_epi16(pv, av), ones);
+  };
   for (int64_t k = 0; k < kc; k += 4, pp += 2) {
     const __m256i p0 = _mm256_loadu_si256(pp), p1 = _mm256_loadu_si256(pp + 1);
-    for (int r = 0; r < kMR; ++r) {
-      const __m256i av = broadcast32(ar[r] + k);
-      const __m256i t0 = kAUnsigned ? _mm256_maddubs_epi16(av, p0) : _mm256_maddubs_epi16(p0, av);
-      const __m256i t1 = kAUnsigned ? _mm256_maddubs_epi16(av, p1) : _mm256_maddubs_epi16(p1, av);
-      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(t0, ones));
-      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(t1, ones));
-    }
+    __m256i b = broadcast32(a0 + k);
+    c00 = _mm256_add_epi32(c00, dot(b, p0));
+    c01 = _mm256_add_epi32(c01, dot(b, p1));
+    b = broadcast32(a1 + k);
+    c10 = _mm256_add_epi32(c10, dot(b, p0));
+    c11 = _mm256_add_epi32(c11, dot(b, p1));
+    b = broadcast32(a2 + k);
+    c20 = _mm256_add_epi32(c20, dot(b, p0));
+    c21 = _mm256_add_epi32(c21, dot(b, p1));
+    b = broadcast32(a3 + k);
+    c30 = _mm256_add_epi32(c30, dot(b, p0));
+    c31 = _mm256_add_epi32(c31, dot(b, p1));
   }
+  const __m256i acc[kMR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
   store_tile(acc, mr, c, ldc, nr, accumulate);
 }
 
