@@ -4,8 +4,8 @@
 // 94 such groups in the seed UNet's default recipe). With the same per-tensor (scale, zero
 // point) in and out, Q(DQ(q)) = q for every 8-bit q (|q - z| <= 255 and (q - z) * s / s lands
 // within 2^-22 of q - z, which rounds back to it), and these ops pick values without arithmetic
-// (MaxPool's max commutes with the increasing DQ), so the group is the op on the integers,
-// bit for bit. Folding them leaves Q -> DQ pairs apart only where an op computes, and lets
+// (MaxPool's max commutes with the increasing DQ; nearest Resize copies), so the group is the
+// op on the integers, bit for bit. Folding them leaves Q -> DQ pairs apart only where an op computes, and lets
 // fuse-qdq see the integer ops through the reshapes.
 #include <string>
 #include <vector>
@@ -25,6 +25,11 @@ int data_inputs(const Node& n) {
   static const char* const kOne[] = {"Reshape", "Transpose", "Slice", "Squeeze", "Unsqueeze", "Flatten",
                                      "Identity", "DepthToSpace", "SpaceToDepth", "MaxPool"};
   if (is_op(n, "Concat")) return static_cast<int>(n.inputs.size());
+  if (is_op(n, "Resize") && n.opset >= 11)  // nearest picks values (scales and sizes stay inputs)
+    return n.attrs.get_string("mode", "nearest") == "nearest" &&
+                   n.attrs.get_string("coordinate_transformation_mode", "") != "tf_crop_and_resize"
+               ? 1
+               : 0;
   for (const char* op : kOne)
     if (is_op(n, op)) return 1;
   return 0;

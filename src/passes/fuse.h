@@ -14,7 +14,7 @@ namespace edgewm {
 using FusionReport = std::vector<std::pair<std::string, int>>;  // (pass, rewrites) in run order
 
 // DequantizeLinear -> an op that only moves or selects values (Reshape, Transpose, Concat,
-// Slice, Squeeze, Unsqueeze, Flatten, DepthToSpace, SpaceToDepth, MaxPool) -> QuantizeLinear,
+// Slice, Squeeze, Unsqueeze, Flatten, DepthToSpace, SpaceToDepth, MaxPool, nearest Resize) -> QuantizeLinear,
 // with one per-tensor scale and zero point throughout: the op on the 8-bit values (exact).
 // Runs first, so fuse_qdq sees integer ops through the reshapes.
 int fold_qdq_movement(Graph& g);

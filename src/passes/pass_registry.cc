@@ -10,7 +10,8 @@ namespace edgewm {
 const std::vector<GraphPass>& graph_passes() {
   static const std::vector<GraphPass> passes = {
       {"fold-qdq-movement",
-       "DequantizeLinear -> Reshape/Transpose/Concat/Slice/Squeeze/Unsqueeze/Flatten/MaxPool... -> QuantizeLinear, "
+       "DequantizeLinear -> Reshape/Transpose/Concat/Slice/Squeeze/Unsqueeze/Flatten/MaxPool/nearest Resize... -> "
+       "QuantizeLinear, "
        "one scale and zero point: the op on the integers",
        {"cpu"}, fold_qdq_movement, "Q/DQ around data movement folded"},
       {"fuse-qdq",

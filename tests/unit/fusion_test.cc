@@ -510,7 +510,7 @@ TEST(Fusion, QdqWeightsOfOpsLeftFloatAreStillFolded) {
   EXPECT_TRUE(compile_qdq_fused(qdq_model("Conv", Shape{1, 4, 6, 6}, Shape{8, 4, 3, 3}, 0, true)).graph.notes.empty());
 }
 
-// DQ -> Reshape / Transpose / Concat / MaxPool -> Q with one scale and zero point: the ops on the
+// DQ -> Reshape / Transpose / Concat / nearest Resize / MaxPool -> Q with one scale and zero point: the ops on the
 // integers, exactly (the oracle: the unfolded graph, every Q/DQ pair run). A Q with another
 // scale keeps its group.
 TEST(Fusion, QdqAroundDataMovementIsFolded) {
@@ -521,6 +521,7 @@ TEST(Fusion, QdqAroundDataMovementIsFolded) {
     b.initializer("s", filled(Shape{}, 0.04f)).initializer("z", typed<uint8_t>(DType::kU8, Shape{}, {117}));
     b.initializer("s2", filled(Shape{}, same ? 0.04f : 0.05f));
     b.initializer("flat", make_i64(Shape{3}, {1, 4, 36})).initializer("back", make_i64(Shape{4}, {1, 8, 6, 6}));
+    b.initializer("up", make_f32(Shape{4}, {1, 1, 2, 2}));
     b.node("QuantizeLinear", {"x", "s", "z"}, {"q0"});
     b.node("DequantizeLinear", {"q0", "s", "z"}, {"d0"});
     b.node("Reshape", {"d0", "flat"}, {"r"});
@@ -538,14 +539,17 @@ TEST(Fusion, QdqAroundDataMovementIsFolded) {
     b.node("Reshape", {"d4", "back"}, {"r2"});
     b.node("QuantizeLinear", {"r2", "s", "z"}, {"q5"});
     b.node("DequantizeLinear", {"q5", "s", "z"}, {"d5"});
-    auto& pool = b.node("MaxPool", {"d5"}, {"p"});
+    b.node("Resize", {"d5", "", "up"}, {"u"});  // nearest, 2x: [1, 8, 12, 12]
+    b.node("QuantizeLinear", {"u", "s", "z"}, {"q7"});
+    b.node("DequantizeLinear", {"q7", "s", "z"}, {"d7"});
+    auto& pool = b.node("MaxPool", {"d7"}, {"p"});
     OnnxBuilder::ints_attr(pool, "kernel_shape", {3, 3});
     OnnxBuilder::ints_attr(pool, "pads", {1, 1, 1, 1});
     b.node("QuantizeLinear", {"p", "s2", "z"}, {"q6"});
     b.node("DequantizeLinear", {"q6", "s2", "z"}, {"y"});
     CompiledModel m = compile(b, false);
     const int folded = fold_qdq_movement(m.graph);
-    EXPECT_EQ(folded, same ? 6 : 5);
+    EXPECT_EQ(folded, same ? 7 : 6);
     EXPECT_EQ(count_ops(m.graph, "QuantizeLinear"), same ? 1 : 2);
     EXPECT_EQ(count_ops(m.graph, "DequantizeLinear"), same ? 1 : 2);
     m.plan = plan_memory(m.graph, own_buffers(m.graph));

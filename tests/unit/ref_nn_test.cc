@@ -664,6 +664,15 @@ TEST(RefNnResize, Errors) {
                      {attr_string("coordinate_transformation_mode", "tf_half_pixel_for_nn")}, 1, 13);
             }),
             ErrorKind::kInvalidModel);
+  // 8-bit data: nearest picks input values (exact); linear would compute, which is refused.
+  Tensor q(DType::kU8, Shape{1, 1, 2, 2});
+  for (int i = 0; i < 4; ++i) static_cast<uint8_t*>(q.data())[i] = static_cast<uint8_t>(250 + i);
+  auto yq = run_op("Resize", in(q, Tensor(), scales({1, 1, 2, 2})), {attr_string("mode", "nearest")}, 1, 13);
+  ASSERT_EQ(yq[0].dtype(), DType::kU8);
+  const uint8_t* pq = static_cast<const uint8_t*>(yq[0].data());
+  EXPECT_EQ(std::vector<int>(pq, pq + 16), (std::vector<int>{250, 250, 251, 251, 250, 250, 251, 251, 252, 252, 253, 253, 252, 252, 253, 253}));
+  EXPECT_EQ(error_of([&] { run_op("Resize", in(q, Tensor(), scales({1, 1, 2, 2})), {attr_string("mode", "linear")}, 1, 13); }),
+            ErrorKind::kUnsupported);
   // Opset-10 nearest downsampling by 2/3 is unspecified.
   EXPECT_EQ(error_of([&] { run_op("Resize", in(make_f32({3}, {1, 2, 3}), scales({0.67f})), {}, 1, 10); }),
             ErrorKind::kUnsupported);

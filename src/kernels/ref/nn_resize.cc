@@ -353,7 +353,13 @@ Slots slots_of(const Node& n) {
 void infer_resize(InferContext& ctx) {
   const Node& n = ctx.node();
   if (is_upsample(n) && n.opset < 7) ctx.unsupported("Upsample before opset 7 (height_scale/width_scale) is not supported");
-  ctx.expect_dtype(0, {DType::kF32, DType::kF64});
+  // 8-bit data only where the output picks input values (nearest, no tf_crop_and_resize
+  // extrapolation): what the quantised graphs need (fold-qdq-movement), exactly.
+  const bool picks = ctx.attrs().get_string("mode", "nearest") == "nearest" &&
+                     ctx.attrs().get_string("coordinate_transformation_mode", "") != "tf_crop_and_resize";
+  if ((ctx.dtype(0) == DType::kU8 || ctx.dtype(0) == DType::kI8) && !picks)
+    ctx.unsupported("Resize of 8-bit data other than nearest (without tf_crop_and_resize)");
+  ctx.expect_dtype(0, {DType::kF32, DType::kF64, DType::kU8, DType::kI8});
   const Slots sl = slots_of(n);
   Inputs in;
   if (sl.scales_attr) {
@@ -533,6 +539,8 @@ template <class T> void resize_t(const KernelContext& ctx) {
 }
 
 void resize_kernel(const KernelContext& ctx) {
+  if (ctx.in(0).dtype == DType::kU8) return resize_t<uint8_t>(ctx);  // nearest: every weight is 1
+  if (ctx.in(0).dtype == DType::kI8) return resize_t<int8_t>(ctx);
   ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { resize_t<decltype(t)>(ctx); });
 }
 
