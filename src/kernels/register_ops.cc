@@ -6,6 +6,7 @@
 #include "kernels/conv/upsample_conv_gemm.h"
 #include "kernels/gemm/gemm_ops.h"
 #include "kernels/pool/pool2d.h"
+#include "kernels/pool/resize_nearest.h"
 #include "kernels/quant/qlinear.h"
 #include "kernels/quant/quantize_linear.h"
 
@@ -25,6 +26,7 @@ void register_all_ops(OpRegistry& r) {
   register_blocked_matmul(r);
   register_blocked_einsum(r);
   register_pool2d(r);
+  register_resize_nearest(r);
   register_quantize_linear(r);
   register_portable_qlinear(r);
   register_isa_kernels(r);

@@ -52,7 +52,8 @@ bool per_channel_constant(const Graph& g, ValueId v, int rank, int64_t channels,
 }
 
 void splice(Graph& g, const std::set<size_t>& drop, std::vector<std::pair<size_t, Node>> replacement) {
-  std::sort(replacement.begin(), replacement.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Stable: several nodes replacing a chain at one place keep the order they were given in.
+  std::stable_sort(replacement.begin(), replacement.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<Node> nodes;
   size_t next = 0;
   for (size_t k = 0; k < g.nodes.size(); ++k) {

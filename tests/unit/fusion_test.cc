@@ -564,6 +564,34 @@ TEST(Fusion, QdqAroundDataMovementIsFolded) {
   }
 }
 
+// A float value through a copying op into Q (the faithful recipe's upsampling: Resize ->
+// QuantizeLinear -> conv): quantised first, the op moves bytes; bit for bit the same.
+TEST(Fusion, QuantizeMovesBeforeAnOpThatCopies) {
+  OnnxBuilder b;
+  b.input("x", {1, 3, 5, 5}).output("y").output("t");
+  b.initializer("s", filled(Shape{}, 0.03f)).initializer("z", typed<uint8_t>(DType::kU8, Shape{}, {100}));
+  b.initializer("up", make_f32(Shape{4}, {1, 1, 2, 2}));
+  b.node("Resize", {"x", "", "up"}, {"u"});
+  b.node("QuantizeLinear", {"u", "s", "z"}, {"q"});
+  b.node("DequantizeLinear", {"q", "s", "z"}, {"y"});
+  OnnxBuilder::ints_attr(b.node("Transpose", {"x"}, {"t"}), "perm", {0, 1, 3, 2});  // x keeps a float reader
+  CompiledModel m = compile(b, false);
+  EXPECT_EQ(fold_qdq_movement(m.graph), 2);  // two nodes for the Resize -> Q chain
+  bool resize_on_bytes = false;
+  for (const Node& n : m.graph.nodes)
+    if (n.op_type == "Resize") resize_on_bytes = m.graph.value(n.inputs[0]).dtype == DType::kU8;
+  EXPECT_TRUE(resize_on_bytes);
+  m.plan = plan_memory(m.graph, own_buffers(m.graph));
+  auto f = Model::from_bytes(m.serialize());
+  auto p = Model::from_bytes(compile(b, false).serialize());
+  Tensor x = random_f32(Shape{1, 3, 5, 5}, 13, -4.f, 4.f);
+  Session sf(f), sp(p);
+  auto yf = sf.run({x.view()});
+  auto yp = sp.run({x.view()});
+  ASSERT_EQ(yf[0].shape, yp[0].shape);
+  EXPECT_EQ(0, std::memcmp(yf[0].data, yp[0].data, yf[0].nbytes()));
+}
+
 TEST(PassRegistry, EachPassCanBeLeftOutByName) {
   std::set<std::string> names;
   for (const GraphPass& p : graph_passes()) {

@@ -302,6 +302,34 @@ struct Table {
 };
 void PrintTo(const Table& t, std::ostream* os) { *os << t.name; }
 
+// Resize by whole factors with nearest sampling (the fast twin takes asymmetric + floor and
+// half_pixel + round_prefer_*), f32 and 8-bit; and rules it must leave to the reference.
+std::vector<Case> resize_cases() {
+  std::vector<Case> cases;
+  auto scales = [](std::vector<float> v) { return testing::make_f32(Shape{static_cast<int64_t>(v.size())}, v); };
+  auto modes = [](const char* ct, const char* nm) {
+    return std::vector<Attribute>{attr_string("mode", "nearest"), attr_string("coordinate_transformation_mode", ct),
+                                  attr_string("nearest_mode", nm)};
+  };
+  const Tensor none;
+  cases.push_back({"f32_2x_asymmetric_floor", "Resize", in(random(Shape{1, 3, 5, 7}, 901), none, scales({1, 1, 2, 2})),
+                   modes("asymmetric", "floor"), 0.f, 13});
+  cases.push_back({"f32_3x2_half_pixel", "Resize", in(random(Shape{2, 2, 4, 3}, 902), none, scales({1, 1, 3, 2})),
+                   modes("half_pixel", "round_prefer_ceil"), 0.f, 13});
+  cases.push_back({"u8_3x_default_modes", "Resize", in(u8s(Shape{1, 4, 3, 5}, 903), none, scales({1, 1, 3, 3})),
+                   {attr_string("mode", "nearest")}, 0.f, 13});
+  cases.push_back({"s8_rank3_last_axis", "Resize", in(s8s(Shape{2, 5, 6}, 904), none, scales({1, 1, 2})),
+                   modes("asymmetric", "floor"), 0.f, 13});
+  // Not the floor rule (asymmetric rounds 2/3 up), a channel factor, sizes given: reference only.
+  cases.push_back({"f32_asymmetric_round", "Resize", in(random(Shape{1, 2, 3, 3}, 905), none, scales({1, 1, 3, 3})),
+                   modes("asymmetric", "round_prefer_floor"), 0.f, 13, false});
+  cases.push_back({"f32_channel_factor", "Resize", in(random(Shape{1, 2, 3, 3}, 906), none, scales({1, 2, 2, 2})),
+                   modes("asymmetric", "floor"), 0.f, 13, false});
+  cases.push_back({"f32_sizes", "Resize", in(random(Shape{1, 2, 3, 3}, 907), none, none, testing::make_i64(Shape{4}, {1, 2, 6, 6})),
+                   modes("asymmetric", "floor"), 0.f, 13, false});
+  return cases;
+}
+
 class KernelParity : public ::testing::TestWithParam<Table> {};
 
 // Counts what ran, so a table that matched no fast kernel at all fails instead of passing empty.
@@ -339,7 +367,7 @@ TEST_P(KernelParity, EveryKernelMatchesTheReference) {
 
 INSTANTIATE_TEST_SUITE_P(Ops, KernelParity,
                          ::testing::Values(Table{"Conv", conv_cases}, Table{"Gemm", gemm_cases}, Table{"Rows", row_cases},
-                                           Table{"Quant", quant_cases}),
+                                           Table{"Quant", quant_cases}, Table{"Resize", resize_cases}),
                          [](const ::testing::TestParamInfo<Table>& info) { return std::string(info.param.name); });
 
 // Winograd F(4x4) recovers each sum from 576 times it modulo 2^32: exact only while |sum| < 2^25,
