@@ -43,6 +43,38 @@ bool same_quantisation(const Graph& g, const Node& d, const Node& q) {
   return qdq::scale_of(g, d) == qdq::scale_of(g, q) && qdq::zero_point_of(g, d) == qdq::zero_point_of(g, q);
 }
 
+// A float input (the faithful recipes quantise only the convolutions' inputs): quantise first,
+// then move the bytes. Q is elementwise with one scale, so Q(op(x)) = op(Q(x)) for an op that
+// only copies values (not MaxPool: its NaN handling differs from Q's); a nearest 2x Resize then
+// quantises a quarter of the values and moves a quarter of the bytes. Node k is the op, qi its
+// only reader, a QuantizeLinear.
+void quantise_first(Graph& g, size_t k, size_t qi, rewrite::Splicer& splicer) {
+  const Node& n = g.nodes[k];
+  const Node& q = g.nodes[qi];
+  const ValueId x = n.inputs[0];
+  const DType qt = qdq::q_type(g, q);
+  if (data_inputs(n) != 1 || is_op(n, "MaxPool") || g.value(x).dtype != DType::kF32 || !qdq::is_int8(qt) ||
+      !qdq::params(g, q, 1, qt) || q.attrs.get_int("output_dtype", 0) != 0)
+    return;
+  Value xq;
+  xq.name = g.value(q.outputs[0]).name + "/before_" + n.op_type;
+  xq.dtype = qt;
+  xq.shape = g.value(x).shape;
+  xq.shape_known = g.value(x).shape_known;
+  xq.quant = g.value(q.outputs[0]).quant;
+  const ValueId xq_id = g.add_value(std::move(xq));
+  Node first = q;
+  first.name = q.name + "/before_" + n.op_type;
+  first.inputs[0] = x;
+  first.outputs = {xq_id};
+  Node moved = n;
+  moved.name = n.name + "/integer";
+  moved.inputs[0] = xq_id;
+  moved.outputs = {q.outputs[0]};
+  splicer.replace({k, qi}, qi, std::move(first));  // (the splicer keeps their order)
+  splicer.replace({k, qi}, qi, std::move(moved));
+}
+
 }  // namespace
 
 int fold_qdq_movement(Graph& g) {
@@ -70,33 +102,8 @@ int fold_qdq_movement(Graph& g) {
       const ValueId dv = d->outputs[0];
       if (rewrite::only_reader(g, readers, dv, k)) chain.push_back(di);  // (a DQ may feed more, or feed n twice)
     }
-    if (!ok) {
-      // A float input (the faithful recipes quantise only the convolutions' inputs): quantise
-      // first, then move the bytes. Q is elementwise with one scale, so Q(op(x)) = op(Q(x)) for
-      // an op that only copies values (not MaxPool: its NaN handling differs from Q's); a
-      // nearest 2x Resize then quantises a quarter of the values and moves a quarter of the bytes.
-      const ValueId x = n.inputs[0];
-      const DType qt = qdq::q_type(g, q);
-      if (data != 1 || is_op(n, "MaxPool") || g.value(x).dtype != DType::kF32 || !qdq::is_int8(qt) ||
-          !qdq::params(g, q, 1, qt) || q.attrs.get_int("output_dtype", 0) != 0)
-        continue;
-      Value xq;
-      xq.name = g.value(q.outputs[0]).name + "/before_" + n.op_type;
-      xq.dtype = qt;
-      xq.shape = g.value(x).shape;
-      xq.shape_known = g.value(x).shape_known;
-      xq.quant = g.value(q.outputs[0]).quant;
-      const ValueId xq_id = g.add_value(std::move(xq));
-      Node first = q;
-      first.name = q.name + "/before_" + n.op_type;
-      first.inputs[0] = x;
-      first.outputs = {xq_id};
-      Node moved = n;
-      moved.name = n.name + "/integer";
-      moved.inputs[0] = xq_id;
-      moved.outputs = {q.outputs[0]};
-      splicer.replace({k, r[0]}, r[0], std::move(first));  // (the splicer keeps their order)
-      splicer.replace({k, r[0]}, r[0], std::move(moved));
+    if (!ok) {  // not a DQ of the same quantisation: perhaps Q can go first instead
+      quantise_first(g, k, r[0], splicer);
       continue;
     }
     f.name = n.name + "/integer";
