@@ -273,7 +273,9 @@ std::vector<Case> quant_cases() {
     extreme(sign > 0 ? "pair129" : "pair-129", std::move(w), 255.f * 144.f * 64.5f / 240.f);
   }
   // MatMul: constant 2-D B (packed once), 3-D B (packed per call, activation x activation).
-  for (auto [m, k, n] : {std::array<int64_t, 3>{1, 37, 53}, {7, 64, 65}, {33, 17, 130}, {64, 256, 64}, {5, 600, 20}, {150, 40, 24}}) {
+  for (auto [m, k, n] : {std::array<int64_t, 3>{1, 37, 53}, {7, 64, 65}, {33, 17, 130}, {64, 256, 64}, {5, 600, 20}, {150, 40, 24},
+                               // more rows than one C tile holds, over several K blocks (mc rounded to mr)
+                               {200, 600, 24}}) {
     const std::string name = std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n);
     const float ysc = 0.02f * 0.01f * std::sqrt(static_cast<float>(k)) * 40.f;
     Tensor bscale = f32s(Shape{n}, seed++, 0.005f, 0.015f);

@@ -68,6 +68,8 @@ void qgemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, const QGem
   const int64_t want = threads == 1 ? 1 : 2 * std::min(threads, kGemmSlots);
   while (mc > 16 && batches * nblocks * ((M + mc - 1) / mc) < want) mc = (mc + 1) / 2;
   mc = (mc + u.mr_max - 1) / u.mr_max * u.mr_max;
+  // Rounded up past the C tile (128 rows of a 6-row kernel became 132): round down instead.
+  if (mc > kQGemmMC) mc = kQGemmMC / u.mr_max * u.mr_max;
   const int64_t mblocks = (M + mc - 1) / mc;
   const int64_t items = batches * mblocks * nblocks;
   const int slots = static_cast<int>(std::min<int64_t>({kGemmSlots, items, threads}));
