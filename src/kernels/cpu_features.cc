@@ -4,6 +4,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 #include "edgewm/error.h"
 #include "kernels/gemm/gemm_micro.h"
 
@@ -49,6 +53,26 @@ bool isa_enabled(Isa isa) {
   if (isa == Isa::kNeon) return have == Isa::kNeon;
   return have != Isa::kNeon && static_cast<int>(have) >= static_cast<int>(isa);  // x86 levels are ordered
 }
+
+bool cpu_has_avx512vnni() {
+#if defined(__x86_64__) || defined(__i386__)
+  return isa_enabled(Isa::kAvx512) && __builtin_cpu_supports("avx512vnni");
+#else
+  return false;
+#endif
+}
+
+bool detected_avxvnni() {
+#if defined(__x86_64__) || defined(__i386__)
+  // CPUID.(EAX=7, ECX=1):EAX bit 4: not every compiler's __builtin_cpu_supports knows it.
+  unsigned a, b, c, d;
+  return __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 4) & 1);
+#else
+  return false;
+#endif
+}
+
+bool cpu_has_avxvnni() { return isa_enabled(Isa::kAvx2) && detected_avxvnni(); }
 
 const char* isa_name(Isa isa) {
   switch (isa) {

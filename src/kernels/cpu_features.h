@@ -13,5 +13,10 @@ Isa cpu_isa();                 // detected, capped by EDGEWM_ISA
 Isa detected_isa();            // what the CPU has, ignoring EDGEWM_ISA
 bool isa_enabled(Isa isa);     // cpu_isa() runs code of `isa` (AVX-512 implies AVX2)
 const char* isa_name(Isa isa);
+// Extensions within an x86 level, for the integer kernels' choice: AVX-512 VNNI where the
+// AVX-512 level is enabled, AVX-VNNI (its VEX form) where AVX2 is.
+bool cpu_has_avx512vnni();
+bool cpu_has_avxvnni();
+bool detected_avxvnni();  // what the CPU reports, ignoring EDGEWM_ISA
 
 }  // namespace edgewm

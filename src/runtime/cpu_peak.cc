@@ -17,6 +17,8 @@
 #endif
 #endif
 
+#include "kernels/cpu_features.h"
+
 namespace edgewm {
 
 namespace {
@@ -85,13 +87,6 @@ template <class V> inline void keep(V& v) { asm volatile("" : "+m"(v)); }
 #else
 template <class V> inline void keep(V& v) { asm volatile("" : "+v"(v)); }
 #endif
-
-// AVX-VNNI (CPUID.(EAX=7, ECX=1):EAX bit 4): not every compiler's __builtin_cpu_supports knows it.
-bool has_avx_vnni() {
-  unsigned a, b, c, d;
-  if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return false;
-  return (a >> 4) & 1;
-}
 
 // u8 x s8 -> s16 pairs (vpmaddubsw) -> s32 (vpmaddwd with ones) -> add: 32 multiply-adds per
 // 256-bit chain of three instructions.
@@ -238,7 +233,7 @@ std::vector<PeakResult> measure_peak(int max_threads, double seconds) {
   entries.push_back({"int8-dot", "avx512-vnni", vnni_int8,
                      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni")});
   entries.push_back({"int8-dot", "avx-vnni", avxvnni_int8,
-                     __builtin_cpu_supports("avx2") && has_avx_vnni()});
+                     __builtin_cpu_supports("avx2") && detected_avxvnni()});
 #elif defined(__aarch64__)
   entries.push_back({"fp32-fma", "neon", neon_fp32, true});
   entries.push_back({"int8-dot", "neon-dotprod", neon_sdot_int8, (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0});

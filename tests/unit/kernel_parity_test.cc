@@ -9,11 +9,16 @@
 #include <cmath>
 #include <ostream>
 #include <random>
+#include <set>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "kernels/cpu_features.h"
+#include "kernels/quant/qlinear.h"
+#include "kernels/x86/qgemm_tile_x86.h"
 #include "op_test_util.h"
+#include "qgemm_model_ops.h"
 
 namespace edgewm {
 namespace {
@@ -24,6 +29,7 @@ using testing::attr_ints;
 using testing::attr_string;
 using testing::in;
 using testing::run_op_kernel;
+using testing::run_op_kernel_def;
 using testing::supported_kernels;
 
 struct Case {
@@ -391,6 +397,63 @@ TEST(QuantWinograd, F43TakesOnlyLayersItsBoundProvesExact) {
   EXPECT_TRUE(has(inside, "winograd_f43"));    // 9 * 115 * 127 * 255 < 2^25
   EXPECT_FALSE(has(outside, "winograd_f43"));  // 9 * 116 * 127 * 255 >= 2^25
   EXPECT_TRUE(has(outside, ".winograd"));
+}
+
+
+// The integer drivers (im2col, Winograd F(2x2) and F(4x4), MatMul) with each x86 target's tile
+// shapes — AVX-512's 12 rows, AVX-VNNI's 6 — on models of their instructions (a CPU without
+// them still runs the drivers' row blocking, Winograd's per-tile planes and the tails with
+// those shapes), the rest of the table portable: every quant case, bit for bit.
+template <class Ops, int MRB, int MRS>
+const QGemmKernels& model_table() {
+  static const QGemmKernels k = [] {
+    using T = QTileSet<Ops, MRB, MRS>;
+    QGemmKernels t = kQGemmPortable;
+    t.u8s8 = {"model_u8s8", QOperands::kU8S8, MRB, 16, 4, T::u8s8};
+    t.s8u8 = {"model_s8u8", QOperands::kS8U8, MRB, 16, 4, T::s8u8};
+    t.s16 = {"model_s16", QOperands::kS16, MRS, 16, 2, T::s16};
+    return t;
+  }();
+  return k;
+}
+using Avx512VnniModel = testing::ModelOps<16, true>;
+using AvxVnniModel = testing::ModelOps<8, true>;
+using Avx512BwModel = testing::ModelOps<16, false>;
+
+template <const QGemmKernels& (*T)()>
+std::vector<KernelDef> model_kernels() {
+  return {{"im2col", [](const KernelContext& c) { qlinear_conv_with(c, T()); }, qlinear_conv_supports, 1, qlinear_conv_scratch,
+           qlinear_conv_prepare},
+          {"winograd", [](const KernelContext& c) { qlinear_winograd_with(c, T()); }, qlinear_winograd_supports, 1,
+           qlinear_winograd_scratch, qlinear_winograd_prepare},
+          {"winograd_f43", [](const KernelContext& c) { qlinear_winograd43_with(c, T()); }, qlinear_winograd43_supports, 1,
+           qlinear_winograd43_scratch, qlinear_winograd43_prepare},
+          {"matmul", [](const KernelContext& c) { qlinear_matmul_with(c, T()); }, qlinear_matmul_supports, 1,
+           qlinear_matmul_scratch, qlinear_matmul_prepare}};
+}
+
+TEST(KernelParityModels, IntegerDriversWithEveryX86TargetsTileShapes) {
+  const std::vector<std::pair<std::string, std::vector<KernelDef>>> targets = {
+      {"avx512vnni", model_kernels<model_table<Avx512VnniModel, kQTileRowsAvx512, kQTileRowsAvx512>>()},
+      {"avx512bw", model_kernels<model_table<Avx512BwModel, kQTileRowsAvx512, kQTileRowsAvx512>>()},
+      {"avxvnni", model_kernels<model_table<AvxVnniModel, kQTileRowsAvxVnni, kQTileRowsAvxVnni>>()}};
+  int compared = 0;
+  std::set<std::string> drivers;
+  for (const Case& c : quant_cases()) {
+    const std::vector<Tensor> want = run_op_kernel("ref", c.op, c.inputs, c.attrs, c.opset);
+    for (const auto& [target, defs] : targets)
+      for (const KernelDef& k : defs) {
+        if ((c.op == "QLinearMatMul") != (k.name == "matmul")) continue;
+        if (!testing::kernel_def_supports(k, c.op, c.inputs, c.attrs, c.opset)) continue;
+        const std::vector<Tensor> got = run_op_kernel_def(k, c.op, c.inputs, c.attrs, c.opset);
+        ASSERT_EQ(got[0].nbytes(), want[0].nbytes()) << c.name;
+        ASSERT_EQ(std::memcmp(got[0].data(), want[0].data(), want[0].nbytes()), 0) << c.name << ": " << target << " " << k.name;
+        drivers.insert(k.name);
+        ++compared;
+      }
+  }
+  EXPECT_EQ(drivers.size(), 4u);  // each driver took some case
+  EXPECT_GT(compared, 100);
 }
 
 }  // namespace

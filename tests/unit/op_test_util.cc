@@ -96,6 +96,25 @@ std::vector<Tensor> run_op_kernel(const std::string& kernel, const std::string& 
   throw Error(ErrorKind::kInternal, "no kernel '" + kernel + "' of " + op_type + " supports this node");
 }
 
+std::vector<Tensor> run_op_kernel_def(const KernelDef& kernel, const std::string& op_type, const std::vector<Tensor>& inputs,
+                                      const std::vector<Attribute>& attrs, int opset) {
+  Graph g;
+  Node n;
+  build_single_node(op_type, inputs, attrs, 1, opset, g, n);
+  if (kernel.supports && !kernel.supports(n, g))
+    throw Error(ErrorKind::kInternal, "kernel '" + kernel.name + "' does not support this " + op_type);
+  ThreadPool pool(test_threads());
+  return evaluate_node_with(g, n, pool, kernel);
+}
+
+bool kernel_def_supports(const KernelDef& kernel, const std::string& op_type, const std::vector<Tensor>& inputs,
+                         const std::vector<Attribute>& attrs, int opset) {
+  Graph g;
+  Node n;
+  build_single_node(op_type, inputs, attrs, 1, opset, g, n);
+  return !kernel.supports || kernel.supports(n, g);
+}
+
 std::string selected_kernel(const std::string& op_type, const std::vector<Tensor>& inputs,
                             const std::vector<Attribute>& attrs) {
   Graph g;

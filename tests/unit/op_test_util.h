@@ -6,6 +6,7 @@
 
 #include "edgewm/tensor.h"
 #include "ir/attribute.h"
+#include "ir/op_registry.h"
 
 namespace edgewm::testing {
 
@@ -21,6 +22,12 @@ std::vector<std::string> supported_kernels(const std::string& op_type, const std
 std::vector<Tensor> run_op_kernel(const std::string& kernel, const std::string& op_type,
                                   const std::vector<Tensor>& inputs, const std::vector<Attribute>& attrs = {},
                                   int opset = 17);
+// The same with a kernel that is not in the registry (a test's own instance of a driver).
+std::vector<Tensor> run_op_kernel_def(const KernelDef& kernel, const std::string& op_type, const std::vector<Tensor>& inputs,
+                                      const std::vector<Attribute>& attrs, int opset = 17);
+// Whether that kernel takes the node.
+bool kernel_def_supports(const KernelDef& kernel, const std::string& op_type, const std::vector<Tensor>& inputs,
+                         const std::vector<Attribute>& attrs, int opset = 17);
 
 // The kernel the registry picks for that node (e.g. "avx512.winograd").
 std::string selected_kernel(const std::string& op_type, const std::vector<Tensor>& inputs,

@@ -118,6 +118,12 @@ bool qgemm_pair_safe(const int8_t* w, int64_t k);
 extern const QGemmKernels kQGemmPortable;
 // x86 (kernels/x86/qgemm_avx2.cc, the Winograd transforms in x86/qwinograd_avx2.cc).
 extern const QGemmKernels kQGemmAvx2;
+// The other x86 targets' micro-kernels, {u8s8, s8u8, s16} (x86/qgemm_tile_x86.h), each with the
+// AVX2 epilogue, transforms and rows around them (x86/isa_tables.cc picks one per table):
+// AVX-512 BW (x86/qgemm_avx512.cc), AVX-512 VNNI (qgemm_avx512vnni.cc), AVX-VNNI (qgemm_avxvnni.cc).
+extern const QGemmMicro kQGemmMicroAvx512Bw[3];
+extern const QGemmMicro kQGemmMicroAvx512Vnni[3];
+extern const QGemmMicro kQGemmMicroAvxVnni[3];
 // ARM64 (kernels/arm/qgemm_neon.cc): the NEON s16 kernel, sdot byte kernels where the CPU has
 // the dot-product extension, the rest portable; chosen on first use.
 const QGemmKernels& neon_qgemm_kernels();

@@ -38,7 +38,9 @@ namespace {
 
 enum : size_t { kX, kXs, kXz, kW, kWs, kWz, kYs, kYz, kBias };
 
-constexpr int kNR = 16, kMaxMR = 8;  // the s16 micro-kernels' tile width, and rows at most (qgemm_micro.h)
+// The s16 micro-kernels' tile width, and rows at most (qgemm_micro.h; AVX-512's 12): scratch is
+// sized for that many, the planes laid out for the running kernel's own.
+constexpr int kNR = 16, kMaxMR = 12;
 constexpr int64_t kMaxChannels = 1024;  // F(2x2): 4 * 9 * C * 255 * 128 < 2^31, the int32 sums stay exact
 constexpr int64_t kMaxSum43 = int64_t{1} << 25;  // F(4x4): |sum| below this comes back from 576 * sum modulo 2^32
 
@@ -110,10 +112,10 @@ int64_t odd_lines(int64_t bytes) {
   return lines * 64;
 }
 int64_t v_plane(const Geo& g) { return odd_lines(g.cp * g.ld * 2) / 2; }  // s16 elements
-int64_t mo_plane(const Geo& g) { return odd_lines(kMaxMR * g.ld * 4) / 4; }  // int32 elements
+int64_t mo_plane(const Geo& g, int mr) { return odd_lines(mr * g.ld * 4) / 4; }  // int32 elements
 template <int E> size_t v_bytes(const Geo& g) { return static_cast<size_t>(kPoints<E> * v_plane(g)) * 2; }
-template <int E> size_t slot_bytes(const Geo& g) {
-  return static_cast<size_t>(kPoints<E> * mo_plane(g) + E * E * g.tw + 16) * 4;
+template <int E> size_t slot_bytes(const Geo& g, int mr = kMaxMR) {
+  return static_cast<size_t>(kPoints<E> * mo_plane(g, mr) + E * E * g.tw + 16) * 4;
 }
 
 // G' (G with integer rows) of each variant: U = G' w G'^T.
@@ -191,7 +193,7 @@ template <int E> void run(const KernelContext& ctx, const QGemmKernels& kernels)
   int16_t* v = reinterpret_cast<int16_t*>(base);
   const int64_t plane = v_plane(g);  // s16 elements per V plane
   char* slots = base + ((v_bytes<E>(g) + 63) / 64) * 64;
-  const int64_t mplane = mo_plane(g);  // int32 elements per Mo plane of one channel tile
+  const int64_t mplane = mo_plane(g, u.mr_max);  // int32 elements per Mo plane of one channel tile
   const uint8_t* X = static_cast<const uint8_t*>(ctx.in(kX).data);
   uint8_t* Y = static_cast<uint8_t*>(ctx.out(0).data);
   const int64_t per_image = (g.th + g.rows - 1) / g.rows;
@@ -211,7 +213,7 @@ template <int E> void run(const KernelContext& ctx, const QGemmKernels& kernels)
     std::atomic<int64_t> next{0};
     auto work = [&](int64_t s0, int64_t s1) {
       for (int64_t s = s0; s < s1; ++s) {
-        int32_t* mo = reinterpret_cast<int32_t*>(slots + s * static_cast<int64_t>(slot_bytes<E>(g)));
+        int32_t* mo = reinterpret_cast<int32_t*>(slots + s * static_cast<int64_t>(slot_bytes<E>(g, u.mr_max)));
         int32_t* rows = mo + P * mplane;
         for (int64_t item; (item = next.fetch_add(1)) < tiles_m;) {
           const int64_t m0 = item * u.mr_max;

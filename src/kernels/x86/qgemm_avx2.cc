@@ -11,115 +11,21 @@
 #include "kernels/gemm/gemm_micro.h"
 #include "kernels/gemm/qgemm_micro.h"
 #include "kernels/quant/quantize_rows_portable.h"
+#include "kernels/x86/qgemm_tile_x86.h"
 
 namespace edgewm {
 
 namespace {
 
-constexpr int kMR = 4, kNR = 16;
-constexpr int kMR16 = 6;  // the s16 kernel: 12 accumulators (no temporaries, unlike vpmaddubsw's)
-
-inline __m256i broadcast32(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
-
-template <int MR>
-inline void store_tile(const __m256i (&acc)[MR][2], int mr, int32_t* c, int64_t ldc, int nr, bool accumulate) {
-  if (nr == kNR) {
-    for (int r = 0; r < mr; ++r)
-      for (int h = 0; h < 2; ++h) {
-        __m256i* dst = reinterpret_cast<__m256i*>(c + r * ldc + 8 * h);
-        const __m256i v = accumulate ? _mm256_add_epi32(acc[r][h], _mm256_loadu_si256(dst)) : acc[r][h];
-        _mm256_storeu_si256(dst, v);
-      }
-    return;
+// vpmaddubsw adds its two u8 x s8 products in saturating 16 bits (exact for the pair-safe
+// weights the packers guarantee); vpmaddwd by ones widens the pairs to int32.
+struct Avx2Ops : YmmRegs {
+  static Reg dot_c4(Reg acc, Reg u, Reg s) {
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
   }
-  alignas(32) int32_t t[kNR];
-  for (int r = 0; r < mr; ++r) {
-    _mm256_store_si256(reinterpret_cast<__m256i*>(t), acc[r][0]);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(t + 8), acc[r][1]);
-    int32_t* d = c + r * ldc;
-    for (int j = 0; j < nr; ++j)
-      d[j] = accumulate ? static_cast<int32_t>(static_cast<uint32_t>(d[j]) + static_cast<uint32_t>(t[j])) : t[j];
-  }
-}
-
-// kAUnsigned: A is the u8 side (u8s8), else P is (s8u8). vpmaddubsw takes the unsigned operand first.
-template <bool kAUnsigned>
-void qgemm_c4(int64_t kc, const void* a, int64_t a_rs, int mr, const void* p, int32_t* c, int64_t ldc, int nr,
-              bool accumulate) {
-  EDGEWM_KERNEL_CONTRACT("qgemm_c4_4x16__avx2", mr >= 1 && mr <= kMR && nr >= 1 && nr <= kNR && kc % 4 == 0);
-  const uint8_t* ar[kMR];
-  for (int r = 0; r < kMR; ++r) ar[r] = static_cast<const uint8_t*>(a) + (r < mr ? r : mr - 1) * a_rs;
-  const __m256i ones = _mm256_set1_epi16(1);
-  // Named accumulators, each product added into its own in place (as qgemm_s16 below): with an
-  // acc[4][2] array GCC copied all 8 accumulators once per step and spilled one to the stack.
-  __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  const uint8_t *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3];
-  const __m256i* pp = static_cast<const __m256i*>(p);
-  auto dot = [&](__m256i av, __m256i pv) {
-    return _mm256_madd_epi16(kAUnsigned ? _mm256_maddubs_epi16(av, pv) : _mm256_maddubs_epi16(pv, av), ones);
-  };
-  for (int64_t k = 0; k < kc; k += 4, pp += 2) {
-    const __m256i p0 = _mm256_loadu_si256(pp), p1 = _mm256_loadu_si256(pp + 1);
-    __m256i b = broadcast32(a0 + k);
-    c00 = _mm256_add_epi32(c00, dot(b, p0));
-    c01 = _mm256_add_epi32(c01, dot(b, p1));
-    b = broadcast32(a1 + k);
-    c10 = _mm256_add_epi32(c10, dot(b, p0));
-    c11 = _mm256_add_epi32(c11, dot(b, p1));
-    b = broadcast32(a2 + k);
-    c20 = _mm256_add_epi32(c20, dot(b, p0));
-    c21 = _mm256_add_epi32(c21, dot(b, p1));
-    b = broadcast32(a3 + k);
-    c30 = _mm256_add_epi32(c30, dot(b, p0));
-    c31 = _mm256_add_epi32(c31, dot(b, p1));
-  }
-  const __m256i acc[kMR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
-  store_tile(acc, mr, c, ldc, nr, accumulate);
-}
-
-void qgemm_s16(int64_t kc, const void* a, int64_t a_rs, int mr, const void* p, int32_t* c, int64_t ldc, int nr,
-               bool accumulate) {
-  EDGEWM_KERNEL_CONTRACT("qgemm_s16_6x16c2__avx2", mr >= 1 && mr <= kMR16 && nr >= 1 && nr <= kNR && kc % 2 == 0);
-  const int16_t* ar[kMR16];
-  for (int r = 0; r < kMR16; ++r)
-    ar[r] = reinterpret_cast<const int16_t*>(static_cast<const char*>(a) + (r < mr ? r : mr - 1) * a_rs);
-  // Named accumulators and the product added into them in place (vpmaddwd then vpaddd onto
-  // the same register): with arrays GCC copied every accumulator once per step, a register
-  // move per vpmaddwd that made the loop front-end bound. 12 accumulators, 2 panel vectors and
-  // one broadcast: 15 of the 16 registers, each panel load feeding 6 rows.
-  __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
-          c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-  const char* pp = static_cast<const char*>(p);
-  const int16_t *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3], *a4 = ar[4], *a5 = ar[5];
-  for (int64_t k = 0; k < kc; k += 2, pp += 64) {
-    const __m256i p0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pp));
-    const __m256i p1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pp + 32));
-    __m256i b = broadcast32(a0 + k);
-    c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(b, p0));
-    c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(b, p1));
-    b = broadcast32(a1 + k);
-    c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(b, p0));
-    c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(b, p1));
-    b = broadcast32(a2 + k);
-    c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(b, p0));
-    c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(b, p1));
-    b = broadcast32(a3 + k);
-    c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(b, p0));
-    c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(b, p1));
-    b = broadcast32(a4 + k);
-    c40 = _mm256_add_epi32(c40, _mm256_madd_epi16(b, p0));
-    c41 = _mm256_add_epi32(c41, _mm256_madd_epi16(b, p1));
-    b = broadcast32(a5 + k);
-    c50 = _mm256_add_epi32(c50, _mm256_madd_epi16(b, p0));
-    c51 = _mm256_add_epi32(c51, _mm256_madd_epi16(b, p1));
-  }
-  const __m256i acc[kMR16][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-  store_tile(acc, mr, c, ldc, nr, accumulate);
-}
+  static Reg dot_c2(Reg acc, Reg a, Reg b) { return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b)); }
+};
+using Tiles = QTileSet<Avx2Ops, kQTileRowsAvx2C4, kQTileRowsAvx2S16>;
 
 void requantize_row(const int32_t* c, int64_t n, const RequantizeRow& q, void* out) {
   const __m256 lo = _mm256_set1_ps(static_cast<float>(q.lo - q.zero_point));
@@ -172,9 +78,9 @@ void quantize_row(const float* x, int64_t n, float scale, float zp, bool is_sign
 }  // namespace
 
 const QGemmKernels kQGemmAvx2{
-    {"qgemm_u8s8_4x16c4__avx2", QOperands::kU8S8, kMR, kNR, 4, qgemm_c4<true>},
-    {"qgemm_s8u8_4x16c4__avx2", QOperands::kS8U8, kMR, kNR, 4, qgemm_c4<false>},
-    {"qgemm_s16_6x16c2__avx2", QOperands::kS16, kMR16, kNR, 2, qgemm_s16},
+    {"qgemm_u8s8_4x16c4__avx2", QOperands::kU8S8, kQTileRowsAvx2C4, 16, 4, Tiles::u8s8},
+    {"qgemm_s8u8_4x16c4__avx2", QOperands::kS8U8, kQTileRowsAvx2C4, 16, 4, Tiles::s8u8},
+    {"qgemm_s16_6x16c2__avx2", QOperands::kS16, kQTileRowsAvx2S16, 16, 2, Tiles::s16},
     requantize_row,
     {qwinograd_input_pair__avx2, qwinograd_output_tile_row__avx2},
     {qwinograd43_input_pair__avx2, qwinograd43_output_tile_row__avx2},
