@@ -94,6 +94,8 @@ template <Isa I> void register_isa(OpRegistry& r) {
   r.add_kernel("DequantizeLinear", KernelDef{name, dequantize<I>, dequantize_ok<I>, p, nullptr});
   r.add_kernel("QLinearMatMul",
                KernelDef{name, qlinear_matmul<I>, qmatmul_ok<I>, p, qlinear_matmul_scratch, qlinear_matmul_prepare});
+  r.add_kernel("QGemm", KernelDef{name, qlinear_matmul<I>, qmatmul_ok<I>, p, qlinear_matmul_scratch, qlinear_matmul_prepare},
+               "edgewm");
 }
 
 template <size_t... i> void register_all(OpRegistry& r, std::index_sequence<i...>) {

@@ -163,8 +163,8 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
   // Until an integer kernel beats it, the float op on dequantised weights (fast f32 kernels)
   // is the faster way to run a group: the reference integer loops are the oracle, not a path.
   // An op with no kernel but the reference is skipped before anything is added to the graph.
-  auto has_fast_kernel = [&](const char* op) {
-    const OpSchema* s = builtin_ops().find(op);
+  auto has_fast_kernel = [&](const char* op, const char* domain = "") {
+    const OpSchema* s = builtin_ops().find(op, domain);
     return !require_fast_kernel || (s && s->kernels.size() > 1);
   };
   auto worth_it = [&](const Node& f) {
@@ -196,6 +196,7 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
     return f;
   };
   const bool conv_ok = has_fast_kernel("QLinearConv"), matmul_ok = has_fast_kernel("QLinearMatMul");
+  const bool gemm_ok = has_fast_kernel("QGemm", "edgewm");
   const auto readers = rewrite::readers(g);
   const auto producer = rewrite::producers(g);
   rewrite::Splicer splicer;
@@ -246,8 +247,44 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
         }
         why = "no integer kernel on this build takes it";
       }
-    } else if (is_op(n, "Gemm")) {
-      why = "Gemm groups are not fused yet: float Gemm on the dequantised weights";
+    } else if (is_op(n, "Gemm") && gemm_ok) {
+      // edgewm.QGemm: ONNX Runtime's QGemm with alpha 1 (PyTorch's Linear: transB 1, C = bias).
+      const Value& w = g.value(n.inputs[1]);
+      const Value& a = g.value(n.inputs[0]);
+      const bool tb = n.attrs.get_int("transB", 0) != 0;
+      const ValueId c = n.inputs.size() > 2 ? n.inputs[2] : kNoValue;
+      if (n.attrs.get_float("alpha", 1.f) != 1.f || (c != kNoValue && n.attrs.get_float("beta", 1.f) != 1.f) ||
+          n.attrs.get_int("transA", 0) != 0) {
+        why = "alpha or beta other than 1, or A transposed";
+      } else if (!w.shape_known || !a.shape_known || w.shape.rank() != 2 || a.shape.rank() != 2) {
+        why = "operands of unknown shape";
+      } else if (const int64_t cols = tb ? w.shape[0] : w.shape[1];
+                 match(g, producer, readers, k, cols, tb ? 0 : 1, m, why) && !taken(splicer, m.chain)) {
+        ValueId bias = kNoValue;
+        std::vector<size_t> bias_chain;
+        if (!int32_bias(g, producer, c, g.nodes[m.dq_x].inputs[1], g.nodes[m.dq_w].inputs[1], cols, bias, bias_chain, readers)) {
+          why = "its C is not one constant per column that fits int32 in units of a_scale * b_scale";
+        } else {
+          for (size_t b : bias_chain) m.chain.push_back(b);
+          if (!taken(splicer, m.chain)) {
+            Node f = integer_node(n, m, "QGemm", "a_zero_point", "b_zero_point", kNoValue);
+            f.domain = "edgewm";
+            f.opset = 1;
+            f.inputs.insert(f.inputs.begin() + 6, bias);  // (A, as, az, B, bs, bz, C, ys, yz)
+            f.attrs = Attributes{};
+            if (tb) {
+              Attribute t;
+              t.name = "transB", t.kind = Attribute::Kind::kInt, t.i = 1;
+              f.attrs.set(std::move(t));
+            }
+            if (worth_it(f)) {
+              splicer.replace(m.chain, m.q, std::move(f));
+              continue;
+            }
+            why = "no integer kernel on this build takes it";
+          }
+        }
+      }
     } else if (intended) {
       why = "no integer kernel on this build";
     }

@@ -444,6 +444,7 @@ OnnxBuilder qdq_model(const std::string& op, const Shape& x_shape, const Shape& 
   }
   auto& n = b.node(op, ins, {"yf"});
   if (op == "Conv") OnnxBuilder::ints_attr(n, "pads", {1, 1, 1, 1});
+  if (op == "Gemm" && w_axis == 0) OnnxBuilder::int_attr(n, "transB", 1);  // PyTorch's Linear: w [out, in]
   if (!output_q) {
     b.node("Relu", {"yf"}, {"y"});
     return b;
@@ -462,7 +463,7 @@ CompiledModel compile_qdq_fused(const OnnxBuilder& b) {
   return m;
 }
 
-TEST(Fusion, QdqConvAndMatMulBecomeIntegerOps) {
+TEST(Fusion, QdqConvMatMulAndGemmBecomeIntegerOps) {
   struct Case {
     const char* op;
     Shape x, w;
@@ -472,7 +473,9 @@ TEST(Fusion, QdqConvAndMatMulBecomeIntegerOps) {
   };
   for (const Case& c : {Case{"Conv", Shape{1, 4, 6, 6}, Shape{8, 4, 3, 3}, 0, true, "QLinearConv"},
                         Case{"Conv", Shape{1, 4, 5, 5}, Shape{3, 4, 1, 1}, 0, false, "QLinearConv"},
-                        Case{"MatMul", Shape{2, 3, 16}, Shape{16, 5}, 1, false, "QLinearMatMul"}}) {
+                        Case{"MatMul", Shape{2, 3, 16}, Shape{16, 5}, 1, false, "QLinearMatMul"},
+                        Case{"Gemm", Shape{1, 40}, Shape{24, 40}, 0, true, "QGemm"},
+                        Case{"Gemm", Shape{3, 16}, Shape{16, 5}, 1, false, "QGemm"}}) {
     SCOPED_TRACE(c.op);
     OnnxBuilder b = qdq_model(c.op, c.x, c.w, c.axis, c.bias);
     CompiledModel fused = compile_qdq_fused(b);

@@ -295,6 +295,22 @@ std::vector<Case> quant_cases() {
     add("u8w", u8s(Shape{m, k}, seed++), u8v(0), u8s(Shape{k, n}, seed++), Tensor::copy_of(bscale.view()), u8v(128), u8v(128));
     add("actxact", u8s(Shape{2, m, k}, seed++), u8v(128), u8s(Shape{2, k, n}, seed++), f32v(0.01f), u8v(131), u8v(128));
   }
+  // edgewm.QGemm (DQ -> Gemm -> Q fused): B transposed or not, C or none, M = 1 (a time
+  // embedding's Linear) and more rows, 7- and 8-bit weights.
+  for (auto [m, k, n, tb] : {std::array<int64_t, 4>{1, 256, 64, 1}, {5, 37, 130, 0}, {1, 33, 17, 0}, {20, 64, 48, 1}}) {
+    const std::string name = std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n) + (tb ? "_tb" : "");
+    const float ysc = 0.02f * 0.01f * std::sqrt(static_cast<float>(k)) * 40.f;
+    const Shape bs = tb ? Shape{n, k} : Shape{k, n};
+    for (int bits : {7, 8}) {
+      const int lo = bits == 7 ? -64 : -128, hi = bits == 7 ? 63 : 127;
+      Tensor c = ints<int32_t>(DType::kI32, Shape{n}, seed++, -3000, 3000);
+      cases.push_back({"QGemm_w" + std::to_string(bits) + "_" + name, "edgewm.QGemm",
+                       in(u8s(Shape{m, k}, seed++), f32v(0.02f), u8v(125), s8s(bs, seed++, lo, hi),
+                          f32s(Shape{n}, seed++, 0.005f, 0.015f), s8v(0), bits == 8 ? Tensor() : std::move(c), f32v(ysc),
+                          u8v(128)),
+                       {attr_int("transB", tb)}, 0.f, 1});
+    }
+  }
   // K = 0: an empty sum, the output is the zero point (plus the bias for Conv).
   cases.push_back({"QLinearMatMul_k0", "QLinearMatMul",
                    in(u8s(Shape{3, 0}, 0), f32v(1.f), u8v(0), s8s(Shape{0, 5}, 0), f32v(1.f), s8v(0), f32v(1.f), u8v(7))});
@@ -443,7 +459,7 @@ TEST(KernelParityModels, IntegerDriversWithEveryX86TargetsTileShapes) {
     const std::vector<Tensor> want = run_op_kernel("ref", c.op, c.inputs, c.attrs, c.opset);
     for (const auto& [target, defs] : targets)
       for (const KernelDef& k : defs) {
-        if ((c.op == "QLinearMatMul") != (k.name == "matmul")) continue;
+        if ((c.op == "QLinearMatMul" || c.op == "edgewm.QGemm") != (k.name == "matmul")) continue;
         if (!testing::kernel_def_supports(k, c.op, c.inputs, c.attrs, c.opset)) continue;
         const std::vector<Tensor> got = run_op_kernel_def(k, c.op, c.inputs, c.attrs, c.opset);
         ASSERT_EQ(got[0].nbytes(), want[0].nbytes()) << c.name;

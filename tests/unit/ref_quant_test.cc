@@ -163,6 +163,29 @@ TEST(RefQuant, QLinearMatMulWithDegenerateScalesGivesTheZeroPointOrSaturates) {
   EXPECT_EQ(q(a, nan), (std::vector<uint8_t>{100, 100}));
 }
 
+// edgewm.QGemm: B transposed (PyTorch's Linear weights [out, in]) or not, per-column scales,
+// the int32 C added before the requantisation.
+TEST(RefQuant, QGemmWithTransposedWeightsAndBias) {
+  Tensor a = u8(Shape{2, 2}, {130, 120, 128, 129});  // a_zp 128: (2, -8), (0, 1)
+  Tensor bt = i8(Shape{2, 2}, {3, 1, 1, 5});         // B^T: column 0 = (3, 1), column 1 = (1, 5)
+  Tensor c = make<int32_t>(DType::kI32, Shape{2}, {10, -3});
+  // acc + C = (2*3 - 8 + 10, 2 - 40 - 3; 1 + 10, 5 - 3) = (8, -41; 11, 2); multipliers 2 and 1
+  auto y = run_op("edgewm.QGemm", in(a, f32(0.5f), u8(Shape{}, {128}), bt, f32(Shape{2}, {1, 0.5f}), i8(Shape{}, {0}), c,
+                                     f32(0.25f), u8(Shape{}, {100})),
+                  {attr_int("transB", 1)});
+  EXPECT_EQ(values<uint8_t>(y[0]), (std::vector<uint8_t>{116, 59, 122, 102}));
+  // Not transposed, no C: QLinearMatMul's answer.
+  Tensor b = i8(Shape{2, 2}, {3, 1, 1, 5});
+  auto q = run_op("edgewm.QGemm", in(a, f32(0.5f), u8(Shape{}, {128}), b, f32(Shape{2}, {1, 0.5f}), i8(Shape{}, {0}), Tensor(),
+                                     f32(0.25f), u8(Shape{}, {100})));
+  auto m = run_op("QLinearMatMul", in(a, f32(0.5f), u8(Shape{}, {128}), b, f32(Shape{2}, {1, 0.5f}), i8(Shape{}, {0}),
+                                      f32(0.25f), u8(Shape{}, {100})));
+  EXPECT_EQ(values<uint8_t>(q[0]), values<uint8_t>(m[0]));
+  EXPECT_THROW(run_op("edgewm.QGemm", in(a, f32(0.5f), u8(Shape{}, {128}), i8(Shape{3, 2}, {1, 2, 3, 4, 5, 6}), f32(1),
+                                         i8(Shape{}, {0}), Tensor(), f32(0.25f), u8(Shape{}, {100}))),
+               Error);  // [2, 2] x [3, 2]: K differs
+}
+
 TEST(RefQuant, QLinearConvWithPerChannelWeightsBiasAndPadding) {
   // x 1x1x2x2 (zp 10), w 2x1x1x1 per channel (zp 0), bias (5, -5), y_scale 1, y_zp 0, i8 out.
   Tensor x = u8(Shape{1, 1, 2, 2}, {10, 11, 12, 20});

@@ -1,4 +1,5 @@
-// QLinearMatMul as an integer GEMM per batch: A = the activations (u8 rows read in place, or
+// QLinearMatMul (and edgewm.QGemm: the same with B transposed or not and an int32 bias) as an
+// integer GEMM per batch: A = the activations (u8 rows read in place, or
 // flipped / widened into the slot's buffer), B = the weights less their zero point, packed
 // once into the micro-kernel's panels when constant (s8 where pair-safe, else s16), or packed
 // per call (activation x activation: attention's products) as s16; the int32 tile requantised
@@ -19,8 +20,21 @@ using namespace qparams;
 
 namespace {
 
-// QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp)
-enum : size_t { kA, kAs, kAz, kB, kBs, kBz, kYs, kYz };
+// Where each operand is: QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp),
+// edgewm.QGemm(a, a_scale, a_zp, b, b_scale, b_zp, c, y_scale, y_zp) with transB.
+struct MatIo {
+  size_t a = 0, as = 1, az = 2, b = 3, bs = 4, bz = 5, ys = 6, yz = 7, c = SIZE_MAX;
+  bool gemm = false, trans_b = false;
+};
+MatIo io_of(const Node& n) {
+  MatIo io;
+  if (n.op_type != "QGemm") return io;
+  io.c = 6, io.ys = 7, io.yz = 8, io.gemm = true;
+  io.trans_b = n.attrs.get_int("transB", 0) != 0;
+  return io;
+}
+// B's logical [K, N] shape.
+Shape b_shape(const MatIo& io, const Shape& b) { return io.trans_b ? Shape{b[1], b[0]} : b; }
 
 struct MatMulPlan {
   QOperands kind = QOperands::kS16;
@@ -47,37 +61,41 @@ constexpr int kNR = 16;
 }  // namespace
 
 bool qlinear_matmul_supports(const Node& n, const Graph& g) {
-  if (n.inputs.size() < 8) return false;
-  const Value& a = g.value(n.inputs[kA]);
-  const Value& b = g.value(n.inputs[kB]);
+  const MatIo io = io_of(n);
+  if (n.inputs.size() <= io.yz) return false;
+  const Value& a = g.value(n.inputs[io.a]);
+  const Value& b = g.value(n.inputs[io.b]);
   if (!a.shape_known || !b.shape_known || !is_int8(a.dtype) || !is_int8(b.dtype)) return false;
   if (a.shape.rank() < 2 || b.shape.rank() < 2) return false;  // 1-D promotion: the reference
-  for (size_t i : {kAs, kAz, kBs, kBz, kYs, kYz})
+  // QGemm: A not transposed, B and C constant (packed once).
+  if (io.gemm && (n.attrs.get_int("transA", 0) != 0 || !b.is_constant() || !absent_or_constant(n, g, io.c))) return false;
+  for (size_t i : {io.as, io.az, io.bs, io.bz, io.ys, io.yz})
     if (!absent_or_constant(n, g, i)) return false;
-  return scalar_or_absent(n, g, kAs) && scalar_or_absent(n, g, kAz) && scalar_or_absent(n, g, kYs) &&
-         scalar_or_absent(n, g, kYz);
+  return scalar_or_absent(n, g, io.as) && scalar_or_absent(n, g, io.az) && scalar_or_absent(n, g, io.ys) &&
+         scalar_or_absent(n, g, io.yz);
 }
 
 std::shared_ptr<const void> qlinear_matmul_prepare(const KernelContext& ctx, const Graph& g) {
   const Node& n = *ctx.node;
+  const MatIo io = io_of(n);
   auto plan = std::make_shared<MatMulPlan>();
-  const TensorView& bv = ctx.in(kB);
-  const Shape& bs = bv.shape;
+  const TensorView& bv = ctx.in(io.b);
+  const Shape bs = b_shape(io, bv.shape);
   const int64_t K = bs[bs.rank() - 2], N = bs[bs.rank() - 1];
   plan->K = K;
   plan->N = N;
-  plan->a_signed = ctx.in(kA).dtype == DType::kI8;
+  plan->a_signed = ctx.in(io.a).dtype == DType::kI8;
   plan->b_signed = bv.dtype == DType::kI8;
-  plan->za = static_cast<int32_t>(at(n, g, kAz, 0));
-  const float as = static_cast<float>(at(n, g, kAs, 0, 1)), ys = static_cast<float>(at(n, g, kYs, 0, 1));
+  plan->za = static_cast<int32_t>(at(n, g, io.az, 0));
+  const float as = static_cast<float>(at(n, g, io.as, 0, 1)), ys = static_cast<float>(at(n, g, io.ys, 0, 1));
   plan->mult.resize(static_cast<size_t>(N));
   plan->zb.resize(static_cast<size_t>(N));
   for (int64_t j = 0; j < N; ++j) {
-    plan->mult[static_cast<size_t>(j)] = as * static_cast<float>(at(n, g, kBs, j, 1)) / ys;
-    plan->zb[static_cast<size_t>(j)] = static_cast<int32_t>(at(n, g, kBz, j));
+    plan->mult[static_cast<size_t>(j)] = as * static_cast<float>(at(n, g, io.bs, j, 1)) / ys;
+    plan->zb[static_cast<size_t>(j)] = static_cast<int32_t>(at(n, g, io.bz, j));
   }
-  plan->out = output_of(n, g, ctx.out(0).dtype, kYz);
-  const bool constant_b = g.value(n.inputs[kB]).is_constant() && bs.rank() == 2;
+  plan->out = output_of(n, g, ctx.out(0).dtype, io.yz);
+  const bool constant_b = g.value(n.inputs[io.b]).is_constant() && bs.rank() == 2;
   if (!constant_b) {
     plan->kind = QOperands::kS16;
     plan->Kp = (K + 1) / 2 * 2;
@@ -88,7 +106,8 @@ std::shared_ptr<const void> qlinear_matmul_prepare(const KernelContext& ctx, con
   bool bytes = true;
   for (int64_t k = 0; k < K; ++k)
     for (int64_t j = 0; j < N; ++j) {
-      const int64_t v = static_cast<int64_t>(ref::mv::load_as_double(bv, k * N + j)) - plan->zb[static_cast<size_t>(j)];
+      const int64_t v = static_cast<int64_t>(ref::mv::load_as_double(bv, io.trans_b ? j * K + k : k * N + j)) -
+                        plan->zb[static_cast<size_t>(j)];
       b16[static_cast<size_t>(k * N + j)] = static_cast<int16_t>(v);
       bytes = bytes && v >= -128 && v <= 127;
     }
@@ -115,13 +134,17 @@ std::shared_ptr<const void> qlinear_matmul_prepare(const KernelContext& ctx, con
       else
         qgemm_interleave(src, N, kr, kc, nc, kNR, 2, reinterpret_cast<int16_t*>(dst), [](int16_t v, int64_t) { return v; });
     }
-  if (bytes) {
+  // Per column: the byte kind's zero-point term, QGemm's C (both modulo 2^32, as the accumulator).
+  const bool has_c = present(n, io.c);
+  if (bytes || has_c) {
     const int64_t za_u8 = plan->a_signed ? plan->za + 128 : plan->za;
     plan->bias_col.resize(static_cast<size_t>(N));
     for (int64_t j = 0; j < N; ++j) {
       int64_t sum = 0;
-      for (int64_t k = 0; k < K; ++k) sum += b16[static_cast<size_t>(k * N + j)];
-      plan->bias_col[static_cast<size_t>(j)] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(-za_u8 * sum)));
+      if (bytes)
+        for (int64_t k = 0; k < K; ++k) sum += b16[static_cast<size_t>(k * N + j)];
+      const int64_t c = has_c ? static_cast<int64_t>(at(n, g, io.c, j)) : 0;
+      plan->bias_col[static_cast<size_t>(j)] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(c - (bytes ? za_u8 * sum : 0))));
     }
   }
   return plan;
@@ -131,8 +154,9 @@ QOperands qlinear_matmul_operands(const void* prepared) { return static_cast<con
 
 size_t qlinear_matmul_scratch(const Node& n, const Graph& g) {
   // A dynamic B (packed per call) shares its panels between row blocks; a constant one is packed already.
-  const Value& b = g.value(n.inputs[kB]);
-  const int64_t K = b.shape.rank() >= 2 ? b.shape[b.shape.rank() - 2] : 0;
+  const MatIo io = io_of(n);
+  const Value& b = g.value(n.inputs[io.b]);
+  const int64_t K = b.shape.rank() >= 2 ? b_shape(io, b.shape)[b.shape.rank() - 2] : 0;
   const bool packed = b.is_constant() && b.shape.rank() == 2;
   return std::max(qgemm_scratch_bytes(QOperands::kU8S8), qgemm_scratch_bytes(QOperands::kS16, packed ? 0 : (K + 3) / 4 * 4));
 }
@@ -144,10 +168,11 @@ void qlinear_matmul_with(const KernelContext& ctx, const QGemmKernels& kernels) 
   const QGemmMicro& u = s16 ? kernels.s16 : kernels.u8s8;
   if (u.nr_max != kNR) throw Error(ErrorKind::kInternal, std::string(u.name) + ": B was packed for another tile width");
   MatMulGeom geo;
-  geo.init(ctx.in(kA).shape, ctx.in(kB).shape);
+  const MatIo io = io_of(*ctx.node);
+  geo.init(ctx.in(io.a).shape, b_shape(io, ctx.in(io.b).shape));
   const int64_t M = geo.M, N = geo.N, K = geo.K;
-  const uint8_t* A = static_cast<const uint8_t*>(ctx.in(kA).data);
-  const uint8_t* B = static_cast<const uint8_t*>(ctx.in(kB).data);
+  const uint8_t* A = static_cast<const uint8_t*>(ctx.in(io.a).data);
+  const uint8_t* B = static_cast<const uint8_t*>(ctx.in(io.b).data);  // read only when packed per call (QLinearMatMul)
   uint8_t* Y = static_cast<uint8_t*>(ctx.out(0).data);
   const uint8_t flip = plan.a_signed ? 0x80 : 0;
   const int32_t za = plan.za;
@@ -212,8 +237,10 @@ void register_portable_qlinear(OpRegistry& r) {
                                         qlinear_winograd_scratch, qlinear_winograd_prepare});
   r.add_kernel("QLinearConv", KernelDef{"portable.winograd_f43", winograd43_portable, qlinear_winograd43_supports, 6,
                                         qlinear_winograd43_scratch, qlinear_winograd43_prepare});
-  r.add_kernel("QLinearMatMul", KernelDef{"portable", matmul_portable, qlinear_matmul_supports, 1, qlinear_matmul_scratch,
-                                          qlinear_matmul_prepare});
+  for (const char* op : {"QLinearMatMul", "QGemm"})
+    r.add_kernel(op, KernelDef{"portable", matmul_portable, qlinear_matmul_supports, 1, qlinear_matmul_scratch,
+                               qlinear_matmul_prepare},
+                 std::string_view(op) == "QGemm" ? "edgewm" : "");
 }
 
 }  // namespace edgewm

@@ -1,5 +1,6 @@
 // Integer convolution and matrix products of the ONNX spec: ConvInteger, MatMulInteger (int32
-// out), QLinearConv, QLinearMatMul (requantised out). The oracles of the integer kernels: direct
+// out), QLinearConv, QLinearMatMul (requantised out); and edgewm.QGemm, what the fuse-qdq pass
+// makes of DQ -> Gemm -> Q (ONNX Runtime's com.microsoft.QGemm with alpha 1 and an 8-bit output). The oracles of the integer kernels: direct
 // loops over (x - x_zero_point) * (w - w_zero_point) in 64-bit, wrapped to int32 as the spec's
 // int32 accumulator would, then the requantisation: the multiplier x_scale * w_scale / y_scale in
 // float32, the product in float32, round half to even, + y_zero_point, saturate.
@@ -245,9 +246,74 @@ void qlinear_matmul_kernel(const KernelContext& c) {
   }
 }
 
+// edgewm.QGemm(A, a_scale, a_zp, B, b_scale, b_zp, C, y_scale, y_zp), transA / transB:
+// Y = requantize(sum over k of (A'[i, k] - a_zp) * (B'[k, j] - b_zp[j]) + C[j]), with A' and B'
+// transposed as the flags say, 2-D, C int32 in units of a_scale * b_scale[j] (optional).
+// ONNX Runtime's alpha is not an attribute here: only alpha 1 is fused.
+struct QGemmDims {
+  int64_t M = 0, K = 0, N = 0;
+  bool ta = false, tb = false;
+};
+QGemmDims qgemm_dims(const Attributes& attrs, const Shape& a, const Shape& b) {
+  QGemmDims d;
+  d.ta = attrs.get_int("transA", 0) != 0;
+  d.tb = attrs.get_int("transB", 0) != 0;
+  d.M = d.ta ? a[1] : a[0];
+  d.K = d.ta ? a[0] : a[1];
+  d.N = d.tb ? b[0] : b[1];
+  return d;
+}
+void infer_qgemm(InferContext& ctx) {
+  if (!is_int8(ctx.dtype(0)) || !is_int8(ctx.dtype(3)))
+    ctx.fail(std::string("A and B must be u8 or i8, got ") + dtype_name(ctx.dtype(0)) + " and " + dtype_name(ctx.dtype(3)));
+  const Shape& a = ctx.shape(0);
+  const Shape& b = ctx.shape(3);
+  if (a.rank() != 2 || b.rank() != 2) ctx.fail("A " + a.str() + " and B " + b.str() + " must be 2-D");
+  const QGemmDims d = qgemm_dims(ctx.attrs(), a, b);
+  if ((d.tb ? b[1] : b[0]) != d.K) ctx.fail("A " + a.str() + " and B " + b.str() + " do not multiply (transA/transB as given)");
+  if (ctx.has_input(2) && ctx.dtype(2) != ctx.dtype(0)) ctx.fail("a_zero_point's type differs from A's");
+  if (ctx.has_input(5) && ctx.dtype(5) != ctx.dtype(3)) ctx.fail("b_zero_point's type differs from B's");
+  const DType out = ctx.dtype(8);
+  if (!is_int8(out)) ctx.fail(std::string("y_zero_point must be u8 or i8, got ") + dtype_name(out));
+  for (size_t s : {1, 4, 7})
+    if (ctx.dtype(s) != DType::kF32) ctx.fail("scales must be f32");
+  check_per(ctx, 1, 1, "a_scale", "tensor");
+  check_per(ctx, 2, 1, "a_zero_point", "tensor");
+  check_per(ctx, 4, d.N, "b_scale", "column of B'");
+  check_per(ctx, 5, d.N, "b_zero_point", "column of B'");
+  check_per(ctx, 7, 1, "y_scale", "tensor");
+  check_per(ctx, 8, 1, "y_zero_point", "tensor");
+  if (ctx.has_input(6)) {
+    if (ctx.dtype(6) != DType::kI32) ctx.fail("C must be i32");
+    if (ctx.shape(6) != Shape{d.N}) ctx.fail("C " + ctx.shape(6).str() + " must be [" + std::to_string(d.N) + "]");
+  }
+  ctx.set_output(0, out, Shape{d.M, d.N});
+}
+void qgemm_kernel(const KernelContext& c) {
+  const QGemmDims d = qgemm_dims(c.attrs(), c.in(0).shape, c.in(3).shape);
+  const TensorView& y = c.out(0);
+  char* out = static_cast<char*>(y.data);
+  const size_t es = dtype_size(y.dtype);
+  const int64_t az = int_at(c, 2, 0), yz = int_at(c, 8, 0);
+  for (int64_t i = 0; i < d.M; ++i)
+    for (int64_t j = 0; j < d.N; ++j) {
+      const int64_t bz = int_at(c, 5, j);
+      int64_t sum = c.has_in(6) ? int_at(c, 6, j) : 0;
+      for (int64_t k = 0; k < d.K; ++k) {
+        const int64_t av = static_cast<int64_t>(load_as_double(c.in(0), d.ta ? k * d.M + i : i * d.K + k));
+        const int64_t bv = static_cast<int64_t>(load_as_double(c.in(3), d.tb ? j * d.K + k : k * d.N + j));
+        sum += (av - az) * (bv - bz);
+      }
+      const float mult = float_at(c, 1, 0) * float_at(c, 4, j) / float_at(c, 7, 0);
+      store_from_double(y.dtype, out + static_cast<size_t>(i * d.N + j) * es, requantize(wrap32(sum), mult, yz, y.dtype));
+    }
+}
+
 }  // namespace
 
 void register_quant_linear_ops(OpRegistry& r) {
+  r.add({"QGemm", "edgewm", infer_qgemm, {KernelDef{"ref", qgemm_kernel}}, false, false,
+         std::vector<std::string>{"transA", "transB"}});
   ref::mv::add_op(r, "ConvInteger", infer_conv_integer, conv_integer_kernel);
   ref::mv::add_op(r, "QLinearConv", infer_qlinear_conv, qlinear_conv_kernel);
   ref::mv::add_op(r, "MatMulInteger", infer_matmul_integer, matmul_integer_kernel);
