@@ -72,16 +72,42 @@ void qgemm_tile(int64_t kc, const void* a, int64_t a_rs, int mr, const void* p, 
   const char* pp = static_cast<const char*>(p);
   const char *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3], *a4 = ar[4], *a5 = ar[5], *a6 = ar[6], *a7 = ar[7],
              *a8 = ar[8], *a9 = ar[9], *a10 = ar[10], *a11 = ar[11];
-  for (int64_t k = 0; k < kc / kGroup * 4; k += 4, pp += 4 * kNR) {
-    const Reg p0 = V::load(pp), p1 = NV == 2 ? V::load(pp + 4 * V::kLanes) : p0;
-#define EDGEWM_QTILE_STEP(r)                      \
-  if constexpr (r < MR) {                         \
-    const Reg b = V::bcast32(a##r + k);           \
-    c##r##0 = dot(c##r##0, b, p0);                \
-    if constexpr (NV == 2) c##r##1 = dot(c##r##1, b, p1); \
+  if (mr == 1) {
+    // GEMV (M = 1: a Linear on one vector): four independent sums over alternating k groups,
+    // to cover the dot instruction's latency, instead of MR copies of the one row. Modulo 2^32
+    // the order of the additions does not matter: bit-exact either way.
+    const int64_t groups = kc / kGroup;
+    int64_t g = 0;
+    for (; g + 4 <= groups; g += 4, pp += 16 * kNR) {
+#define EDGEWM_QTILE_GEMV(u)                                                       \
+  {                                                                                \
+    const Reg b = V::bcast32(a0 + 4 * (g + u));                                    \
+    const char* q = pp + 4 * kNR * u;                                              \
+    c##u##0 = dot(c##u##0, b, V::load(q));                                         \
+    if constexpr (NV == 2) c##u##1 = dot(c##u##1, b, V::load(q + 4 * V::kLanes));  \
   }
-    EDGEWM_QTILE_ROWS(EDGEWM_QTILE_STEP)
+      EDGEWM_QTILE_GEMV(0) EDGEWM_QTILE_GEMV(1) EDGEWM_QTILE_GEMV(2) EDGEWM_QTILE_GEMV(3)
+#undef EDGEWM_QTILE_GEMV
+    }
+    for (; g < groups; ++g, pp += 4 * kNR) {
+      const Reg b = V::bcast32(a0 + 4 * g);
+      c00 = dot(c00, b, V::load(pp));
+      if constexpr (NV == 2) c01 = dot(c01, b, V::load(pp + 4 * V::kLanes));
+    }
+    c00 = V::add(V::add(c00, c10), V::add(c20, c30));
+    if constexpr (NV == 2) c01 = V::add(V::add(c01, c11), V::add(c21, c31));
+  } else {
+    for (int64_t k = 0; k < kc / kGroup * 4; k += 4, pp += 4 * kNR) {
+      const Reg p0 = V::load(pp), p1 = NV == 2 ? V::load(pp + 4 * V::kLanes) : p0;
+#define EDGEWM_QTILE_STEP(r)                                \
+  if constexpr (r < MR) {                                   \
+    const Reg b = V::bcast32(a##r + k);                     \
+    c##r##0 = dot(c##r##0, b, p0);                          \
+    if constexpr (NV == 2) c##r##1 = dot(c##r##1, b, p1);   \
+  }
+      EDGEWM_QTILE_ROWS(EDGEWM_QTILE_STEP)
 #undef EDGEWM_QTILE_STEP
+    }
   }
   // Into an array only after the loop (as the hand-written kernels did); rows past MR are zeros
   // never stored. (Storing straight from the named sums, through a lambda, brought the copies back.)
