@@ -115,6 +115,7 @@ class Importer {
     for (const auto& init : g.initializer()) {
       if (ids_.count(init.name())) throw Error(ErrorKind::kInvalidModel, "initializer '" + init.name() + "' defined twice");
       ids_[init.name()] = graph.add_constant(init.name(), tensor_from_proto(init, base_dir_, "initializer '" + init.name() + "'"));
+      if (is_4bit_proto(init)) four_bit_[ids_[init.name()]] = init.data_type() == 22 ? "INT4" : "UINT4";
     }
     if (g.sparse_initializer_size())
       throw Error(ErrorKind::kUnsupported, "sparse initializers are not supported");
@@ -143,6 +144,7 @@ class Importer {
       }
       throw Error(ErrorKind::kUnsupported, msg);
     }
+    check_4bit_uses();
     for (const auto& o : g.output()) {
       auto it = ids_.find(o.name());
       if (it == ids_.end()) throw Error(ErrorKind::kInvalidModel, "graph output '" + o.name() + "' is never produced");
@@ -158,6 +160,35 @@ class Importer {
   }
 
  private:
+  // 4-bit initializers arrive unpacked as s8/u8 (onnx/tensor_proto.cc), which only
+  // DequantizeLinear may read — as its input and zero point, both 4-bit — so that they are
+  // dequantised on load. Anywhere else (QuantizeLinear to int4, arithmetic on int4, a graph
+  // output) the 8-bit stand-in would give a silently wrong answer: refused instead.
+  void check_4bit_uses() const {
+    if (four_bit_.empty()) return;
+    auto name = [&](ValueId v) { return graph_->value(v).name; };
+    for (const Node& n : graph_->nodes)
+      for (size_t i = 0; i < n.inputs.size(); ++i) {
+        const auto it = four_bit_.find(n.inputs[i]);
+        if (it == four_bit_.end()) continue;
+        const bool dq = n.domain.empty() && n.op_type == "DequantizeLinear" && (i == 0 || i == 2);
+        if (!dq)
+          throw Error(ErrorKind::kUnsupported, Graph::where(n) + ": input " + std::to_string(i) + " is the " + it->second +
+                                                   " initializer '" + name(n.inputs[i]) +
+                                                   "'; edgewm reads 4-bit values only as DequantizeLinear's input and "
+                                                   "zero point (dequantised on load)");
+        const ValueId other = i == 0 ? (n.inputs.size() > 2 ? n.inputs[2] : kNoValue) : n.inputs[0];
+        if (other != kNoValue && (!four_bit_.count(other) || four_bit_.at(other) != it->second))
+          throw Error(ErrorKind::kInvalidModel, Graph::where(n) + ": '" + name(n.inputs[i]) + "' is " + it->second +
+                                                    " but '" + name(other) + "' is not: a zero point has its input's type");
+      }
+    for (const auto& o : model_.graph().output()) {
+      const auto id = ids_.find(o.name());
+      if (id != ids_.end() && four_bit_.count(id->second))
+        throw Error(ErrorKind::kUnsupported, "graph output '" + o.name() + "' is a 4-bit initializer: not supported");
+    }
+  }
+
   void read_opsets(std::map<std::string, std::string>& meta) {
     for (const auto& o : model_.opset_import()) {
       std::string d = o.domain() == "ai.onnx" ? "" : o.domain();
@@ -356,6 +387,7 @@ class Importer {
   }
 
   const onnx::ModelProto& model_;
+  std::map<ValueId, std::string> four_bit_;  // 4-bit initializers (unpacked): INT4 or UINT4
   std::string base_dir_;
   const ImportOptions& opt_;
   int dynamic_batch_inputs_ = 0;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "core/regular_file.h"
 
@@ -79,7 +80,46 @@ void read_external(const ExternalData& x, const std::string& what, void* dst, si
   if (!f) throw Error(ErrorKind::kIo, what + ": short read from " + x.path);
 }
 
+// ONNX's 4-bit element types (IR 10, opset 21), which this libonnx's enum predates.
+constexpr int kOnnxUint4 = 21, kOnnxInt4 = 22;
+
+// A 4-bit tensor, unpacked one value a byte into u8 (UINT4, 0..15) or s8 (INT4, -8..7): two
+// values a byte, the first in the low nibble, in raw_data, external data or int32_data (one
+// packed byte an element). What edgewm does with them is dequantise on load (onnx/importer.cc
+// lets only DequantizeLinear read them).
+Tensor unpack_4bit(const onnx::TensorProto& p, const Shape& shape, size_t n, const std::string& base_dir,
+                   const std::string& what) {
+  const bool is_signed = p.data_type() == kOnnxInt4;
+  const size_t packed = (n + 1) / 2;
+  std::vector<uint8_t> bytes(packed);
+  if (p.data_location() == onnx::TensorProto::EXTERNAL) {
+    const ExternalData x = locate_external(p, base_dir, what, packed);
+    if (packed) read_external(x, what, bytes.data(), packed);
+  } else if (p.has_raw_data()) {
+    if (p.raw_data().size() != packed)
+      throw Error(ErrorKind::kInvalidModel, what + ": raw_data has " + std::to_string(p.raw_data().size()) +
+                                                " bytes, shape " + shape.str() + " of 4-bit values needs " +
+                                                std::to_string(packed));
+    std::memcpy(bytes.data(), p.raw_data().data(), packed);
+  } else {
+    if (static_cast<size_t>(p.int32_data_size()) != packed)
+      throw Error(ErrorKind::kInvalidModel, what + ": has " + std::to_string(p.int32_data_size()) +
+                                                " packed bytes for shape " + shape.str() + " of 4-bit values, needs " +
+                                                std::to_string(packed));
+    for (size_t i = 0; i < packed; ++i) bytes[i] = static_cast<uint8_t>(p.int32_data(static_cast<int>(i)));
+  }
+  Tensor t(is_signed ? DType::kI8 : DType::kU8, shape);
+  uint8_t* out = static_cast<uint8_t*>(t.data());
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t v = (bytes[i / 2] >> (4 * (i % 2))) & 0xF;
+    out[i] = is_signed && v >= 8 ? static_cast<uint8_t>(v - 16) : v;  // two's complement of the nibble
+  }
+  return t;
+}
+
 }  // namespace
+
+bool is_4bit_proto(const onnx::TensorProto& p) { return p.data_type() == kOnnxUint4 || p.data_type() == kOnnxInt4; }
 
 DType dtype_from_onnx(int t) {
   switch (t) {
@@ -118,7 +158,7 @@ int dtype_to_onnx(DType t) {
 }
 
 Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir, const std::string& what) {
-  DType dtype = dtype_from_onnx(p.data_type());
+  DType dtype = is_4bit_proto(p) ? DType::kU8 : dtype_from_onnx(p.data_type());
   if (dtype == DType::kUndefined)
     throw Error(ErrorKind::kUnsupported, what + ": tensor element type " +
                                              onnx::TensorProto::DataType_Name(
@@ -139,6 +179,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir
     count *= d;
   }
   const size_t n = static_cast<size_t>(count);
+  if (is_4bit_proto(p)) return unpack_4bit(p, shape, n, base_dir, what);
   const size_t nbytes = n * dtype_size(dtype);
   auto check_count = [&](int have) {
     if (static_cast<size_t>(have) != n)

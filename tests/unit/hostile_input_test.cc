@@ -578,5 +578,51 @@ TEST_F(NpyFiles, AModelCardThatIsAFifoIsRefusedInsteadOfBlocking) {
   }
 }
 
+// ---- 4-bit initializers: unpacked for DequantizeLinear only --------------------------------
+
+// A 4-bit initializer (data_type 21 UINT4 / 22 INT4), two values a byte, low nibble first.
+void add_4bit(OnnxBuilder& b, const std::string& name, int data_type, const std::vector<int64_t>& dims, const std::string& raw) {
+  onnx::TensorProto* t = b.proto().mutable_graph()->add_initializer();
+  t->set_name(name);
+  t->set_data_type(data_type);
+  for (int64_t d : dims) t->add_dims(d);
+  t->set_raw_data(raw);
+}
+
+TEST(HostileInput, FourBitWeightsDequantiseOnLoadAndNowhereElse) {
+  // INT4 {1, -2, 7, -8, 3} (odd count: the last byte's high nibble is padding) -> DQ, scale 0.5.
+  auto model = [](const char* op, const std::string& raw, bool int8_zp = false) {
+    OnnxBuilder b(21);
+    b.input("x", {5}).output("y");
+    add_4bit(b, "w", 22, {5}, raw);
+    b.initializer("s", make_f32(Shape{}, {0.5f}));
+    if (std::string(op) == "DequantizeLinear") {
+      if (int8_zp) b.initializer("z", scalar_of<int8_t>(DType::kI8, 0));
+      b.node("DequantizeLinear", int8_zp ? std::vector<std::string>{"w", "s", "z"} : std::vector<std::string>{"w", "s"}, {"wf"});
+      b.node("Add", {"x", "wf"}, {"y"});
+    } else {
+      b.node(op, {"x", "w"}, {"y"});  // the 4-bit values read as they are
+    }
+    return b;
+  };
+  const std::string raw = {static_cast<char>(0xE1), static_cast<char>(0x87), static_cast<char>(0x03)};
+  ASSERT_EQ(compile_error(model("DequantizeLinear", raw)), "");
+  auto m = Model::from_bytes(compile_imported(import_onnx_bytes(model("DequantizeLinear", raw).bytes(), ".")).serialize());
+  Session s(m);
+  Tensor x = make_f32(Shape{5}, {0, 0, 0, 0, 0});
+  EXPECT_EQ(values<float>(Tensor::copy_of(s.run({x.view()})[0])), (std::vector<float>{0.5f, -1.f, 3.5f, -4.f, 1.5f}));
+  ErrorKind kind{};
+  std::string err = compile_error(model("Add", raw), &kind);
+  EXPECT_EQ(kind, ErrorKind::kUnsupported);
+  EXPECT_NE(err.find("INT4 initializer 'w'"), std::string::npos) << err;
+  EXPECT_NE(err.find("only as DequantizeLinear"), std::string::npos) << err;
+  err = compile_error(model("DequantizeLinear", raw, /*int8_zp=*/true), &kind);
+  EXPECT_EQ(kind, ErrorKind::kInvalidModel);
+  EXPECT_NE(err.find("zero point has its input's type"), std::string::npos) << err;
+  err = compile_error(model("DequantizeLinear", raw.substr(0, 2)), &kind);  // 5 values need 3 bytes
+  EXPECT_EQ(kind, ErrorKind::kInvalidModel);
+  EXPECT_NE(err.find("4-bit values needs 3"), std::string::npos) << err;
+}
+
 }  // namespace
 }  // namespace edgewm
