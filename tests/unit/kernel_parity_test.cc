@@ -311,6 +311,15 @@ std::vector<Case> quant_cases() {
                        {attr_int("transB", tb)}, 0.f, 1});
     }
   }
+  // MaxPool on the 8-bit values (what fold-qdq-movement leaves): pads (the type's lowest
+  // value), strides, dilations, ceil_mode, u8 and s8.
+  cases.push_back({"MaxPool_u8_k3s2p1", "MaxPool", in(u8s(Shape{1, 6, 17, 14}, seed++)),
+                   {attr_ints("kernel_shape", {3, 3}), attr_ints("strides", {2, 2}), attr_ints("pads", {1, 1, 1, 1})}});
+  cases.push_back({"MaxPool_s8_k2_dil2_ceil", "MaxPool", in(s8s(Shape{2, 3, 11, 9}, seed++)),
+                   {attr_ints("kernel_shape", {2, 2}), attr_ints("strides", {2, 2}), attr_ints("dilations", {2, 2}),
+                    attr_int("ceil_mode", 1)}});
+  cases.push_back({"MaxPool_s8_all_lowest_padded", "MaxPool", in(s8s(Shape{1, 2, 5, 5}, 0, -128, -128)),
+                   {attr_ints("kernel_shape", {3, 3}), attr_ints("pads", {1, 1, 1, 1})}});
   // K = 0: an empty sum, the output is the zero point (plus the bias for Conv).
   cases.push_back({"QLinearMatMul_k0", "QLinearMatMul",
                    in(u8s(Shape{3, 0}, 0), f32v(1.f), u8v(0), s8s(Shape{0, 5}, 0), f32v(1.f), s8v(0), f32v(1.f), u8v(7))});
