@@ -5,6 +5,7 @@
 // x_scale * w_scale, so the integer kernels run it. Then the DequantizeLinear nodes left with
 // constant inputs (weights of ops that stay float) are folded, as constant folding would have
 // done had DequantizeLinear not been kept for this pass (kernels/ref/quant.cc: never_fold).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -13,6 +14,7 @@
 #include "edgewm/thread_pool.h"
 #include "ir/op_registry.h"
 #include "kernels/evaluate_node.h"
+#include "kernels/ref/movement.h"
 #include "kernels/register_ops.h"
 #include "passes/fuse.h"
 #include "passes/qdq_match.h"
@@ -83,11 +85,31 @@ bool int32_bias(Graph& g, const std::vector<size_t>& producer, ValueId b, ValueI
   return true;
 }
 
-// The pieces of one DQ -> op -> Q group.
+// The pieces of one DQ -> op [-> Relu / Clip] -> Q group.
 struct Group {
   size_t dq_x = 0, dq_w = 0, q = 0;
+  size_t act = SIZE_MAX;      // a Relu or Clip between the op and its Q (NNCF quantises after it)
+  float act_lo = 0, act_hi = 0;
   std::vector<size_t> chain;  // nodes the fused op replaces
 };
+
+// A Relu, or a Clip with constant (or absent) bounds: [lo, hi] of its output.
+bool clamp_of(const Graph& g, const Node& n, float& lo, float& hi) {
+  lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+  if (is_op(n, "Relu")) return lo = 0, true;
+  if (!is_op(n, "Clip")) return false;
+  if (n.opset < 11) {
+    lo = n.attrs.get_float("min", lo), hi = n.attrs.get_float("max", hi);
+    return lo <= hi;
+  }
+  for (size_t i : {size_t{1}, size_t{2}}) {
+    if (i >= n.inputs.size() || n.inputs[i] == kNoValue) continue;
+    const Value& v = g.value(n.inputs[i]);
+    if (!v.is_constant() || v.dtype != DType::kF32 || v.constant.numel() != 1) return false;
+    (i == 1 ? lo : hi) = v.constant.as<float>()[0];
+  }
+  return lo <= hi;  // NaN bounds fail this too
+}
 
 // Conv or MatMul node k: x from DQ (per tensor), w from DQ of a constant (per tensor, or per
 // output channel along `w_axis`) — or, with dynamic_w (MatMul: attention's products), of an
@@ -115,16 +137,27 @@ bool match(const Graph& g, const std::vector<size_t>& producer, const std::vecto
     return no("the weights' scales are neither per tensor nor per output channel");
   if (!params(g, *dw, ws, wq.dtype)) return no("the weights' scales are not positive finite constants");
   if (dw->attrs.get_int("block_size", 0) != 0) return no("blocked weight scales");
-  const ValueId y = n.outputs[0];
-  const auto& r = readers[static_cast<size_t>(y)];
-  if (r.size() != 1 || g.is_graph_output(y)) return no("its output is read by more than a QuantizeLinear");
-  const Node& q = g.nodes[r[0]];
+  ValueId y = n.outputs[0];
+  const auto* r = &readers[static_cast<size_t>(y)];
+  if (r->size() != 1 || g.is_graph_output(y)) return no("its output is read by more than a QuantizeLinear");
+  // op -> Relu / Clip -> Q: Q(clamp(v, a, b)) = clamp(Q(v), Q(a), Q(b)) (Q is monotonic), exact.
+  if (float lo, hi; clamp_of(g, g.nodes[(*r)[0]], lo, hi) && g.nodes[(*r)[0]].inputs[0] == y) {
+    m.act = (*r)[0], m.act_lo = lo, m.act_hi = hi;
+    y = g.nodes[m.act].outputs[0];
+    r = &readers[static_cast<size_t>(y)];
+    bool quantised = false;
+    for (size_t k2 : *r) quantised = quantised || is_op(g.nodes[k2], "QuantizeLinear");
+    if (!quantised) return no("its output is not quantised");
+    if (r->size() != 1 || g.is_graph_output(y)) return no("its activation's output is read by more than a QuantizeLinear");
+  }
+  const Node& q = g.nodes[(*r)[0]];
   if (!is_op(q, "QuantizeLinear") || q.inputs[0] != y) return no("its output is not quantised");
   const DType qt = qdq::q_type(g, q);
   if (!is_int8(qt) || !params(g, q, 1, qt) || q.attrs.get_int("output_dtype", 0) != 0)
     return no("its output's quantisation is not 8-bit per tensor");
-  m.q = r[0];
+  m.q = (*r)[0];
   m.chain = {k, m.q};
+  if (m.act != SIZE_MAX) m.chain.push_back(m.act);
   // The DQs go with the group when it is their only reader (an activation DQ often feeds more).
   if (readers[static_cast<size_t>(n.inputs[0])].size() == 1 && !g.is_graph_output(n.inputs[0])) m.chain.push_back(m.dq_x);
   if (readers[static_cast<size_t>(n.inputs[1])].size() == 1 && !g.is_graph_output(n.inputs[1])) m.chain.push_back(m.dq_w);
@@ -200,6 +233,44 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
   const auto readers = rewrite::readers(g);
   const auto producer = rewrite::producers(g);
   rewrite::Splicer splicer;
+  // The fused op in place of group m; with an activation between the op and its Q, the op's
+  // output clamped on the integers: Clip(y, Q(lo), Q(hi)) (ONNX's Clip takes 8-bit tensors),
+  // left out where that is the type's whole range (a Relu before a u8 Q with zero point 0).
+  auto emit = [&](const Group& m, Node f) {
+    if (m.act == SIZE_MAX) return splicer.replace(m.chain, m.q, std::move(f));
+    const Node& q = g.nodes[m.q];
+    const Value& out = g.value(q.outputs[0]);
+    const DType yt = qdq::q_type(g, q);
+    const bool is_signed = yt == DType::kI8;
+    const double tlo = is_signed ? -128 : 0, thi = is_signed ? 127 : 255;
+    const double s = scale_at(g, q.inputs[1], 0);
+    const double zp = q.inputs.size() > 2 && q.inputs[2] != kNoValue ? ref::mv::load_as_double(g.value(q.inputs[2]).constant, 0) : 0;
+    auto quantised = [&](float v) {  // QuantizeLinear's arithmetic: divide, half to even, saturate
+      if (std::isinf(v)) return v < 0 ? tlo : thi;
+      return std::clamp(std::nearbyint(static_cast<double>(static_cast<float>(v / static_cast<float>(s)))) + zp, tlo, thi);
+    };
+    const double lo = quantised(m.act_lo), hi = quantised(m.act_hi);
+    if (lo == tlo && hi == thi) return splicer.replace(m.chain, m.q, std::move(f));
+    Value t;
+    t.name = out.name + "/unclamped";
+    t.dtype = out.dtype, t.shape = out.shape, t.shape_known = out.shape_known;
+    const ValueId tv = g.add_value(std::move(t));
+    auto bound = [&](double v, const char* which) {
+      Tensor c(yt, Shape{});
+      if (is_signed) *static_cast<int8_t*>(c.data()) = static_cast<int8_t>(v);
+      else *static_cast<uint8_t*>(c.data()) = static_cast<uint8_t>(v);
+      return g.add_constant(f.name + "/" + which, std::move(c));
+    };
+    Node clip;
+    clip.name = f.name + "/clamp";
+    clip.op_type = "Clip";
+    clip.opset = 13;
+    clip.inputs = {tv, bound(lo, "min"), bound(hi, "max")};
+    clip.outputs = {q.outputs[0]};
+    f.outputs = {tv};
+    splicer.replace(m.chain, m.q, std::move(f));
+    splicer.replace(std::vector<size_t>{}, m.q, std::move(clip));  // after it: splice keeps their order
+  };
   // Why each op the quantiser meant to be integer (its input dequantised) stays float.
   std::vector<std::pair<std::string, std::string>> left_float;
   for (size_t k = 0; k < g.nodes.size(); ++k) {
@@ -225,7 +296,7 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
           if (!taken(splicer, m.chain)) {
             Node f = integer_node(n, m, "QLinearConv", "x_zero_point", "w_zero_point", bias);
             if (worth_it(f)) {
-              splicer.replace(m.chain, m.q, std::move(f));
+              emit(m, std::move(f));
               continue;
             }
             why = "no integer kernel on this build takes it";
@@ -242,7 +313,7 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
         // Per-column scales need a 2-D B; a batched or dynamic B takes one scale.
         Node f = integer_node(n, m, "QLinearMatMul", "a_zero_point", "b_zero_point", kNoValue);
         if (worth_it(f)) {
-          splicer.replace(m.chain, m.q, std::move(f));
+          emit(m, std::move(f));
           continue;
         }
         why = "no integer kernel on this build takes it";
@@ -278,7 +349,7 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
               f.attrs.set(std::move(t));
             }
             if (worth_it(f)) {
-              splicer.replace(m.chain, m.q, std::move(f));
+              emit(m, std::move(f));
               continue;
             }
             why = "no integer kernel on this build takes it";

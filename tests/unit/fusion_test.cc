@@ -417,8 +417,9 @@ template <class T> Tensor typed(DType t, const Shape& s, const std::vector<T>& v
 // ONNX Runtime's QDQ form of a quantised op: x -> Q -> DQ -> OP(.., DQ(int8 w, per-channel
 // scales along w_axis), bias) -> Q -> DQ -> y.
 // output_q false: the op's output goes to a Relu instead (no group: the op stays float).
+// act: "Relu" or "Clip" between the op and its Q (NNCF's and PT2E's placement), y_zp its zero point.
 OnnxBuilder qdq_model(const std::string& op, const Shape& x_shape, const Shape& w_shape, int w_axis, bool bias,
-                      bool output_q = true) {
+                      bool output_q = true, const std::string& act = "", uint8_t y_zp = 120) {
   OnnxBuilder b;
   std::vector<int64_t> xs(x_shape.dims().begin(), x_shape.dims().end());
   b.input("x", xs).output("y");
@@ -432,7 +433,7 @@ OnnxBuilder qdq_model(const std::string& op, const Shape& x_shape, const Shape& 
   b.initializer("x_s", filled(Shape{}, 6.f / 255)).initializer("x_z", typed<uint8_t>(DType::kU8, Shape{}, {128}));
   b.initializer("w", typed(DType::kI8, w_shape, w)).initializer("w_s", make_f32(Shape{channels}, ws));
   b.initializer("w_z", typed(DType::kI8, Shape{channels}, std::vector<int8_t>(static_cast<size_t>(channels), 0)));
-  b.initializer("y_s", filled(Shape{}, 0.05f)).initializer("y_z", typed<uint8_t>(DType::kU8, Shape{}, {120}));
+  b.initializer("y_s", filled(Shape{}, 0.05f)).initializer("y_z", typed<uint8_t>(DType::kU8, Shape{}, {y_zp}));
   b.node("QuantizeLinear", {"x", "x_s", "x_z"}, {"xq"});
   b.node("DequantizeLinear", {"xq", "x_s", "x_z"}, {"xf"});
   auto& dw = b.node("DequantizeLinear", {"w", "w_s", "w_z"}, {"wf"});
@@ -449,7 +450,16 @@ OnnxBuilder qdq_model(const std::string& op, const Shape& x_shape, const Shape& 
     b.node("Relu", {"yf"}, {"y"});
     return b;
   }
-  b.node("QuantizeLinear", {"yf", "y_s", "y_z"}, {"yq"});
+  std::string yq_in = "yf";
+  if (act == "Relu") {
+    b.node("Relu", {"yf"}, {"ya"});
+    yq_in = "ya";
+  } else if (act == "Clip") {
+    b.initializer("lo", filled(Shape{}, -0.5f)).initializer("hi", filled(Shape{}, 2.f));
+    b.node("Clip", {"yf", "lo", "hi"}, {"ya"});
+    yq_in = "ya";
+  }
+  b.node("QuantizeLinear", {yq_in, "y_s", "y_z"}, {"yq"});
   b.node("DequantizeLinear", {"yq", "y_s", "y_z"}, {"y"});
   return b;
 }
@@ -461,6 +471,25 @@ CompiledModel compile_qdq_fused(const OnnxBuilder& b) {
   fuse_qdq_with(m.graph, /*require_fast_kernel=*/false);
   m.plan = plan_memory(m.graph, own_buffers(m.graph));
   return m;
+}
+
+// The fused model's output against the unfused one (the oracle: the float op on dequantised
+// values) on input x: the integer op may differ by one step of y_scale where x * w lands within
+// rounding of a .5, on at most 2% of the outputs. Returns the unfused output.
+Tensor expect_within_a_step(const CompiledModel& fused, const OnnxBuilder& b, const Tensor& x) {
+  auto f = Model::from_bytes(fused.serialize());
+  auto p = Model::from_bytes(compile(b, false).serialize());
+  Session sf(f), sp(p);
+  Tensor yf = Tensor::copy_of(sf.run({x.view()})[0]);
+  Tensor yp = Tensor::copy_of(sp.run({x.view()})[0]);
+  int64_t off = 0;
+  for (int64_t i = 0; i < yf.numel(); ++i) {
+    const float d = std::fabs(yf.as<float>()[i] - yp.as<float>()[i]);
+    EXPECT_LE(d, 0.0501f) << "at " << i;
+    off += d > 0;
+  }
+  EXPECT_LE(off, yf.numel() / 50) << "more than 2% of outputs a step apart";
+  return yp;
 }
 
 TEST(Fusion, QdqConvMatMulAndGemmBecomeIntegerOps) {
@@ -482,21 +511,31 @@ TEST(Fusion, QdqConvMatMulAndGemmBecomeIntegerOps) {
     EXPECT_EQ(count_ops(fused.graph, c.fused), 1);
     EXPECT_EQ(count_ops(fused.graph, c.op), 0);
     EXPECT_EQ(count_ops(fused.graph, "DequantizeLinear"), 1);  // only the output's
-    // The oracle: the same graph unfused, the float op on dequantised values. The integer op
-    // may differ by one step of y_scale where x * w lands within rounding of a .5.
-    auto f = Model::from_bytes(fused.serialize());
-    auto p = Model::from_bytes(compile(b, false).serialize());
-    Tensor x = random_f32(c.x, 7, -3.f, 3.f);
-    Session sf(f), sp(p);
-    Tensor yf = Tensor::copy_of(sf.run({x.view()})[0]);
-    Tensor yp = Tensor::copy_of(sp.run({x.view()})[0]);
-    int64_t off = 0;
-    for (int64_t i = 0; i < yf.numel(); ++i) {
-      const float d = std::fabs(yf.as<float>()[i] - yp.as<float>()[i]);
-      EXPECT_LE(d, 0.0501f) << "at " << i;
-      off += d > 0;
-    }
-    EXPECT_LE(off, yf.numel() / 50) << "more than 2% of outputs a step apart";
+    expect_within_a_step(fused, b, random_f32(c.x, 7, -3.f, 3.f));
+  }
+}
+
+// Conv -> Relu / Clip -> Q (the activation quantised, not the Conv): Q(clamp(v)) is the integer
+// output clamped to Q(bounds), so the group fuses, with an integer Clip where the bounds cut
+// into the type's range — none for a Relu before a zero point of 0.
+TEST(Fusion, QdqConvWithAnActivationBeforeItsQuantizeFuses) {
+  struct Case {
+    const char* act;
+    uint8_t zp;
+    int clips;
+  };
+  for (const Case& c : {Case{"Relu", 120, 1}, Case{"Clip", 120, 1}, Case{"Relu", 0, 0}}) {
+    SCOPED_TRACE(std::string(c.act) + " zp " + std::to_string(c.zp));
+    OnnxBuilder b = qdq_model("Conv", Shape{1, 4, 6, 6}, Shape{8, 4, 3, 3}, 0, true, true, c.act, c.zp);
+    CompiledModel fused = compile_qdq_fused(b);
+    EXPECT_EQ(count_ops(fused.graph, "QLinearConv"), 1);
+    EXPECT_EQ(count_ops(fused.graph, c.act), c.clips && std::string(c.act) == "Clip" ? 1 : 0);
+    EXPECT_EQ(count_ops(fused.graph, "Clip"), c.clips);
+    EXPECT_EQ(count_ops(fused.graph, "Relu"), 0);
+    const Tensor yp = expect_within_a_step(fused, b, random_f32(Shape{1, 4, 6, 6}, 8, -3.f, 3.f));
+    int64_t clamped = 0;
+    for (int64_t i = 0; i < yp.numel(); ++i) clamped += yp.as<float>()[i] == (std::string(c.act) == "Clip" ? -0.5f : 0.f);
+    EXPECT_GT(clamped, yp.numel() / 10);  // the clamp mattered
   }
 }
 
