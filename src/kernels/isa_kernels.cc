@@ -40,7 +40,12 @@ template <Isa I> void matmul(const KernelContext& ctx) { matmul_f32_with(ctx, &t
 template <Isa I> void einsum(const KernelContext& ctx) { einsum_f32_with(ctx, &table<I>().gemm); }
 template <Isa I> void sigmoid(const KernelContext& ctx) { sigmoid_f32(ctx, table<I>().rows); }
 template <Isa I> void silu(const KernelContext& ctx) { silu_f32(ctx, table<I>().rows); }
-template <Isa I> void group_norm(const KernelContext& ctx) { group_norm_f32(ctx, table<I>().rows); }
+template <Isa I> void group_norm(const KernelContext& ctx) { group_norm_f32(ctx, table<I>().rows, table<I>().qgemm->rows); }
+// f32 math: an f32 input, or an 8-bit one dequantised (its f32 scale and bias say so).
+template <Isa I> bool group_norm_ok(const Node& n, const Graph& g) {
+  return isa_enabled(I) && g.value(n.inputs[1]).dtype == DType::kF32 &&
+         (g.value(n.inputs[0]).dtype == DType::kF32 || (n.inputs.size() > 3 && n.inputs[3] != kNoValue));
+}
 template <Isa I> void instance_norm(const KernelContext& ctx) { instance_norm_f32(ctx, table<I>().rows); }
 template <Isa I> void qlinear_conv(const KernelContext& ctx) { qlinear_conv_with(ctx, *table<I>().qgemm); }
 template <Isa I> void qlinear_matmul(const KernelContext& ctx) { qlinear_matmul_with(ctx, *table<I>().qgemm); }
@@ -83,7 +88,7 @@ template <Isa I> void register_isa(OpRegistry& r) {
   r.add_kernel("Softmax", KernelDef{name, softmax<I>, f32_and<I, softmax_rows_supports>, p, nullptr});
   r.add_kernel("InstanceNormalization", KernelDef{name, instance_norm<I>, f32<I>, p, nullptr});
   r.add_kernel("Silu", KernelDef{name, silu<I>, f32<I>, p, nullptr}, "edgewm");
-  r.add_kernel("GroupNorm", KernelDef{name, group_norm<I>, f32<I>, p, nullptr}, "edgewm");
+  r.add_kernel("GroupNorm", KernelDef{name, group_norm<I>, group_norm_ok<I>, p, group_norm_scratch}, "edgewm");
   // Integer kernels (the tables' qgemm): the ops fuse-qdq makes of DQ -> Conv/MatMul -> Q.
   r.add_kernel("QLinearConv", KernelDef{name, qlinear_conv<I>, qconv_ok<I>, p, qlinear_conv_scratch, qlinear_conv_prepare});
   r.add_kernel("QLinearConv", KernelDef{name + ".winograd", qlinear_winograd<I>, qwinograd_ok<I>, p + 100,

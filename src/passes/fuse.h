@@ -39,6 +39,9 @@ int fuse_group_norm(Graph& g);
 int fuse_silu(Graph& g);
 // edgewm.GroupNorm -> edgewm.Silu (the norm's only reader) -> GroupNorm with activation silu.
 int fuse_group_norm_silu(Graph& g);
+// DequantizeLinear -> edgewm.GroupNorm -> QuantizeLinear (per tensor): the Q/DQ folded into the
+// GroupNorm's optional inputs 3-6 (8-bit in and out, float math inside).
+int fuse_qdq_norm(Graph& g);
 
 // Resize(nearest, 2x) -> Conv(3x3, stride 1, pad 1) -> edgewm.UpsampleConv on the small input,
 // the 3x3 weights summed into one 2x2 kernel per output phase.

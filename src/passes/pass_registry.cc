@@ -26,6 +26,8 @@ const std::vector<GraphPass>& graph_passes() {
       {"fuse-silu", "Mul(x, Sigmoid(x)): edgewm.Silu", {"cpu"}, fuse_silu, "SiLU fused"},
       {"fuse-group-norm-silu", "edgewm.GroupNorm -> edgewm.Silu: GroupNorm with activation silu", {"cpu"},
        fuse_group_norm_silu, "GroupNorm + SiLU merged"},
+      {"fuse-qdq-norm", "DequantizeLinear -> edgewm.GroupNorm -> QuantizeLinear: 8-bit in and out, float math inside",
+       {"cpu"}, fuse_qdq_norm, "Q/DQ folded into GroupNorm"},
       {"fuse-upsample-conv", "nearest 2x Resize -> 3x3 'same' Conv: edgewm.UpsampleConv (four 2x2 phase kernels)",
        {"cpu"}, fuse_upsample_conv, "nearest 2x Resize + Conv fused"},
       {"fuse-conv-add", "Conv -> Add (residual, or one value per channel): edgewm.FusedConv", {"cpu"}, fuse_conv_add,

@@ -63,6 +63,12 @@ void expect_same_outputs(const OnnxBuilder& b, const Shape& input, float tol) {
         << "at " << i;
 }
 
+template <class T> Tensor typed(DType t, const Shape& s, const std::vector<T>& v) {
+  Tensor x(t, s);
+  for (size_t i = 0; i < v.size(); ++i) static_cast<T*>(x.data())[i] = v[i];
+  return x;
+}
+
 // PyTorch's GroupNorm(G, C) export at opset 17, optionally followed by SiLU.
 OnnxBuilder group_norm_chain(int64_t n, int64_t c, int64_t h, int64_t w, int64_t groups, bool silu,
                              float in_scale = 1.f) {
@@ -105,6 +111,50 @@ TEST(Fusion, GroupNormWithSiluBecomesOneOp) {
   EXPECT_EQ(m.graph.nodes[0].op_type, "GroupNorm");
   EXPECT_EQ(m.graph.nodes[0].attrs.get_string("activation", ""), "silu");
   expect_same_outputs(b, Shape{1, 64, 16, 16}, 2e-5f);
+}
+
+// x -> Q -> DQ -> GroupNorm(+SiLU) -> Q -> DQ -> y (NNCF quantises both sides of a norm; the
+// faithful recipes its output): fuse-qdq-norm folds the inner DQ and Q into the GroupNorm,
+// which then reads and writes 8 bits, and the result is the unfused one bit for bit (the same
+// Q/DQ and float rows, in the same order).
+TEST(Fusion, QdqAroundAGroupNormFoldsIntoIt) {
+  for (bool input_dq : {true, false}) {
+    SCOPED_TRACE(input_dq ? "DQ in, Q out" : "Q out only");
+    OnnxBuilder b = group_norm_chain(1, 16, 6, 5, 4, true);
+    auto* graph = b.proto().mutable_graph();
+    for (auto& n : *graph->mutable_node()) {
+      for (auto& i : *n.mutable_input())
+        if (i == "x" && input_dq) i = "xd";
+      for (auto& o : *n.mutable_output())
+        if (o == "y") o = "yf";
+    }
+    b.initializer("xs", filled(Shape{}, 0.03f)).initializer("xz", typed<uint8_t>(DType::kU8, Shape{}, {128}));
+    b.initializer("ys", filled(Shape{}, 0.02f)).initializer("yz", typed<int8_t>(DType::kI8, Shape{}, {-10}));
+    if (input_dq) {
+      b.node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"});
+      b.node("DequantizeLinear", {"xq", "xs", "xz"}, {"xd"});
+    }
+    b.node("QuantizeLinear", {"yf", "ys", "yz"}, {"yq"});
+    b.node("DequantizeLinear", {"yq", "ys", "yz"}, {"y"});
+    auto build = [&](const std::set<std::string>& disabled) {
+      CompileOptions o;
+      o.disabled_passes = disabled;
+      return compile_imported(import_onnx_bytes(b.bytes(), "."), o);
+    };
+    const CompiledModel fused = build({}), plain = build({"fuse-qdq-norm"});
+    EXPECT_EQ(count_ops(fused.graph, "GroupNorm"), 1);
+    EXPECT_EQ(count_ops(fused.graph, "QuantizeLinear"), input_dq ? 1 : 0);
+    EXPECT_EQ(count_ops(fused.graph, "DequantizeLinear"), 1);
+    EXPECT_EQ(count_ops(plain.graph, "QuantizeLinear"), input_dq ? 2 : 1);
+    Tensor x = random_f32(Shape{1, 16, 6, 5}, 12, -3.f, 3.f);
+    Session sf(Model::from_bytes(fused.serialize())), sp(Model::from_bytes(plain.serialize()));
+    Tensor yf = Tensor::copy_of(sf.run({x.view()})[0]), yp = Tensor::copy_of(sp.run({x.view()})[0]);
+    ASSERT_EQ(yf.nbytes(), yp.nbytes());
+    EXPECT_EQ(std::memcmp(yf.data(), yp.data(), yf.nbytes()), 0);
+    float lo = 0;
+    for (int64_t i = 0; i < yf.numel(); ++i) lo = std::min(lo, yf.as<float>()[i]);
+    EXPECT_LT(lo, -0.2f);  // SiLU's negative lobe came through the s8 output
+  }
 }
 
 TEST(Fusion, SiluOnlyWhenTheSigmoidFeedsTheMulAlone) {
@@ -408,11 +458,6 @@ TEST(Fusion, ConvActivationOnEveryConvKernel) {
 // run), an unknown name is refused naming the known ones, and value handles survive rewrites.
 // ---- fuse-qdq ------------------------------------------------------------------------------
 
-template <class T> Tensor typed(DType t, const Shape& s, const std::vector<T>& v) {
-  Tensor x(t, s);
-  for (size_t i = 0; i < v.size(); ++i) static_cast<T*>(x.data())[i] = v[i];
-  return x;
-}
 
 // ONNX Runtime's QDQ form of a quantised op: x -> Q -> DQ -> OP(.., DQ(int8 w, per-channel
 // scales along w_axis), bias) -> Q -> DQ -> y.

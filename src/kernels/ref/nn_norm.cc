@@ -4,6 +4,8 @@
 
 #include "kernels/ref/dispatch.h"
 #include "kernels/ref/nn.h"
+#include "kernels/ref/movement.h"
+#include "kernels/ref/quant.h"
 
 namespace edgewm {
 
@@ -255,16 +257,14 @@ void infer_group_norm(InferContext& ctx) {
 
 // Scale and bias per group (ONNX opset 18) or per channel (opset 21, edgewm.GroupNorm), then
 // SiLU when asked.
-template <class T> void group_norm_t(const KernelContext& ctx, bool per_channel, bool silu) {
-  const TensorView& xv = ctx.in(0);
-  const int64_t N = xv.shape[0], C = xv.shape[1];
+template <class T>
+void group_norm_rows(const KernelContext& ctx, const T* X, const T* S, const T* Bi, T* Y, bool per_channel, bool silu) {
+  const Shape& shape = ctx.in(0).shape;
+  const int64_t N = shape[0], C = shape[1];
   const int64_t G = ctx.attrs().get_int("num_groups", 1);
-  const int64_t spatial = N * C != 0 ? xv.numel() / (N * C) : 0;
+  const int64_t spatial = N * C != 0 ? shape.numel() / (N * C) : 0;
   const int64_t cg = C / G, inner = cg * spatial;
   const double eps = ctx.attrs().get_float("epsilon", 1e-5f);
-  const T* X = xv.as<T>();
-  const T *S = ctx.in(1).as<T>(), *Bi = ctx.in(2).as<T>();
-  T* Y = ctx.out(0).as<T>();
   ctx.pool->parallel_for(N * G, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, inner)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const int64_t g = r % G;
@@ -285,6 +285,9 @@ template <class T> void group_norm_t(const KernelContext& ctx, bool per_channel,
     }
   });
 }
+template <class T> void group_norm_t(const KernelContext& ctx, bool per_channel, bool silu) {
+  group_norm_rows(ctx, ctx.in(0).as<T>(), ctx.in(1).as<T>(), ctx.in(2).as<T>(), ctx.out(0).as<T>(), per_channel, silu);
+}
 
 void group_norm_kernel(const KernelContext& ctx) {
   ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { group_norm_t<decltype(t)>(ctx, ctx.node->opset >= 21, false); });
@@ -295,19 +298,68 @@ void group_norm_kernel(const KernelContext& ctx) {
 // fusion pass gives the exported Reshape -> InstanceNormalization -> Reshape -> Mul -> Add
 // (-> Sigmoid -> Mul) chain. Attributes: num_groups, epsilon, activation ("none" | "silu").
 
+// With the optional inputs 3-6 (x_scale, x_zero_point, y_scale, y_zero_point: what the
+// fuse-qdq-norm pass folds in), x is u8/s8, dequantised as DequantizeLinear does, and/or y is
+// quantised as QuantizeLinear does (to y_zero_point's type, u8 without one), per tensor; the
+// float32 math between them is the same.
+enum : size_t { kGnXScale = 3, kGnXZero = 4, kGnYScale = 5, kGnYZero = 6 };
+
 void infer_fused_group_norm(InferContext& ctx) {
-  infer_groups(ctx);
+  const bool qx = ctx.has_input(kGnXScale), qy = ctx.has_input(kGnYScale);
+  if (qx) {
+    ctx.expect_dtype(0, {DType::kU8, DType::kI8});
+    if (ctx.has_input(kGnXZero) && ctx.dtype(kGnXZero) != ctx.dtype(0)) ctx.fail("x_zero_point's type differs from x's");
+  }
+  for (size_t i : {kGnXScale, kGnXZero, kGnYScale, kGnYZero})
+    if (ctx.has_input(i) && ctx.shape(i).numel() != 1) ctx.fail("quantisation parameters must be one value (per tensor)");
+  for (size_t i : {kGnXScale, kGnYScale})
+    if (ctx.has_input(i) && ctx.dtype(i) != DType::kF32) ctx.fail("scales must be f32");
+  if (ctx.has_input(kGnYZero) && (!qy || (ctx.dtype(kGnYZero) != DType::kU8 && ctx.dtype(kGnYZero) != DType::kI8)))
+    ctx.fail("y_zero_point must be u8 or i8, with a y_scale");
   const Shape& x = ctx.shape(0);
+  if (qx) {
+    if (x.rank() < 3) ctx.fail("input must be [N, C, spatial...], got " + x.str());
+    const int64_t groups = ctx.attrs().require_int("num_groups");
+    if (groups < 1 || x[1] % groups != 0)
+      ctx.fail("num_groups " + std::to_string(groups) + " does not divide the " + std::to_string(x[1]) + " channels");
+    ctx.expect_dtype(1, {DType::kF32});
+    ctx.expect_dtype(2, {DType::kF32});
+  } else {
+    infer_groups(ctx);
+  }
   const std::string_view act = ctx.attrs().get_string("activation", "none");
   if (act != "none" && act != "silu") ctx.fail("activation must be none or silu, got '" + std::string(act) + "'");
   expect_vector(ctx, 1, x[1], "scale (one per channel)");
   expect_vector(ctx, 2, x[1], "bias (one per channel)");
-  ctx.set_output(0, ctx.dtype(0), x);
+  if (qy && (qx ? ctx.dtype(1) : ctx.dtype(0)) != DType::kF32) ctx.fail("a quantised output needs f32 math");
+  const DType out = qy ? (ctx.has_input(kGnYZero) ? ctx.dtype(kGnYZero) : DType::kU8) : (qx ? ctx.dtype(1) : ctx.dtype(0));
+  ctx.set_output(0, out, x);
 }
 
 void fused_group_norm_kernel(const KernelContext& ctx) {
   const bool silu = ctx.attrs().get_string("activation", "none") == "silu";
-  ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { group_norm_t<decltype(t)>(ctx, true, silu); });
+  const bool qx = ctx.has_in(kGnXScale), qy = ctx.has_in(kGnYScale);
+  if (!qx && !qy) {
+    ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { group_norm_t<decltype(t)>(ctx, true, silu); });
+    return;
+  }
+  auto param = [&](size_t i) { return ctx.has_in(i) ? ref::mv::load_as_double(ctx.in(i), 0) : 0.0; };
+  const int64_t n = ctx.in(0).numel();
+  std::vector<float> x(static_cast<size_t>(n)), y(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i)
+    x[static_cast<size_t>(i)] = qx ? ref::quant::dequantize_value(ref::mv::load_as_double(ctx.in(0), i), static_cast<float>(param(kGnXZero)),
+                                                                  static_cast<float>(param(kGnXScale)))
+                                   : ctx.in(0).as<float>()[i];
+  group_norm_rows(ctx, x.data(), ctx.in(1).as<float>(), ctx.in(2).as<float>(), qy ? y.data() : ctx.out(0).as<float>(), true, silu);
+  if (!qy) return;
+  const DType yt = ctx.out(0).dtype;
+  int64_t lo, hi;
+  ref::quant::int_range(yt, lo, hi);
+  const float ys = static_cast<float>(param(kGnYScale));
+  const int64_t yz = static_cast<int64_t>(param(kGnYZero));
+  char* out = static_cast<char*>(ctx.out(0).data);
+  for (int64_t i = 0; i < n; ++i)
+    ref::mv::store_from_double(yt, out + i * static_cast<int64_t>(dtype_size(yt)), ref::quant::quantize_value(y[static_cast<size_t>(i)], ys, yz, lo, hi));
 }
 
 // ---------------------------------------------------------------------------- LRN

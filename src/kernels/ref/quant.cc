@@ -118,6 +118,17 @@ void infer_quantize(InferContext& ctx) {
   ctx.set_output(0, y, ctx.shape(0));
 }
 
+}  // namespace
+
+double ref::quant::quantize_value(float x, float scale, int64_t zero_point, int64_t lo, int64_t hi) {
+  const double q = static_cast<double>(x / scale);  // in float32, as the input's precision
+  // NaN: unspecified by ONNX, the zero point (never UB); else the default rounding mode, half to even.
+  double v = std::isnan(q) ? static_cast<double>(zero_point) : std::nearbyint(q) + static_cast<double>(zero_point);
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+namespace {
+
 void quantize_kernel(const KernelContext& c) {
   const TensorView& x = c.in(0);
   const TensorView& s = c.in(1);
@@ -133,13 +144,14 @@ void quantize_kernel(const KernelContext& c) {
     const int64_t k = p.at(i);
     const float scale = static_cast<float>(load_as_double(s, k));
     const int64_t zp = has_zp ? static_cast<int64_t>(load_as_double(c.in(2), k)) : 0;
-    // x / scale in the input's precision (float32; double for int32 inputs as numpy promotes).
-    const double q = x.dtype == DType::kI32 ? static_cast<double>(load_as_double(x, i)) / scale
-                                            : static_cast<double>(static_cast<float>(load_as_double(x, i)) / scale);
     double v;
-    if (std::isnan(q)) v = static_cast<double>(zp);  // unspecified by ONNX: the zero point, never UB
-    else v = std::nearbyint(q) + static_cast<double>(zp);  // the default rounding mode: half to even
-    v = v < lo ? lo : (v > hi ? hi : v);
+    if (x.dtype == DType::kI32) {  // x / scale in double for int32 inputs, as numpy promotes
+      const double q = static_cast<double>(load_as_double(x, i)) / scale;
+      v = std::isnan(q) ? static_cast<double>(zp) : std::nearbyint(q) + static_cast<double>(zp);
+      v = v < lo ? lo : (v > hi ? hi : v);
+    } else {
+      v = quantize_value(static_cast<float>(load_as_double(x, i)), scale, zp, lo, hi);
+    }
     store_from_double(yt, y + static_cast<size_t>(i) * es, v);
   }
 }
@@ -170,7 +182,7 @@ void dequantize_kernel(const KernelContext& c) {
     const int64_t k = p.at(i);
     // (float(x) - float(zero point)) * scale, in float32 as the reference computes it.
     const float zp = has_zp ? static_cast<float>(load_as_double(c.in(2), k)) : 0.f;
-    const float v = (static_cast<float>(load_as_double(x, i)) - zp) * static_cast<float>(load_as_double(s, k));
+    const float v = dequantize_value(load_as_double(x, i), zp, static_cast<float>(load_as_double(s, k)));
     store_from_double(yt, y + static_cast<size_t>(i) * es, v);
   }
 }

@@ -14,6 +14,13 @@ bool is_quantized_int(DType t);
 // Saturation bounds of an integer type (i32 too).
 void int_range(DType t, int64_t& lo, int64_t& hi);
 
+// QuantizeLinear of one float32 value: x / scale in float32, NaN to the zero point, rounded half
+// to even, + zero point, saturated to [lo, hi]. DequantizeLinear of one: (float(q) - float(zp))
+// * scale in float32. The reference Q/DQ kernels and the reference kernels of fused ops that
+// quantise inside (edgewm.GroupNorm with 8-bit input or output) share these.
+double quantize_value(float x, float scale, int64_t zero_point, int64_t lo, int64_t hi);
+inline float dequantize_value(double q, float zero_point, float scale) { return (static_cast<float>(q) - zero_point) * scale; }
+
 // Maps element i of x (row-major) to its scale/zero-point element.
 struct ParamIndex {
   enum Kind { kTensor, kAxis, kBlocked } kind = kTensor;

@@ -3,8 +3,11 @@
 #include "kernels/ref/nn.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "edgewm/thread_pool.h"
+#include "kernels/ref/movement.h"
+#include "kernels/scratch.h"
 
 namespace edgewm {
 
@@ -22,24 +25,57 @@ void sigmoid_f32(const KernelContext& ctx, const RowKernelsF32& k) { map_rows(ct
 void silu_f32(const KernelContext& ctx, const RowKernelsF32& k) { map_rows(ctx, k.silu); }
 
 // Per (n, group) the moments over the group, then per channel scale, shift and the optional
-// SiLU in one more pass over data still in cache.
-void group_norm_f32(const KernelContext& ctx, const RowKernelsF32& k) {
+// SiLU in one more pass over data still in cache. With 8-bit input or output (inputs 3-6,
+// fuse-qdq-norm), each group's rows are dequantised into the worker's scratch first and/or
+// quantised from it last, by the ISA's Q/DQ rows (bit for bit the reference's): the float
+// tensor in between is never written out.
+void group_norm_f32(const KernelContext& ctx, const RowKernelsF32& k, const QuantizeRows& q) {
   const TensorView& xv = ctx.in(0);
   const int64_t N = xv.shape[0], C = xv.shape[1], G = ctx.attrs().get_int("num_groups", 1);
   const int64_t spatial = N * C != 0 ? xv.numel() / (N * C) : 0, cg = C / G, inner = cg * spatial;
   if (inner == 0) return;
   const bool act = ctx.attrs().get_string("activation", "none") == "silu";
   const float eps = ctx.attrs().get_float("epsilon", 1e-5f);
-  const float *x = xv.as<float>(), *scale = ctx.in(1).as<float>(), *bias = ctx.in(2).as<float>();
-  float* y = ctx.out(0).as<float>();
-  ctx.pool->parallel_for(N * G, std::max<int64_t>(1, 16384 / inner), [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
-      const int64_t c0 = (r % G) * cg;
-      float* yr = y + r * inner;
-      k.normalize_row(x + r * inner, yr, inner, 1.f, 0.f, eps);
-      for (int64_t c = 0; c < cg; ++c) k.affine_act(yr + c * spatial, yr + c * spatial, spatial, scale[c0 + c], bias[c0 + c], act);
+  const float *scale = ctx.in(1).as<float>(), *bias = ctx.in(2).as<float>();
+  const bool qx = ctx.has_in(3), qy = ctx.has_in(5);
+  auto param = [&](size_t i) { return ctx.has_in(i) ? static_cast<float>(ref::mv::load_as_double(ctx.in(i), 0)) : 0.f; };
+  const float xs = param(3), xz = param(4), ys = param(5), yz = param(6);
+  const QElement xk = xv.dtype == DType::kI8 ? QElement::kS8 : QElement::kU8;
+  const bool y_signed = ctx.out(0).dtype == DType::kI8;
+  auto row = [&](int64_t r, float* xbuf, float* ybuf) {
+    const int64_t c0 = (r % G) * cg;
+    const float* xr = qx ? xbuf : xv.as<float>() + r * inner;
+    if (qx) q.dequantize(static_cast<const uint8_t*>(xv.data) + r * inner, xk, inner, xs, xz, xbuf);
+    float* yr = qy ? ybuf : ctx.out(0).as<float>() + r * inner;
+    k.normalize_row(xr, yr, inner, 1.f, 0.f, eps);
+    for (int64_t c = 0; c < cg; ++c) k.affine_act(yr + c * spatial, yr + c * spatial, spatial, scale[c0 + c], bias[c0 + c], act);
+    if (qy) q.quantize(yr, inner, ys, yz, y_signed, static_cast<uint8_t*>(ctx.out(0).data) + r * inner);
+  };
+  if (!qx && !qy) {
+    ctx.pool->parallel_for(N * G, std::max<int64_t>(1, 16384 / inner), [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) row(r, nullptr, nullptr);
+    });
+    return;
+  }
+  // One slot of scratch per worker (group_norm_scratch), rows handed out by a counter.
+  float* base = scratch_aligned<float>(ctx.scratch);
+  const int slots = static_cast<int>(std::min<int64_t>({kGroupNormSlots, N * G, ctx.pool->size()}));
+  std::atomic<int64_t> next{0};
+  ctx.pool->parallel_for(slots, 1, [&](int64_t s0, int64_t s1) {
+    for (int64_t s = s0; s < s1; ++s) {
+      float* xbuf = base + s * 2 * inner;
+      for (int64_t r; (r = next.fetch_add(1)) < N * G;) row(r, xbuf, xbuf + inner);
     }
   });
+}
+
+size_t group_norm_scratch(const Node& n, const Graph& g) {
+  const bool quantised = (n.inputs.size() > 3 && n.inputs[3] != kNoValue) || (n.inputs.size() > 5 && n.inputs[5] != kNoValue);
+  const Value& x = g.value(n.inputs[0]);
+  if (!quantised || x.shape.rank() < 2 || x.shape[0] * x.shape[1] == 0) return 0;
+  const int64_t groups = std::max<int64_t>(1, n.attrs.get_int("num_groups", 1));
+  const int64_t inner = x.shape.numel() / (x.shape[0] * groups);
+  return static_cast<size_t>(kGroupNormSlots * 2 * inner) * sizeof(float) + 64;
 }
 
 // InstanceNormalization over [N, C, spatial...]: one row per (n, c).

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "ir/op_registry.h"
+#include "kernels/gemm/qgemm_micro.h"
 #include "kernels/ref/softmax_row.h"
 
 namespace edgewm {
@@ -29,7 +30,10 @@ struct RowKernelsF32 {
 // The op kernels (f32), over an ISA's rows.
 void sigmoid_f32(const KernelContext& ctx, const RowKernelsF32& k);
 void silu_f32(const KernelContext& ctx, const RowKernelsF32& k);
-void group_norm_f32(const KernelContext& ctx, const RowKernelsF32& k);     // edgewm.GroupNorm
+// edgewm.GroupNorm, f32 or with 8-bit input/output (q: the ISA's Q/DQ rows), scratch for the latter.
+inline constexpr int kGroupNormSlots = 8;
+void group_norm_f32(const KernelContext& ctx, const RowKernelsF32& k, const QuantizeRows& q);
+size_t group_norm_scratch(const Node& n, const Graph& g);
 void instance_norm_f32(const KernelContext& ctx, const RowKernelsF32& k);  // InstanceNormalization
 // Softmax over rows of the last axis (any opset's Softmax whose rows are contiguous).
 bool softmax_rows_supports(const Node& n, const Graph& g);
