@@ -55,6 +55,8 @@ template <Isa I> bool enabled_and(const Node& n, const Graph& g, bool (*also)(co
 template <Isa I> void qlinear_winograd(const KernelContext& ctx) { qlinear_winograd_with(ctx, *table<I>().qgemm); }
 template <Isa I> bool qwinograd_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_winograd_supports); }
 template <Isa I> void qlinear_winograd43(const KernelContext& ctx) { qlinear_winograd43_with(ctx, *table<I>().qgemm); }
+template <Isa I> void qlinear_depthwise(const KernelContext& ctx) { qlinear_depthwise_with(ctx, *table<I>().qgemm); }
+template <Isa I> bool qdepthwise_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_depthwise_supports); }
 template <Isa I> bool qwinograd43_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_winograd43_supports); }
 template <Isa I> void quantize(const KernelContext& ctx) { quantize_with(ctx, *table<I>().qgemm); }
 template <Isa I> void dequantize(const KernelContext& ctx) { dequantize_with(ctx, *table<I>().qgemm); }
@@ -95,6 +97,8 @@ template <Isa I> void register_isa(OpRegistry& r) {
                                         qlinear_winograd_scratch, qlinear_winograd_prepare});
   r.add_kernel("QLinearConv", KernelDef{name + ".winograd_f43", qlinear_winograd43<I>, qwinograd43_ok<I>, p + 110,
                                         qlinear_winograd43_scratch, qlinear_winograd43_prepare});
+  r.add_kernel("QLinearConv", KernelDef{name + ".depthwise", qlinear_depthwise<I>, qdepthwise_ok<I>, p + 50,
+                                        qlinear_depthwise_scratch, qlinear_depthwise_prepare});
   r.add_kernel("QuantizeLinear", KernelDef{name, quantize<I>, quantize_ok<I>, p, nullptr});
   r.add_kernel("DequantizeLinear", KernelDef{name, dequantize<I>, dequantize_ok<I>, p, nullptr});
   r.add_kernel("QLinearMatMul",

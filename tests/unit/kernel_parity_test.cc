@@ -225,7 +225,9 @@ std::vector<Case> quant_cases() {
                       // F(4x4): 16 tiles a row and a tail (tw 17), 5 a row (lane by lane), 2 images
                       {1, 16, 66, 66, 16, 3, 1, 1, 1, 1}, {2, 17, 18, 20, 18, 3, 1, 1, 1, 1},
                       // fewer output channels than a micro-kernel's rows (a UNet's conv_out)
-                      {1, 16, 16, 16, 3, 3, 1, 1, 1, 1}, {1, 20, 8, 8, 2, 3, 1, 1, 1, 1}};
+                      {1, 16, 16, 16, 3, 3, 1, 1, 1, 1}, {1, 20, 8, 8, 2, 3, 1, 1, 1, 1},
+                      // depthwise (the direct kernel): stride 2 on odd sizes, 5x5 over 2 images, dilation 2
+                      {1, 24, 15, 13, 24, 3, 2, 1, 1, 24}, {2, 8, 9, 9, 8, 5, 1, 2, 1, 8}, {1, 8, 12, 12, 8, 3, 1, 2, 2, 8}};
   for (const Geo& g : geos) {
     const std::vector<Attribute> attrs = {attr_ints("strides", {g.stride, g.stride}), attr_ints("pads", {g.pad, g.pad, g.pad, g.pad}),
                                           attr_ints("dilations", {g.dilation, g.dilation}), attr_int("group", g.group)};

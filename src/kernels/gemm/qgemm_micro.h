@@ -100,6 +100,12 @@ struct QuantizeRows {
   void (*dequantize)(const void* x, QElement kind, int64_t n, float scale, float zero_point, float* y);
 };
 
+// One output row of a depthwise convolution's int32 sums (quant/qdepthwise_row_portable.h): x is
+// the row's top-left in a padded int16 plane (row stride pw) of x less its zero point, w the
+// channel's kh x kw taps less theirs; strides and dilations as the window has them.
+using QDepthwiseRowFn = void (*)(const int16_t* x, int64_t pw, const int16_t* w, int kh, int kw, int sw, int dh, int dw,
+                                 int64_t ow, int32_t* acc);
+
 // One ISA's integer building blocks.
 struct QGemmKernels {
   QGemmMicro u8s8, s8u8, s16;
@@ -107,6 +113,7 @@ struct QGemmKernels {
   QWinogradTransforms winograd;    // F(2x2, 3x3)
   QWinogradTransforms winograd43;  // F(4x4, 3x3)
   QuantizeRows rows;
+  QDepthwiseRowFn depthwise_row;
 };
 
 // Whether the c4 kinds are exact for the s8 values w[0..k) (see above): pairs (k, k+1), k even,

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "kernels/gemm/qgemm_micro.h"
+#include "kernels/quant/qdepthwise_row_portable.h"
 #include "kernels/quant/quantize_rows_portable.h"
 #include "kernels/quant/qwinograd43_transforms_portable.h"
 #include "kernels/quant/qwinograd_transforms_portable.h"
@@ -61,6 +62,7 @@ const QGemmKernels kQGemmPortable{
     {qwinograd_detail::input_pair, qwinograd_detail::output_tile_row},
     {qwinograd43_detail::input_pair, qwinograd43_detail::output_tile_row},
     {quantize_detail::quantize_row, quantize_detail::dequantize_row},
+    qdepthwise_detail::depthwise_row,
 };
 
 

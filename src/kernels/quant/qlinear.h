@@ -31,6 +31,13 @@ size_t qlinear_winograd43_scratch(const Node& n, const Graph& g);
 std::shared_ptr<const void> qlinear_winograd43_prepare(const KernelContext& ctx, const Graph& g);
 void qlinear_winograd43_with(const KernelContext& ctx, const QGemmKernels& k);
 
+// Depthwise 2-D QLinearConv (group = channels, one filter each) on direct int32 rows
+// (qlinear_depthwise.cc): above im2col, where it applies.
+bool qlinear_depthwise_supports(const Node& n, const Graph& g);
+size_t qlinear_depthwise_scratch(const Node& n, const Graph& g);
+std::shared_ptr<const void> qlinear_depthwise_prepare(const KernelContext& ctx, const Graph& g);
+void qlinear_depthwise_with(const KernelContext& ctx, const QGemmKernels& k);
+
 bool qlinear_matmul_supports(const Node& n, const Graph& g);
 size_t qlinear_matmul_scratch(const Node& n, const Graph& g);
 std::shared_ptr<const void> qlinear_matmul_prepare(const KernelContext& ctx, const Graph& g);

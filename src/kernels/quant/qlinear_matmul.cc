@@ -227,6 +227,7 @@ void conv_portable(const KernelContext& ctx) { qlinear_conv_with(ctx, kQGemmPort
 void winograd_portable(const KernelContext& ctx) { qlinear_winograd_with(ctx, kQGemmPortable); }
 void winograd43_portable(const KernelContext& ctx) { qlinear_winograd43_with(ctx, kQGemmPortable); }
 void matmul_portable(const KernelContext& ctx) { qlinear_matmul_with(ctx, kQGemmPortable); }
+void depthwise_portable(const KernelContext& ctx) { qlinear_depthwise_with(ctx, kQGemmPortable); }
 }  // namespace
 
 void register_portable_qlinear(OpRegistry& r) {
@@ -237,6 +238,8 @@ void register_portable_qlinear(OpRegistry& r) {
                                         qlinear_winograd_scratch, qlinear_winograd_prepare});
   r.add_kernel("QLinearConv", KernelDef{"portable.winograd_f43", winograd43_portable, qlinear_winograd43_supports, 6,
                                         qlinear_winograd43_scratch, qlinear_winograd43_prepare});
+  r.add_kernel("QLinearConv", KernelDef{"portable.depthwise", depthwise_portable, qlinear_depthwise_supports, 5,
+                                        qlinear_depthwise_scratch, qlinear_depthwise_prepare});
   for (const char* op : {"QLinearMatMul", "QGemm"})
     r.add_kernel(op, KernelDef{"portable", matmul_portable, qlinear_matmul_supports, 1, qlinear_matmul_scratch,
                                qlinear_matmul_prepare},

@@ -10,6 +10,7 @@
 
 #include "kernels/gemm/gemm_micro.h"
 #include "kernels/gemm/qgemm_micro.h"
+#include "kernels/quant/qdepthwise_row_portable.h"
 #include "kernels/quant/quantize_rows_portable.h"
 #include "kernels/x86/qgemm_tile_x86.h"
 
@@ -85,6 +86,7 @@ const QGemmKernels kQGemmAvx2{
     {qwinograd_input_pair__avx2, qwinograd_output_tile_row__avx2},
     {qwinograd43_input_pair__avx2, qwinograd43_output_tile_row__avx2},
     {quantize_row, quantize_detail::dequantize_row},
+    qdepthwise_detail::depthwise_row,
 };
 
 
