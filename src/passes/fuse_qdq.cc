@@ -39,6 +39,12 @@ float scale_at(const Graph& g, ValueId s, int64_t i) {
   return t.as<float>()[t.numel() == 1 ? 0 : i];
 }
 
+Tensor filled_scalar(float v) {
+  Tensor t(DType::kF32, Shape{});
+  *t.as<float>() = v;
+  return t;
+}
+
 // A zero point input, or a fresh constant 0 of `type` when the DQ/Q node has none.
 ValueId zero_point(Graph& g, const Node& q, DType type, const std::string& name) {
   if (q.inputs.size() >= 3 && q.inputs[2] != kNoValue) return q.inputs[2];
@@ -90,6 +96,10 @@ struct Group {
   size_t dq_x = 0, dq_w = 0, q = 0;
   size_t act = SIZE_MAX;      // a Relu or Clip between the op and its Q (NNCF quantises after it)
   float act_lo = 0, act_hi = 0;
+  bool x_per_channel = false;  // x's scale per channel (NNCF's depthwise inputs)
+  // Set when x's per-channel scale is folded into the weights' (each output channel reads one
+  // input channel): x_scale 1, x's one zero point, w_scale[m] = x_scale[m's channel] * w_scale[m].
+  ValueId x_scale = kNoValue, x_zp = kNoValue, w_scale = kNoValue;
   std::vector<size_t> chain;  // nodes the fused op replaces
 };
 
@@ -114,8 +124,10 @@ bool clamp_of(const Graph& g, const Node& n, float& lo, float& hi) {
 // Conv or MatMul node k: x from DQ (per tensor), w from DQ of a constant (per tensor, or per
 // output channel along `w_axis`) — or, with dynamic_w (MatMul: attention's products), of an
 // activation, per tensor — output read only by a Q (per tensor).
+// x_channels > 0: x's scale may also be per channel along axis 1 (that many), with one zero
+// point value for all.
 bool match(const Graph& g, const std::vector<size_t>& producer, const std::vector<std::vector<size_t>>& readers, size_t k,
-           int64_t channels, int w_axis, Group& m, std::string& why, bool dynamic_w = false) {
+           int64_t channels, int w_axis, Group& m, std::string& why, bool dynamic_w = false, int64_t x_channels = 0) {
   const Node& n = g.nodes[k];
   auto no = [&](const char* reason) {
     why = reason;
@@ -131,7 +143,18 @@ bool match(const Graph& g, const std::vector<size_t>& producer, const std::vecto
   if (!is_int8(xq.dtype) || !is_int8(wq.dtype)) return no("not 8-bit (only u8/s8 activations and weights are)");
   if (xq.is_constant()) return no("its input is a constant");
   if (!wq.is_constant() && !dynamic_w) return no("its weights are not constant");
-  if (!params(g, *dx, 1, xq.dtype)) return no("the input's scale is not one positive finite constant");
+  if (!params(g, *dx, 1, xq.dtype)) {
+    bool per_channel = x_channels > 0 && xq.shape.rank() >= 2 && dq_axis(*dx, xq.shape.rank()) == 1 &&
+                       params(g, *dx, x_channels, xq.dtype);
+    if (per_channel && dx->inputs.size() > 2 && dx->inputs[2] != kNoValue) {
+      const TensorView& z = g.value(dx->inputs[2]).constant;
+      for (int64_t i = 1; i < z.numel() && per_channel; ++i) per_channel = ref::mv::load_as_double(z, i) == ref::mv::load_as_double(z, 0);
+    }
+    if (!per_channel)
+      return no(x_channels > 0 ? "the input's scale is neither one positive finite constant nor per channel with one zero point"
+                               : "the input's scale is not one positive finite constant");
+    m.x_per_channel = true;
+  }
   const int64_t ws = g.value(dw->inputs[1]).is_constant() ? g.value(dw->inputs[1]).constant.numel() : 0;
   if (ws != 1 && !(ws == channels && dq_axis(*dw, wq.shape.rank()) == w_axis && wq.is_constant()))
     return no("the weights' scales are neither per tensor nor per output channel");
@@ -162,6 +185,26 @@ bool match(const Graph& g, const std::vector<size_t>& producer, const std::vecto
   if (readers[static_cast<size_t>(n.inputs[0])].size() == 1 && !g.is_graph_output(n.inputs[0])) m.chain.push_back(m.dq_x);
   if (readers[static_cast<size_t>(n.inputs[1])].size() == 1 && !g.is_graph_output(n.inputs[1])) m.chain.push_back(m.dq_w);
   return true;
+}
+
+// A per-channel x scale where each of the M output channels reads one of the C input channels
+// (group = C, one input channel a filter): folded into the weights' per-channel scale, x then
+// scaled by 1 with its one zero point. The integer sums are the same; only the multipliers move.
+void fold_x_scale(Graph& g, Group& m, int64_t M, int64_t C) {
+  const Node& dx = g.nodes[m.dq_x];
+  const Node& dw = g.nodes[m.dq_w];
+  const int64_t per = std::max<int64_t>(1, M / C);
+  Tensor ws(DType::kF32, Shape{M});
+  for (int64_t o = 0; o < M; ++o) ws.as<float>()[o] = scale_at(g, dx.inputs[1], o / per) * scale_at(g, dw.inputs[1], o);
+  const std::string w_name = dw.name, x_name = dx.name;
+  const DType xt = g.value(dx.inputs[0]).dtype;
+  const double zv = dx.inputs.size() > 2 && dx.inputs[2] != kNoValue ? ref::mv::load_as_double(g.value(dx.inputs[2]).constant, 0) : 0;
+  m.w_scale = g.add_constant(w_name + "/times_x_scale", std::move(ws));
+  m.x_scale = g.add_constant(x_name + "/unit_scale", filled_scalar(1.f));
+  Tensor z(xt, Shape{});
+  if (xt == DType::kI8) *static_cast<int8_t*>(z.data()) = static_cast<int8_t>(zv);
+  else *static_cast<uint8_t*>(z.data()) = static_cast<uint8_t>(zv);
+  m.x_zp = g.add_constant(x_name + "/one_zero_point", std::move(z));
 }
 
 bool taken(const rewrite::Splicer& s, const std::vector<size_t>& chain) {
@@ -221,8 +264,9 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
     f.opset = std::max(n.opset, 10);
     const DType xt = g.value(dx.inputs[0]).dtype, wt = g.value(dw.inputs[0]).dtype;
     const DType yt = qdq::q_type(g, q);
-    f.inputs = {dx.inputs[0], dx.inputs[1], zero_point(g, dx, xt, f.name + "/" + x_zp),
-                dw.inputs[0], dw.inputs[1], zero_point(g, dw, wt, f.name + "/" + w_zp),
+    const bool folded = m.x_scale != kNoValue;
+    f.inputs = {dx.inputs[0], folded ? m.x_scale : dx.inputs[1], folded ? m.x_zp : zero_point(g, dx, xt, f.name + "/" + x_zp),
+                dw.inputs[0], folded ? m.w_scale : dw.inputs[1], zero_point(g, dw, wt, f.name + "/" + w_zp),
                 q.inputs[1],  zero_point(g, q, yt, f.name + "/y_zero_point")};
     if (bias != kNoValue) f.inputs.push_back(bias);
     f.outputs = {q.outputs[0]};
@@ -284,12 +328,19 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
       const Value& w = g.value(n.inputs[1]);
       if (!w.shape_known || w.shape.rank() < 3) {
         why = "weights of unknown shape";
-      } else if (const int64_t channels = w.shape[0];
-                 match(g, producer, readers, k, channels, 0, m, why) && !taken(splicer, m.chain)) {
+      } else if (const int64_t channels = w.shape[0], group = n.attrs.get_int("group", 1);
+                 match(g, producer, readers, k, channels, 0, m, why, false,
+                       g.value(n.inputs[0]).shape_known && g.value(n.inputs[0]).shape.rank() >= 2 &&
+                               g.value(n.inputs[0]).shape[1] == group && w.shape[1] == 1
+                           ? group
+                           : 0) &&
+                 !taken(splicer, m.chain)) {
+        if (m.x_per_channel) fold_x_scale(g, m, channels, group);
         ValueId bias = kNoValue;
         std::vector<size_t> bias_chain;
-        if (!int32_bias(g, producer, n.inputs.size() > 2 ? n.inputs[2] : kNoValue, g.nodes[m.dq_x].inputs[1],
-                        g.nodes[m.dq_w].inputs[1], channels, bias, bias_chain, readers)) {
+        if (!int32_bias(g, producer, n.inputs.size() > 2 ? n.inputs[2] : kNoValue,
+                        m.x_scale != kNoValue ? m.x_scale : g.nodes[m.dq_x].inputs[1],
+                        m.w_scale != kNoValue ? m.w_scale : g.nodes[m.dq_w].inputs[1], channels, bias, bias_chain, readers)) {
           why = "its bias does not fit int32 in units of x_scale * w_scale";
         } else {
           for (size_t b : bias_chain) m.chain.push_back(b);

@@ -584,6 +584,44 @@ TEST(Fusion, QdqConvWithAnActivationBeforeItsQuantizeFuses) {
   }
 }
 
+// NNCF quantises a depthwise conv's input per channel: each output channel reads one input
+// channel, so x's scale folds into the weights' (the integer sums unchanged), where x's zero
+// points are one value; with several, the group stays float and says why.
+TEST(Fusion, DepthwiseConvWithPerChannelInputScalesFuses) {
+  for (bool one_zp : {true, false}) {
+    SCOPED_TRACE(one_zp ? "one zero point" : "zero points differ");
+    OnnxBuilder b;
+    b.input("x", {1, 4, 7, 6}).output("y");
+    b.initializer("x_s", make_f32(Shape{4}, {0.01f, 0.03f, 0.02f, 0.05f}));
+    b.initializer("x_z", typed<uint8_t>(DType::kU8, Shape{4}, one_zp ? std::vector<uint8_t>{128, 128, 128, 128}
+                                                                      : std::vector<uint8_t>{128, 120, 128, 128}));
+    std::vector<int8_t> w(36);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 121) - 60);
+    b.initializer("w", typed(DType::kI8, Shape{4, 1, 3, 3}, w)).initializer("w_s", make_f32(Shape{4}, {0.02f, 0.01f, 0.015f, 0.03f}));
+    b.initializer("y_s", filled(Shape{}, 0.02f)).initializer("y_z", typed<uint8_t>(DType::kU8, Shape{}, {128}));
+    auto& q = b.node("QuantizeLinear", {"x", "x_s", "x_z"}, {"xq"});
+    OnnxBuilder::int_attr(q, "axis", 1);
+    auto& dx = b.node("DequantizeLinear", {"xq", "x_s", "x_z"}, {"xf"});
+    OnnxBuilder::int_attr(dx, "axis", 1);
+    auto& dw = b.node("DequantizeLinear", {"w", "w_s"}, {"wf"});
+    OnnxBuilder::int_attr(dw, "axis", 0);
+    auto& conv = b.node("Conv", {"xf", "wf"}, {"c"}, "dw");
+    OnnxBuilder::int_attr(conv, "group", 4);
+    OnnxBuilder::ints_attr(conv, "pads", {1, 1, 1, 1});
+    OnnxBuilder::ints_attr(conv, "strides", {2, 2});
+    b.node("QuantizeLinear", {"c", "y_s", "y_z"}, {"yq"});
+    b.node("DequantizeLinear", {"yq", "y_s", "y_z"}, {"y"});
+    CompiledModel fused = compile_qdq_fused(b);
+    EXPECT_EQ(count_ops(fused.graph, "QLinearConv"), one_zp ? 1 : 0);
+    if (!one_zp) {
+      ASSERT_EQ(fused.graph.notes.size(), 1u);
+      EXPECT_NE(fused.graph.notes.begin()->second.find("per channel with one zero point"), std::string::npos);
+      continue;
+    }
+    expect_within_a_step(fused, b, random_f32(Shape{1, 4, 7, 6}, 9, -2.f, 2.f));
+  }
+}
+
 TEST(Fusion, QdqWeightsOfOpsLeftFloatAreStillFolded) {
   OnnxBuilder b = qdq_model("Conv", Shape{1, 4, 6, 6}, Shape{8, 4, 3, 3}, 0, true, /*output_q=*/false);
   CompiledModel m = compile_qdq_fused(b);
