@@ -18,6 +18,9 @@ using FusionReport = std::vector<std::pair<std::string, int>>;  // (pass, rewrit
 // with one per-tensor scale and zero point throughout: the op on the 8-bit values (exact).
 // Runs first, so fuse_qdq sees integer ops through the reshapes.
 int fold_qdq_movement(Graph& g);
+// DequantizeLinear -> an elementwise op (scalar constants aside) -> QuantizeLinear, per tensor:
+// edgewm.Lookup, the op's 256 results on the input's values as a table (fold_qdq_lut.cc).
+int fold_qdq_lut(Graph& g);
 // DequantizeLinear(x), DequantizeLinear(constant int8 w) -> Conv / MatMul -> QuantizeLinear (the
 // QDQ form of an integer op) -> QLinearConv / QLinearMatMul (int32 bias); then the
 // DequantizeLinear nodes left with constant inputs are folded. Runs first: the float passes

@@ -14,6 +14,8 @@ const std::vector<GraphPass>& graph_passes() {
        "QuantizeLinear, "
        "one scale and zero point: the op on the integers",
        {"cpu"}, fold_qdq_movement, "Q/DQ around data movement folded"},
+      {"fold-qdq-lut", "DequantizeLinear -> elementwise op -> QuantizeLinear (per tensor): edgewm.Lookup, a 256-entry table",
+       {"cpu"}, fold_qdq_lut, "Q/DQ elementwise groups made tables"},
       {"fuse-qdq",
        "DequantizeLinear -> Conv/MatMul -> QuantizeLinear: QLinearConv/QLinearMatMul; constant DequantizeLinear folded",
        {"cpu"}, fuse_qdq, "QDQ groups made integer ops"},

@@ -186,6 +186,16 @@ TEST(RefQuant, QGemmWithTransposedWeightsAndBias) {
                Error);  // [2, 2] x [3, 2]: K differs
 }
 
+// edgewm.Lookup: u8 inputs index the table as they are, s8 ones from -128; y has the table's type.
+TEST(RefQuant, LookupIndexesTheTable) {
+  std::vector<int8_t> t(256);
+  for (int i = 0; i < 256; ++i) t[static_cast<size_t>(i)] = static_cast<int8_t>(127 - i);
+  const Tensor table = i8(Shape{256}, t);
+  EXPECT_EQ(values<int8_t>(run_op("edgewm.Lookup", in(u8(Shape{3}, {0, 1, 255}), table))[0]), (std::vector<int8_t>{127, 126, -128}));
+  EXPECT_EQ(values<int8_t>(run_op("edgewm.Lookup", in(i8(Shape{3}, {-128, 0, 127}), table))[0]), (std::vector<int8_t>{127, -1, -128}));
+  EXPECT_THROW(run_op("edgewm.Lookup", in(u8(Shape{1}, {0}), i8(Shape{255}, std::vector<int8_t>(255, 0)))), Error);
+}
+
 TEST(RefQuant, QLinearConvWithPerChannelWeightsBiasAndPadding) {
   // x 1x1x2x2 (zp 10), w 2x1x1x1 per channel (zp 0), bias (5, -5), y_scale 1, y_zp 0, i8 out.
   Tensor x = u8(Shape{1, 1, 2, 2}, {10, 11, 12, 20});

@@ -187,6 +187,25 @@ void dequantize_kernel(const KernelContext& c) {
   }
 }
 
+// ---- edgewm.Lookup -------------------------------------------------------------------------
+// Lookup(x, table): y[i] = table[x[i]] (a u8 x indexes as it is, an s8 one from -128), y of the
+// table's type: what fold-qdq-lut makes of DQ -> elementwise op -> Q.
+
+void infer_lookup(InferContext& ctx) {
+  ctx.expect_dtype(0, {DType::kU8, DType::kI8});
+  ctx.expect_dtype(1, {DType::kU8, DType::kI8});
+  if (ctx.shape(1) != Shape{256}) ctx.fail("table " + ctx.shape(1).str() + " must be [256]");
+  ctx.set_output(0, ctx.dtype(1), ctx.shape(0));
+}
+
+void lookup_kernel(const KernelContext& c) {
+  const uint8_t* x = static_cast<const uint8_t*>(c.in(0).data);
+  const uint8_t* table = static_cast<const uint8_t*>(c.in(1).data);
+  uint8_t* y = static_cast<uint8_t*>(c.out(0).data);
+  const uint8_t flip = c.in(0).dtype == DType::kI8 ? 0x80 : 0;  // s8 -128..127 -> index 0..255
+  for (int64_t i = 0, n = c.in(0).numel(); i < n; ++i) y[i] = table[x[i] ^ flip];
+}
+
 // ---- DynamicQuantizeLinear -----------------------------------------------------------------
 
 void infer_dynamic_quantize(InferContext& ctx) {
@@ -232,6 +251,7 @@ void register_quant_ops(OpRegistry& r) {
   dq.never_fold = true;
   r.add(std::move(dq));
   ref::mv::add_op(r, "DynamicQuantizeLinear", infer_dynamic_quantize, dynamic_quantize_kernel);
+  r.add({"Lookup", "edgewm", infer_lookup, {KernelDef{"ref", lookup_kernel}}, false, false, std::vector<std::string>{}});
   register_quant_linear_ops(r);
 }
 
