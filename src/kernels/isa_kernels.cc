@@ -92,7 +92,9 @@ template <Isa I> void register_isa(OpRegistry& r) {
   r.add_kernel("Silu", KernelDef{name, silu<I>, f32<I>, p, nullptr}, "edgewm");
   r.add_kernel("GroupNorm", KernelDef{name, group_norm<I>, group_norm_ok<I>, p, group_norm_scratch}, "edgewm");
   // Integer kernels (the tables' qgemm): the ops fuse-qdq makes of DQ -> Conv/MatMul -> Q.
-  r.add_kernel("QLinearConv", KernelDef{name, qlinear_conv<I>, qconv_ok<I>, p, qlinear_conv_scratch, qlinear_conv_prepare});
+  const bool exact = t.qgemm->c4_exact;  // any 8-bit weights on the byte kernels
+  r.add_kernel("QLinearConv", KernelDef{name, qlinear_conv<I>, qconv_ok<I>, p, qlinear_conv_scratch,
+                                        exact ? qlinear_conv_prepare_exact : qlinear_conv_prepare});
   r.add_kernel("QLinearConv", KernelDef{name + ".winograd", qlinear_winograd<I>, qwinograd_ok<I>, p + 100,
                                         qlinear_winograd_scratch, qlinear_winograd_prepare});
   r.add_kernel("QLinearConv", KernelDef{name + ".winograd_f43", qlinear_winograd43<I>, qwinograd43_ok<I>, p + 110,
@@ -102,8 +104,10 @@ template <Isa I> void register_isa(OpRegistry& r) {
   r.add_kernel("QuantizeLinear", KernelDef{name, quantize<I>, quantize_ok<I>, p, nullptr});
   r.add_kernel("DequantizeLinear", KernelDef{name, dequantize<I>, dequantize_ok<I>, p, nullptr});
   r.add_kernel("QLinearMatMul",
-               KernelDef{name, qlinear_matmul<I>, qmatmul_ok<I>, p, qlinear_matmul_scratch, qlinear_matmul_prepare});
-  r.add_kernel("QGemm", KernelDef{name, qlinear_matmul<I>, qmatmul_ok<I>, p, qlinear_matmul_scratch, qlinear_matmul_prepare},
+               KernelDef{name, qlinear_matmul<I>, qmatmul_ok<I>, p, qlinear_matmul_scratch,
+                         exact ? qlinear_matmul_prepare_exact : qlinear_matmul_prepare});
+  r.add_kernel("QGemm", KernelDef{name, qlinear_matmul<I>, qmatmul_ok<I>, p, qlinear_matmul_scratch,
+                                  exact ? qlinear_matmul_prepare_exact : qlinear_matmul_prepare},
                "edgewm");
 }
 

@@ -453,12 +453,15 @@ TEST(QuantWinograd, F43TakesOnlyLayersItsBoundProvesExact) {
 // The integer drivers (im2col, Winograd F(2x2) and F(4x4), MatMul) with each x86 target's tile
 // shapes — AVX-512's 12 rows, AVX-VNNI's 6 — on models of their instructions (a CPU without
 // them still runs the drivers' row blocking, Winograd's per-tile planes and the tails with
-// those shapes), the rest of the table portable: every quant case, bit for bit.
-template <class Ops, int MRB, int MRS>
+// those shapes), the rest of the table portable: every quant case, bit for bit. The VNNI
+// tables put full 8-bit weights on the byte kernels too (c4_exact), as they will on the CPU.
+// kExact: the model's byte sums are exact (VNNI), so the table takes any 8-bit weights on them.
+template <class Ops, int MRB, int MRS, bool kExact>
 const QGemmKernels& model_table() {
   static const QGemmKernels k = [] {
     using T = QTileSet<Ops, MRB, MRS>;
     QGemmKernels t = kQGemmPortable;
+    t.c4_exact = kExact;
     t.u8s8 = {"model_u8s8", QOperands::kU8S8, MRB, 16, 4, T::u8s8};
     t.s8u8 = {"model_s8u8", QOperands::kS8U8, MRB, 16, 4, T::s8u8};
     t.s16 = {"model_s16", QOperands::kS16, MRS, 16, 2, T::s16};
@@ -472,21 +475,22 @@ using Avx512BwModel = testing::ModelOps<16, false>;
 
 template <const QGemmKernels& (*T)()>
 std::vector<KernelDef> model_kernels() {
+  const bool exact = T().c4_exact;
   return {{"im2col", [](const KernelContext& c) { qlinear_conv_with(c, T()); }, qlinear_conv_supports, 1, qlinear_conv_scratch,
-           qlinear_conv_prepare},
+           exact ? qlinear_conv_prepare_exact : qlinear_conv_prepare},
           {"winograd", [](const KernelContext& c) { qlinear_winograd_with(c, T()); }, qlinear_winograd_supports, 1,
            qlinear_winograd_scratch, qlinear_winograd_prepare},
           {"winograd_f43", [](const KernelContext& c) { qlinear_winograd43_with(c, T()); }, qlinear_winograd43_supports, 1,
            qlinear_winograd43_scratch, qlinear_winograd43_prepare},
           {"matmul", [](const KernelContext& c) { qlinear_matmul_with(c, T()); }, qlinear_matmul_supports, 1,
-           qlinear_matmul_scratch, qlinear_matmul_prepare}};
+           qlinear_matmul_scratch, exact ? qlinear_matmul_prepare_exact : qlinear_matmul_prepare}};
 }
 
 TEST(KernelParityModels, IntegerDriversWithEveryX86TargetsTileShapes) {
   const std::vector<std::pair<std::string, std::vector<KernelDef>>> targets = {
-      {"avx512vnni", model_kernels<model_table<Avx512VnniModel, kQTileRowsAvx512, kQTileRowsAvx512>>()},
-      {"avx512bw", model_kernels<model_table<Avx512BwModel, kQTileRowsAvx512, kQTileRowsAvx512>>()},
-      {"avxvnni", model_kernels<model_table<AvxVnniModel, kQTileRowsAvxVnni, kQTileRowsAvxVnni>>()}};
+      {"avx512vnni", model_kernels<model_table<Avx512VnniModel, kQTileRowsAvx512, kQTileRowsAvx512, true>>()},
+      {"avx512bw", model_kernels<model_table<Avx512BwModel, kQTileRowsAvx512, kQTileRowsAvx512, false>>()},
+      {"avxvnni", model_kernels<model_table<AvxVnniModel, kQTileRowsAvxVnni, kQTileRowsAvxVnni, true>>()}};
   int compared = 0;
   std::set<std::string> drivers;
   for (const Case& c : quant_cases()) {

@@ -126,6 +126,7 @@ const QGemmKernels& neon_qgemm_kernels() {
     if (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) {
       t.u8s8 = {"qgemm_u8s8_4x16c4__neondot", QOperands::kU8S8, kMR8, kNR, 4, qgemm_dot<true>};
       t.s8u8 = {"qgemm_s8u8_4x16c4__neondot", QOperands::kS8U8, kMR8, kNR, 4, qgemm_dot<false>};
+      t.c4_exact = true;  // sdot on (u - 128) x s8: exact for any weights
     }
     return t;
   }();

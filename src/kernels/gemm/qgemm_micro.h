@@ -114,6 +114,9 @@ struct QGemmKernels {
   QWinogradTransforms winograd43;  // F(4x4, 3x3)
   QuantizeRows rows;
   QDepthwiseRowFn depthwise_row;
+  // The byte kinds sum exactly for any s8 values (vpdpbusd, sdot: no 16-bit pair sums), so the
+  // packers may give them full 8-bit weights, not only pair-safe ones (qlinear_*_prepare_exact).
+  bool c4_exact = false;
 };
 
 // Whether the c4 kinds are exact for the s8 values w[0..k) (see above): pairs (k, k+1), k even,

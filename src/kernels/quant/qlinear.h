@@ -17,6 +17,9 @@ namespace edgewm {
 bool qlinear_conv_supports(const Node& n, const Graph& g);
 size_t qlinear_conv_scratch(const Node& n, const Graph& g);
 std::shared_ptr<const void> qlinear_conv_prepare(const KernelContext& ctx, const Graph& g);
+// For tables whose byte kernels sum exactly (QGemmKernels::c4_exact: VNNI, sdot): any s8 weights
+// take them, not only pair-safe ones.
+std::shared_ptr<const void> qlinear_conv_prepare_exact(const KernelContext& ctx, const Graph& g);
 void qlinear_conv_with(const KernelContext& ctx, const QGemmKernels& k);
 
 // 3x3 stride-1 QLinearConv by exact integer Winograd, F(2x2, 3x3) and F(4x4, 3x3) (the latter
@@ -41,6 +44,7 @@ void qlinear_depthwise_with(const KernelContext& ctx, const QGemmKernels& k);
 bool qlinear_matmul_supports(const Node& n, const Graph& g);
 size_t qlinear_matmul_scratch(const Node& n, const Graph& g);
 std::shared_ptr<const void> qlinear_matmul_prepare(const KernelContext& ctx, const Graph& g);
+std::shared_ptr<const void> qlinear_matmul_prepare_exact(const KernelContext& ctx, const Graph& g);
 void qlinear_matmul_with(const KernelContext& ctx, const QGemmKernels& k);
 
 // Which micro-kernel kind a node's prepared plan runs: for tests and `inspect`.

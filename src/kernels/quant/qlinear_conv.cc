@@ -66,7 +66,16 @@ bool qlinear_conv_supports(const Node& n, const Graph& g) {
   return window_of(n.attrs, x.shape, w.shape, win);
 }
 
-std::shared_ptr<const void> qlinear_conv_prepare(const KernelContext& ctx, const Graph& g) {
+namespace {
+std::shared_ptr<const void> prepare(const KernelContext& ctx, const Graph& g, bool exact_bytes);
+}  // namespace
+
+std::shared_ptr<const void> qlinear_conv_prepare(const KernelContext& ctx, const Graph& g) { return prepare(ctx, g, false); }
+std::shared_ptr<const void> qlinear_conv_prepare_exact(const KernelContext& ctx, const Graph& g) { return prepare(ctx, g, true); }
+
+namespace {
+// exact_bytes: the byte kernels sum exactly (QGemmKernels::c4_exact), so any s8 weights take them.
+std::shared_ptr<const void> prepare(const KernelContext& ctx, const Graph& g, bool exact_bytes) {
   const Node& n = *ctx.node;
   auto plan = std::make_shared<ConvPlan>();
   const Shape& ws = ctx.in(kW).shape;
@@ -77,7 +86,7 @@ std::shared_ptr<const void> qlinear_conv_prepare(const KernelContext& ctx, const
   for (int64_t i = 0; i < M * K; ++i)
     w[static_cast<size_t>(i)] = static_cast<int8_t>(ref::mv::load_as_double(ctx.in(kW), i) - at(n, g, kWz, i / std::max<int64_t>(K, 1)));
   bool safe = true;
-  for (int64_t m = 0; m < M && safe; ++m) safe = qgemm_pair_safe(w.data() + m * K, K);
+  for (int64_t m = 0; m < M && safe && !exact_bytes; ++m) safe = qgemm_pair_safe(w.data() + m * K, K);
   plan->kind = safe ? QOperands::kS8U8 : QOperands::kS16;
   const int kg = safe ? 4 : 2;
   plan->Kp = (K + kg - 1) / kg * kg;
@@ -107,6 +116,7 @@ std::shared_ptr<const void> qlinear_conv_prepare(const KernelContext& ctx, const
   plan->out = output_of(n, g, ctx.out(0).dtype, kYz);
   return plan;
 }
+}  // namespace
 
 QOperands qlinear_conv_operands(const void* prepared) { return static_cast<const ConvPlan*>(prepared)->kind; }
 

@@ -75,7 +75,9 @@ bool qlinear_matmul_supports(const Node& n, const Graph& g) {
          scalar_or_absent(n, g, io.yz);
 }
 
-std::shared_ptr<const void> qlinear_matmul_prepare(const KernelContext& ctx, const Graph& g) {
+namespace {
+// exact_bytes: the byte kernels sum exactly (QGemmKernels::c4_exact), so any s8 weights take them.
+std::shared_ptr<const void> prepare(const KernelContext& ctx, const Graph& g, bool exact_bytes) {
   const Node& n = *ctx.node;
   const MatIo io = io_of(n);
   auto plan = std::make_shared<MatMulPlan>();
@@ -112,7 +114,7 @@ std::shared_ptr<const void> qlinear_matmul_prepare(const KernelContext& ctx, con
       bytes = bytes && v >= -128 && v <= 127;
     }
   std::vector<int8_t> col(static_cast<size_t>(K));
-  for (int64_t j = 0; j < N && bytes; ++j) {
+  for (int64_t j = 0; j < N && bytes && !exact_bytes; ++j) {
     for (int64_t k = 0; k < K; ++k) col[static_cast<size_t>(k)] = static_cast<int8_t>(b16[static_cast<size_t>(k * N + j)]);
     bytes = qgemm_pair_safe(col.data(), K);
   }
@@ -149,6 +151,10 @@ std::shared_ptr<const void> qlinear_matmul_prepare(const KernelContext& ctx, con
   }
   return plan;
 }
+}  // namespace
+
+std::shared_ptr<const void> qlinear_matmul_prepare(const KernelContext& ctx, const Graph& g) { return prepare(ctx, g, false); }
+std::shared_ptr<const void> qlinear_matmul_prepare_exact(const KernelContext& ctx, const Graph& g) { return prepare(ctx, g, true); }
 
 QOperands qlinear_matmul_operands(const void* prepared) { return static_cast<const MatMulPlan*>(prepared)->kind; }
 

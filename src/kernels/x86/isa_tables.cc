@@ -8,22 +8,23 @@ namespace edgewm {
 
 namespace {
 
-QGemmKernels with_micros(const QGemmKernels& base, const QGemmMicro (&m)[3]) {
+QGemmKernels with_micros(const QGemmKernels& base, const QGemmMicro (&m)[3], bool exact) {
   QGemmKernels k = base;
   k.u8s8 = m[0];
   k.s8u8 = m[1];
   k.s16 = m[2];
+  k.c4_exact = exact;  // vpdpbusd sums exactly
   return k;
 }
 
 const QGemmKernels& avx2_qgemm() {
-  static const QGemmKernels k = cpu_has_avxvnni() ? with_micros(kQGemmAvx2, kQGemmMicroAvxVnni) : kQGemmAvx2;
+  static const QGemmKernels k = cpu_has_avxvnni() ? with_micros(kQGemmAvx2, kQGemmMicroAvxVnni, true) : kQGemmAvx2;
   return k;
 }
 
 const QGemmKernels& avx512_qgemm() {
-  static const QGemmKernels k =
-      with_micros(kQGemmAvx2, cpu_has_avx512vnni() ? kQGemmMicroAvx512Vnni : kQGemmMicroAvx512Bw);
+  static const QGemmKernels k = cpu_has_avx512vnni() ? with_micros(kQGemmAvx2, kQGemmMicroAvx512Vnni, true)
+                                                     : with_micros(kQGemmAvx2, kQGemmMicroAvx512Bw, false);
   return k;
 }
 
