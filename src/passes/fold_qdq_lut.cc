@@ -28,13 +28,13 @@ using qdq::params;
 // Ops whose output element depends on the same input element only, through attributes and
 // scalar constant inputs.
 bool elementwise(const Node& n) {
-  static const std::set<std::string> kUnary = {
+  static const std::set<std::string> kOps = {
       "Relu", "LeakyRelu", "Sigmoid", "Tanh",  "HardSigmoid", "HardSwish", "Elu",   "Selu",  "Celu",
       "Softplus", "Softsign", "Gelu", "Erf",  "Exp",         "Log",       "Sqrt",  "Abs",   "Neg",
       "Reciprocal", "Sin", "Cos",     "Mish", "Clip",        "Round",     "Floor", "Ceil",  "Sign",
       "ThresholdedRelu", "Shrink", "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min"};
   if (n.domain == "edgewm") return n.op_type == "Silu";
-  return n.domain.empty() && kUnary.count(n.op_type);
+  return n.domain.empty() && kOps.count(n.op_type);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "ir/op_registry.h"
 #include "kernels/evaluate_node.h"
 #include "kernels/ref/movement.h"
+#include "kernels/ref/quant.h"
 #include "kernels/register_ops.h"
 #include "passes/fuse.h"
 #include "passes/qdq_match.h"
@@ -43,14 +44,6 @@ Tensor filled_scalar(float v) {
   Tensor t(DType::kF32, Shape{});
   *t.as<float>() = v;
   return t;
-}
-
-// A zero point input, or a fresh constant 0 of `type` when the DQ/Q node has none.
-ValueId zero_point(Graph& g, const Node& q, DType type, const std::string& name) {
-  if (q.inputs.size() >= 3 && q.inputs[2] != kNoValue) return q.inputs[2];
-  Tensor z(type, Shape{});
-  std::memset(z.data(), 0, dtype_size(type));
-  return g.add_constant(name, std::move(z));
 }
 
 // The bias as int32 in units of x_scale * w_scale[m]: from a float constant (rounded, as the
@@ -201,10 +194,7 @@ void fold_x_scale(Graph& g, Group& m, int64_t M, int64_t C) {
   const double zv = dx.inputs.size() > 2 && dx.inputs[2] != kNoValue ? ref::mv::load_as_double(g.value(dx.inputs[2]).constant, 0) : 0;
   m.w_scale = g.add_constant(w_name + "/times_x_scale", std::move(ws));
   m.x_scale = g.add_constant(x_name + "/unit_scale", filled_scalar(1.f));
-  Tensor z(xt, Shape{});
-  if (xt == DType::kI8) *static_cast<int8_t*>(z.data()) = static_cast<int8_t>(zv);
-  else *static_cast<uint8_t*>(z.data()) = static_cast<uint8_t>(zv);
-  m.x_zp = g.add_constant(x_name + "/one_zero_point", std::move(z));
+  m.x_zp = qdq::add_int8_scalar(g, xt, static_cast<int64_t>(zv), x_name + "/one_zero_point");
 }
 
 bool taken(const rewrite::Splicer& s, const std::vector<size_t>& chain) {
@@ -265,9 +255,9 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
     const DType xt = g.value(dx.inputs[0]).dtype, wt = g.value(dw.inputs[0]).dtype;
     const DType yt = qdq::q_type(g, q);
     const bool folded = m.x_scale != kNoValue;
-    f.inputs = {dx.inputs[0], folded ? m.x_scale : dx.inputs[1], folded ? m.x_zp : zero_point(g, dx, xt, f.name + "/" + x_zp),
-                dw.inputs[0], folded ? m.w_scale : dw.inputs[1], zero_point(g, dw, wt, f.name + "/" + w_zp),
-                q.inputs[1],  zero_point(g, q, yt, f.name + "/y_zero_point")};
+    f.inputs = {dx.inputs[0], folded ? m.x_scale : dx.inputs[1], folded ? m.x_zp : qdq::zero_point_or_zero(g, dx, xt, f.name + "/" + x_zp),
+                dw.inputs[0], folded ? m.w_scale : dw.inputs[1], qdq::zero_point_or_zero(g, dw, wt, f.name + "/" + w_zp),
+                q.inputs[1],  qdq::zero_point_or_zero(g, q, yt, f.name + "/y_zero_point")};
     if (bias != kNoValue) f.inputs.push_back(bias);
     f.outputs = {q.outputs[0]};
     return f;
@@ -289,9 +279,9 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
     const double tlo = is_signed ? -128 : 0, thi = is_signed ? 127 : 255;
     const double s = scale_at(g, q.inputs[1], 0);
     const double zp = q.inputs.size() > 2 && q.inputs[2] != kNoValue ? ref::mv::load_as_double(g.value(q.inputs[2]).constant, 0) : 0;
-    auto quantised = [&](float v) {  // QuantizeLinear's arithmetic: divide, half to even, saturate
-      if (std::isinf(v)) return v < 0 ? tlo : thi;
-      return std::clamp(std::nearbyint(static_cast<double>(static_cast<float>(v / static_cast<float>(s)))) + zp, tlo, thi);
+    auto quantised = [&](float v) {  // QuantizeLinear's arithmetic (infinities saturate)
+      return ref::quant::quantize_value(v, static_cast<float>(s), static_cast<int64_t>(zp), static_cast<int64_t>(tlo),
+                                        static_cast<int64_t>(thi));
     };
     const double lo = quantised(m.act_lo), hi = quantised(m.act_hi);
     if (lo == tlo && hi == thi) return splicer.replace(m.chain, m.q, std::move(f));
@@ -300,10 +290,7 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
     t.dtype = out.dtype, t.shape = out.shape, t.shape_known = out.shape_known;
     const ValueId tv = g.add_value(std::move(t));
     auto bound = [&](double v, const char* which) {
-      Tensor c(yt, Shape{});
-      if (is_signed) *static_cast<int8_t*>(c.data()) = static_cast<int8_t>(v);
-      else *static_cast<uint8_t*>(c.data()) = static_cast<uint8_t>(v);
-      return g.add_constant(f.name + "/" + which, std::move(c));
+      return qdq::add_int8_scalar(g, yt, static_cast<int64_t>(v), f.name + "/" + which);
     };
     Node clip;
     clip.name = f.name + "/clamp";

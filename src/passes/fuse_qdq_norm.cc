@@ -44,12 +44,8 @@ int fuse_qdq_norm(Graph& g) {
       const DType qt = qdq::q_type(g, q);
       if (is_op(q, "QuantizeLinear") && q.inputs[0] == y && is_int8(qt) && params(g, q, 1, qt) &&
           q.attrs.get_int("output_dtype", 0) == 0 && q.attrs.get_int("block_size", 0) == 0) {
-        ValueId zp = q.inputs.size() > 2 ? q.inputs[2] : kNoValue;
-        if (zp == kNoValue) {  // explicit: the output type is the zero point's
-          Tensor z(DType::kU8, Shape{});
-          *static_cast<uint8_t*>(z.data()) = 0;
-          zp = g.add_constant(n.name + "/y_zero_point", std::move(z));
-        }
+        // Explicit: the output type is the zero point's.
+        const ValueId zp = qdq::zero_point_or_zero(g, q, DType::kU8, n.name + "/y_zero_point");
         n.inputs.push_back(q.inputs[1]);
         n.inputs.push_back(zp);
         n.outputs = {q.outputs[0]};

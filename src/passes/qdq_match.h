@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "ir/graph.h"
@@ -46,6 +47,21 @@ inline int32_t zero_point_of(const Graph& g, const Node& n) {
   if (n.inputs.size() < 3 || n.inputs[2] == kNoValue) return 0;
   const TensorView& z = g.value(n.inputs[2]).constant;
   return z.dtype == DType::kI8 ? static_cast<const int8_t*>(z.data)[0] : static_cast<const uint8_t*>(z.data)[0];
+}
+
+// A scalar u8 or s8 constant of value v (a zero point, a clamp bound), added to g.
+inline ValueId add_int8_scalar(Graph& g, DType type, int64_t v, const std::string& name) {
+  Tensor t(type, Shape{});
+  if (type == DType::kI8) *static_cast<int8_t*>(t.data()) = static_cast<int8_t>(v);
+  else *static_cast<uint8_t*>(t.data()) = static_cast<uint8_t>(v);
+  return g.add_constant(name, std::move(t));
+}
+
+// The zero point input of DQ/Q node n, or a fresh constant 0 of `type` where n has none (the
+// integer ops that replace them take it explicitly: its type is their output's).
+inline ValueId zero_point_or_zero(Graph& g, const Node& n, DType type, const std::string& name) {
+  if (n.inputs.size() >= 3 && n.inputs[2] != kNoValue) return n.inputs[2];
+  return add_int8_scalar(g, type, 0, name);
 }
 
 }  // namespace edgewm::qdq
