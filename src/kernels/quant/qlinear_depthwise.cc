@@ -100,18 +100,22 @@ void qlinear_depthwise_with(const KernelContext& ctx, const QGemmKernels& kernel
       for (int64_t p; (p = next.fetch_add(1)) < planes;) {
         const int64_t c = p % C;
         const uint8_t* x = X + p * IH * IW;
+        // Columns [lo, hi) of a row inside the input are x - zx; everything else 0.
+        const int64_t lo = std::min(PC, win.pad_begin[1]), hi = std::clamp<int64_t>(IW + win.pad_begin[1], lo, PC);
         for (int64_t r = 0; r < PR; ++r) {
           int16_t* row = pad + r * PC;
           const int64_t iy = r - win.pad_begin[0];
-          for (int64_t col = 0; col < PC; ++col) {
-            const int64_t ix = col - win.pad_begin[1];
-            int32_t v = 0;
-            if (iy >= 0 && iy < IH && ix >= 0 && ix < IW) {
-              const uint8_t b = x[iy * IW + ix];
-              v = (plan.x_signed ? static_cast<int32_t>(static_cast<int8_t>(b)) : static_cast<int32_t>(b)) - plan.zx;
-            }
-            row[col] = static_cast<int16_t>(v);
+          if (iy < 0 || iy >= IH) {
+            std::fill(row, row + PC, int16_t(0));
+            continue;
           }
+          std::fill(row, row + lo, int16_t(0));
+          const uint8_t* xr = x + iy * IW + (lo - win.pad_begin[1]);
+          if (plan.x_signed)
+            for (int64_t col = lo; col < hi; ++col) row[col] = static_cast<int16_t>(static_cast<int8_t>(xr[col - lo]) - plan.zx);
+          else
+            for (int64_t col = lo; col < hi; ++col) row[col] = static_cast<int16_t>(xr[col - lo] - plan.zx);
+          std::fill(row + hi, row + PC, int16_t(0));
         }
         RequantizeRow q = plan.out;
         q.bias = plan.bias[static_cast<size_t>(c)];
