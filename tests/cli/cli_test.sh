@@ -31,8 +31,8 @@ QDQ=$(cd "$(dirname "$0")/../models" && pwd)/seed_unet_qdq
 check "inspect integer nodes" 0 "integer: [1-9][0-9]* node\(s\); 0 quantised op\(s\) left float" -- "$EDGEWM" inspect "$QDQ/model.onnx"
 LEFT=$(cd "$(dirname "$0")/../models" && pwd)/qdq_conv_left_float
 check "inspect why float" 0 "conv: its output is not quantised" -- "$EDGEWM" inspect "$LEFT/model.onnx"
-check "inspect integer kernels" 0 "QLinearConv +avx2.winograd|QLinearConv +portable|QLinearConv +neon" -- "$EDGEWM" inspect "$QDQ/model.onnx"
-check "inspect integer Gemm" 0 "QGemm +avx2|QGemm +portable|QGemm +neon" -- "$EDGEWM" inspect "$QDQ/model.onnx"
+check "inspect integer kernels" 0 "QLinearConv +(avx2|avx512).winograd|QLinearConv +portable|QLinearConv +neon" -- "$EDGEWM" inspect "$QDQ/model.onnx"
+check "inspect integer Gemm" 0 "QGemm +(avx2|avx512)|QGemm +portable|QGemm +neon" -- "$EDGEWM" inspect "$QDQ/model.onnx"
 check "run matches fixture" 0 "MATCH y" -- "$EDGEWM" run "$TMP/relu.ewm" --test-data "$RELU/test_data_set_0"
 check "run writes npy" 0 "ran in" -- "$EDGEWM" run "$TMP/relu.ewm" -i "x=$RELU/test_data_set_0/input_0.pb" --output-dir "$TMP/out"
 [ -f "$TMP/out/y.npy" ] && passes=$((passes + 1)) || { echo "FAIL run did not write y.npy"; fails=$((fails + 1)); }
