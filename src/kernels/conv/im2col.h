@@ -6,6 +6,10 @@
 
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "kernels/ref/grid_map.h"
 #include "kernels/ref/nn.h"
 
@@ -17,6 +21,35 @@ namespace edgewm {
 #else
 #define EDGEWM_INLINE_COPIES
 #endif
+
+// The runs of an im2col row are 4..64 values (a row of an 8x8 image is 8 bytes): copied in
+// blocks of 8 values, the last block overlapping the one before, instead of value by value (the
+// byte loop made packing a quarter of an INT8 3x3 layer's time on 8x8 images).
+template <class T> inline void copy_run(const T* src, int64_t len, T* o) {
+  if (len < 8) {
+    for (int64_t t = 0; t < len; ++t) o[t] = src[t];
+    return;
+  }
+  int64_t t = 0;
+  for (; t + 8 <= len; t += 8) std::memcpy(o + t, src + t, 8 * sizeof(T));
+  if (t < len) std::memcpy(o + len - 8, src + len - 8, 8 * sizeof(T));
+}
+
+// Every second value of src (a stride-2 convolution's run): for bytes 8 at a time from 16 read
+// (SSE2, the x86-64 baseline), reading one value past the run's last.
+template <class T> inline void copy_run_stride2(const T* src, int64_t len, T* o) {
+  int64_t t = 0;
+#if defined(__SSE2__)
+  if constexpr (sizeof(T) == 1) {
+    const __m128i lo = _mm_set1_epi16(0x00ff);
+    for (; t + 8 <= len; t += 8) {
+      const __m128i v = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * t)), lo);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(o + t), _mm_packus_epi16(v, v));
+    }
+  }
+#endif
+  for (; t < len; ++t) o[t] = src[2 * t];
+}
 
 // 2-D im2col of rows [k0, k0+kc) x columns [j0, j0+nc) through a zero-padded copy of the input
 // rows the block reads: each packed run is then a plain (strided) copy of up to OW values, with
@@ -35,7 +68,7 @@ EDGEWM_INLINE_COPIES inline bool pack_im2col_2d(const ref::nn::Window& win, cons
   const int64_t rows = (oh1 - oh0) * sh + (KH - 1) * dh + 1;    // input rows read
   const int64_t width = (OW - 1) * sw + (KW - 1) * dw + 1;      // padded columns read, from -pw
   if (rows * width > kCap) return false;
-  alignas(64) T buf[kCap];
+  alignas(64) T buf[kCap + 16];  // + 16: copy_run_stride2 reads one value past a run
   const int64_t IHW = IH * IW, KS = KH * KW;
   int64_t c = k0 / KS, q = k0 % KS, kh = q / KW, kw = q % KW, loaded = -1;
   for (int64_t kk = 0; kk < kc; ++kk) {
@@ -64,7 +97,9 @@ EDGEWM_INLINE_COPIES inline bool pack_im2col_2d(const ref::nn::Window& win, cons
       const T* src = base + ow * sw;
       T* o = d + j;
       if (sw == 1) {
-        for (int64_t t = 0; t < len; ++t) o[t] = src[t];
+        copy_run(src, len, o);
+      } else if (sw == 2) {
+        copy_run_stride2(src, len, o);
       } else {
         for (int64_t t = 0; t < len; ++t) o[t] = src[t * sw];
       }
