@@ -53,10 +53,8 @@ template <Isa I> bool enabled_and(const Node& n, const Graph& g, bool (*also)(co
   return isa_enabled(I) && also(n, g);
 }
 template <Isa I> void qlinear_winograd(const KernelContext& ctx) { qlinear_winograd_with(ctx, *table<I>().qgemm); }
-// Integer F(2x2, 3x3) multiplies 16-bit transforms, 2.25x fewer products than direct
-// convolution; where this CPU's byte kernels sum exactly (VNNI, AVX-VNNI, sdot) a byte product
-// costs half a 16-bit one or less, and im2col on bytes is faster (seed UNet's 8x8 layers on Zen 4:
-// 165 GOP/s by F(2x2), ~330 on the byte kernel). F(4x4)'s 4x fewer products still pay.
+// Whether this CPU's byte kernels sum exactly (VNNI, AVX-VNNI, sdot): then integer Winograd,
+// on 16-bit products, must beat im2col on bytes (qlinear_winograd_beats_exact_bytes).
 bool cpu_bytes_exact() {
   static const bool exact = [] {
     for (Isa isa : kBuildIsas)
@@ -65,13 +63,18 @@ bool cpu_bytes_exact() {
   }();
   return exact;
 }
+template <int E> bool qwinograd_pays(const Node& n, const Graph& g) {
+  return !cpu_bytes_exact() || qlinear_winograd_beats_exact_bytes(n, g, E);
+}
 template <Isa I> bool qwinograd_ok(const Node& n, const Graph& g) {
-  return !cpu_bytes_exact() && enabled_and<I>(n, g, qlinear_winograd_supports);
+  return enabled_and<I>(n, g, qlinear_winograd_supports) && qwinograd_pays<2>(n, g);
 }
 template <Isa I> void qlinear_winograd43(const KernelContext& ctx) { qlinear_winograd43_with(ctx, *table<I>().qgemm); }
 template <Isa I> void qlinear_depthwise(const KernelContext& ctx) { qlinear_depthwise_with(ctx, *table<I>().qgemm); }
 template <Isa I> bool qdepthwise_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_depthwise_supports); }
-template <Isa I> bool qwinograd43_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_winograd43_supports); }
+template <Isa I> bool qwinograd43_ok(const Node& n, const Graph& g) {
+  return enabled_and<I>(n, g, qlinear_winograd43_supports) && qwinograd_pays<4>(n, g);
+}
 template <Isa I> void quantize(const KernelContext& ctx) { quantize_with(ctx, *table<I>().qgemm); }
 template <Isa I> void dequantize(const KernelContext& ctx) { dequantize_with(ctx, *table<I>().qgemm); }
 template <Isa I> bool quantize_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, quantize_supports); }

@@ -33,6 +33,9 @@ bool qlinear_winograd43_supports(const Node& n, const Graph& g);
 size_t qlinear_winograd43_scratch(const Node& n, const Graph& g);
 std::shared_ptr<const void> qlinear_winograd43_prepare(const KernelContext& ctx, const Graph& g);
 void qlinear_winograd43_with(const KernelContext& ctx, const QGemmKernels& k);
+// Whether F(E x E) (E = 2 or 4) still beats im2col where the byte kernels sum exactly
+// (QGemmKernels::c4_exact), a byte product then costing half a 16-bit one or less.
+bool qlinear_winograd_beats_exact_bytes(const Node& n, const Graph& g, int e);
 
 // Depthwise 2-D QLinearConv (group = channels, one filter each) on direct int32 rows
 // (qlinear_depthwise.cc): above im2col, where it applies.
