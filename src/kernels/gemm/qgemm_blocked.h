@@ -157,11 +157,14 @@ void qgemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, const QGem
 // Interleaves a row-major block src[kc][nc] (row stride lds, elements of T) into the panels
 // pack() must write, converting each element with f(value, column) (zero-point subtraction,
 // sign flips); rows past kc (up to kcp, a k_group multiple) and columns past nc are zero.
+// Panels lie pstride elements apart (default kcp * nr): a larger stride writes rows [k, k + kcp)
+// of deeper panels, from dst = their k-th row, a block of rows at a time.
 template <class T, class Out, class F>
 inline void qgemm_interleave(const T* src, int64_t lds, int64_t kc, int64_t kcp, int64_t nc, int nr, int kg, Out* dst,
-                             F f) {
+                             F f, int64_t pstride = -1) {
+  if (pstride < 0) pstride = kcp * nr;
   for (int64_t j0 = 0; j0 < nc; j0 += nr) {
-    Out* panel = dst + (j0 / nr) * kcp * nr;
+    Out* panel = dst + (j0 / nr) * pstride;
     const int64_t w = std::min<int64_t>(nr, nc - j0);
     for (int64_t k = 0; k < kcp; k += kg) {
       Out* g = panel + (k / kg) * nr * kg;
@@ -177,13 +180,14 @@ inline void qgemm_interleave(const T* src, int64_t lds, int64_t kc, int64_t kcp,
 // k groups by SSE2 (the x86-64 baseline: 4 x 16 bytes transposed by unpacks), the rest by
 // qgemm_interleave. 2.5x faster packing of a 256-channel 8x8 layer's im2col.
 inline void qgemm_interleave_c4_u8(const uint8_t* src, int64_t lds, int64_t kc, int64_t kcp, int64_t nc, uint8_t flip,
-                                   uint8_t* dst) {
+                                   uint8_t* dst, int64_t pstride = -1) {
   constexpr int nr = 16;
+  if (pstride < 0) pstride = kcp * nr;
 #if defined(__SSE2__)
   const int64_t full_k = kc / 4 * 4, full_j = nc / nr * nr;
   const __m128i fl = _mm_set1_epi8(static_cast<char>(flip));
   for (int64_t j0 = 0; j0 < full_j; j0 += nr) {
-    uint8_t* panel = dst + (j0 / nr) * kcp * nr;
+    uint8_t* panel = dst + (j0 / nr) * pstride;
     for (int64_t k = 0; k < full_k; k += 4) {
       const uint8_t* r = src + k * lds + j0;
       const __m128i r0 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r)), fl);
@@ -203,23 +207,26 @@ inline void qgemm_interleave_c4_u8(const uint8_t* src, int64_t lds, int64_t kc, 
                        [&](uint8_t v, int64_t) { return static_cast<uint8_t>(v ^ flip); });
   }
   if (full_j < nc)
-    qgemm_interleave(src + full_j, lds, kc, kcp, nc - full_j, nr, 4, dst + (full_j / nr) * kcp * nr,
-                     [&](uint8_t v, int64_t) { return static_cast<uint8_t>(v ^ flip); });
+    qgemm_interleave(src + full_j, lds, kc, kcp, nc - full_j, nr, 4, dst + (full_j / nr) * pstride,
+                     [&](uint8_t v, int64_t) { return static_cast<uint8_t>(v ^ flip); }, pstride);
 #else
-  qgemm_interleave(src, lds, kc, kcp, nc, nr, 4, dst, [&](uint8_t v, int64_t) { return static_cast<uint8_t>(v ^ flip); });
+  qgemm_interleave(src, lds, kc, kcp, nc, nr, 4, dst, [&](uint8_t v, int64_t) { return static_cast<uint8_t>(v ^ flip); },
+                   pstride);
 #endif
 }
 
 // src bytes are u8 (is_signed false) or s8; out = value - zero_point.
 inline void qgemm_interleave_c2_s16(const uint8_t* src, int64_t lds, int64_t kc, int64_t kcp, int64_t nc, bool is_signed,
-                                    int32_t zero_point, int16_t* dst) {
+                                    int32_t zero_point, int16_t* dst, int64_t pstride = -1) {
   constexpr int nr = 16;
+  if (pstride < 0) pstride = kcp * nr;
   auto scalar = [&](const uint8_t* s0, int64_t kr, int64_t kp, int64_t n, int16_t* d) {
     if (is_signed)
       qgemm_interleave(reinterpret_cast<const int8_t*>(s0), lds, kr, kp, n, nr, 2, d,
-                       [&](int8_t v, int64_t) { return static_cast<int16_t>(v - zero_point); });
+                       [&](int8_t v, int64_t) { return static_cast<int16_t>(v - zero_point); }, pstride);
     else
-      qgemm_interleave(s0, lds, kr, kp, n, nr, 2, d, [&](uint8_t v, int64_t) { return static_cast<int16_t>(v - zero_point); });
+      qgemm_interleave(s0, lds, kr, kp, n, nr, 2, d, [&](uint8_t v, int64_t) { return static_cast<int16_t>(v - zero_point); },
+                       pstride);
   };
 #if defined(__SSE2__)
   const int64_t full_k = kc / 2 * 2, full_j = nc / nr * nr;
@@ -228,7 +235,7 @@ inline void qgemm_interleave_c2_s16(const uint8_t* src, int64_t lds, int64_t kc,
   const __m128i zp = _mm_set1_epi16(static_cast<int16_t>(is_signed ? zero_point + 128 : zero_point));
   const __m128i zero = _mm_setzero_si128();
   for (int64_t j0 = 0; j0 < full_j; j0 += nr) {
-    int16_t* panel = dst + (j0 / nr) * kcp * nr;
+    int16_t* panel = dst + (j0 / nr) * pstride;
     for (int64_t k = 0; k < full_k; k += 2) {
       const uint8_t* r = src + k * lds + j0;
       const __m128i r0 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r)), fl);
@@ -243,7 +250,7 @@ inline void qgemm_interleave_c2_s16(const uint8_t* src, int64_t lds, int64_t kc,
     }
     if (full_k < kcp) scalar(src + full_k * lds + j0, kc - full_k, kcp - full_k, nr, panel + full_k * nr);
   }
-  if (full_j < nc) scalar(src + full_j, kc, kcp, nc - full_j, dst + (full_j / nr) * kcp * nr);
+  if (full_j < nc) scalar(src + full_j, kc, kcp, nc - full_j, dst + (full_j / nr) * pstride);
 #else
   scalar(src, kc, kcp, nc, dst);
 #endif

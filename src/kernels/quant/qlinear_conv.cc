@@ -3,6 +3,7 @@
 // in x's own type, interleaved into the micro-kernel's panels (u8, x's zero point in the
 // padding, folded into the per-channel bias; or s16 less the zero point); the int32 tile
 // requantised per output channel into y.
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -154,19 +155,24 @@ void qlinear_conv_with(const KernelContext& ctx, const QGemmKernels& kernels) {
   auto pack = [&](int64_t b, int64_t k0, int64_t kc, int64_t j0, int64_t nc, void* dst, void* tmp) -> const void* {
     const uint8_t* xb = X + ((b / G) * C + (b % G) * Cg) * IHW;
     const int64_t kr = std::max<int64_t>(0, std::min(kc, K - k0));  // rows past K are padding
-    const uint8_t* src;
-    int64_t lds;
+    // Rows [k, k + kp) of the panels (kp of them padded) from src[kr][nc].
+    auto interleave = [&](const uint8_t* src, int64_t lds, int64_t k, int64_t rows, int64_t kp) {
+      if (s16) qgemm_interleave_c2_s16(src, lds, rows, kp, nc, x_signed, zx, static_cast<int16_t*>(dst) + k * 16, kc * 16);
+      else qgemm_interleave_c4_u8(src, lds, rows, kp, nc, flip, static_cast<uint8_t*>(dst) + k * 16, kc * 16);
+    };
     if (pointwise) {
-      src = xb + k0 * IHW + j0;
-      lds = IHW;
-    } else {
-      uint8_t* raw = static_cast<uint8_t*>(tmp);
-      pack_im2col(win, map, false, xb, k0, kr, j0, nc, raw, nc, pad);
-      src = raw;
-      lds = nc;
+      interleave(xb + k0 * IHW + j0, IHW, 0, kr, kc);
+      return dst;
     }
-    if (s16) qgemm_interleave_c2_s16(src, lds, kr, kc, nc, x_signed, zx, static_cast<int16_t*>(dst));
-    else qgemm_interleave_c4_u8(src, lds, kr, kc, nc, flip, static_cast<uint8_t*>(dst));
+    // The im2col rows in chunks that stay in L1 until interleaved (the whole block, 512 x 128
+    // bytes, went through L2 and back: a third of a 16x16 layer's packing).
+    constexpr int64_t kChunk = 64;  // rows: a multiple of every k group
+    uint8_t* raw = static_cast<uint8_t*>(tmp);
+    for (int64_t k = 0; k < kc; k += kChunk) {
+      const int64_t kp = std::min(kChunk, kc - k), rows = std::clamp<int64_t>(kr - k, 0, kp);
+      if (rows > 0) pack_im2col(win, map, false, xb, k0 + k, rows, j0, nc, raw, nc, pad);
+      interleave(raw, nc, k, rows, kp);
+    }
     return dst;
   };
   auto epi = [&](int64_t b, const int32_t* c, int64_t ldc, int64_t i0, int64_t rows, int64_t j0, int64_t nc) {
