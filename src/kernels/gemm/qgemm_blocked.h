@@ -97,6 +97,13 @@ void qgemm_run(ThreadPool* pool, void* scratch, size_t scratch_bytes, const QGem
       for (int64_t i = 0; i < rows; i += u.mr_max) {
         const int mr = static_cast<int>(std::min<int64_t>(u.mr_max, rows - i));
         const char* ai = static_cast<const char*>(a.first) + i * a.second;
+        // The next row tile's A while this one multiplies: prepared weights (a model's outgrow
+        // the L2) in mr rows a stride apart, streams the hardware prefetcher finds late.
+        if (i + u.mr_max < rows) {
+          const int nmr = static_cast<int>(std::min<int64_t>(u.mr_max, rows - i - u.mr_max));
+          for (int r = 0; r < nmr; ++r)
+            for (int64_t off = 0; off < kc * es; off += 64) __builtin_prefetch(ai + (u.mr_max + r) * a.second + off);
+        }
         for (int64_t j = 0; j < nc; j += u.nr_max) {
           const int nr = static_cast<int>(std::min<int64_t>(u.nr_max, nc - j));
           const char* p = static_cast<const char*>(panels) + (j / u.nr_max) * kc * u.nr_max * es;
