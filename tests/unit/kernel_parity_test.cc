@@ -250,6 +250,18 @@ std::vector<Case> quant_cases() {
     add("s8x", s8s(xs, seed++), s8v(-20), s8s(ws, seed++, -60, 60), s8v(0), u8v(90));
     add("u8w", u8s(xs, seed++), u8v(0), u8s(ws, seed++), u8v(128), u8v(128));
   }
+  // Asymmetric padding and an even kernel (the quad images' padded rows and columns differ per
+  // side), 6 channels (a partial channel quad), 7-wide rows (no fixed-size run).
+  {
+    const Shape xa{2, 6, 7, 7}, wa{5, 6, 2, 3};
+    const std::vector<Attribute> attrs = {attr_ints("pads", {0, 2, 1, 0})};
+    for (bool w8 : {false, true})
+      cases.push_back({std::string("QLinearConv_asymmetric_pads_") + (w8 ? "w8bit" : "w7bit"), "QLinearConv",
+                       in(u8s(xa, seed++), f32v(0.02f), u8v(9), w8 ? s8s(wa, seed++) : s8s(wa, seed++, -64, 63),
+                          f32s(Shape{5}, seed++, 0.005f, 0.015f), s8v(0), f32v(0.05f), u8v(120),
+                          ints<int32_t>(DType::kI32, Shape{5}, seed++, -3000, 3000)),
+                       attrs});
+  }
   // 7x7 (im2col), 16x16 with 16 channels (Winograd F(4x4): 9 * 16 * 128 * 255 is within its bound).
   Shape xs{1, 16, 7, 7}, ws{8, 16, 3, 3};
   const std::vector<Attribute> pads = {attr_ints("pads", {1, 1, 1, 1})};

@@ -8,12 +8,17 @@
 #include <memory>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "kernels/conv/im2col.h"
 #include "kernels/gemm/qgemm_blocked.h"
 #include "kernels/quant/qlinear.h"
 #include "kernels/quant/qparams.h"
 #include "kernels/ref/grid_map.h"
 #include "kernels/ref/nn.h"
+#include "kernels/scratch.h"
 
 namespace edgewm {
 
@@ -29,6 +34,7 @@ enum : size_t { kX, kXs, kXz, kW, kWs, kWz, kYs, kYz, kBias };
 struct ConvPlan {
   QOperands kind = QOperands::kS16;
   int64_t M = 0, K = 0, Kp = 0;
+  bool quads = false;        // B from the channel-quad image (QuadImage); w8's k order (tap, channel)
   std::vector<int8_t> w8;    // [M][Kp]: w - w_zp (byte kinds)
   std::vector<int16_t> w16;  // [M][Kp] (s16)
   std::vector<int32_t> bias; // per channel: bias, less x's zero point times the row sum (byte kinds)
@@ -42,6 +48,77 @@ bool window_of(const Attributes& a, const Shape& x, const Shape& w, Window& win)
   bool unsupported = false;
   ref::nn::compute_window(a, x, w.dims().subspan(2), false, true, win, &unsupported);
   return !unsupported;
+}
+
+// The byte kinds' B for 2-D stride-1 convolutions (3x3 and the like, one group): the image
+// once as [C/4][H + pads][W + pads][4] bytes (flipped to u8, the zero point in the padding:
+// QuadImage), the GEMM's k in (tap, channel) order, so a k group of 4 is 4 channels at one tap
+// and 16 output columns of it are 16 consecutive 4-byte pixels of one padded row (or 2 of 8, 4
+// of 4): packing is copying 64, 32 or 16 bytes, no im2col (which, with the interleave, took a
+// fifth of an INT8 UNet's 3x3 layers on Zen 4).
+struct QuadGeometry {
+  int64_t c4 = 0, hp = 0, wp = 0, pt = 0, pl = 0;
+  int64_t image_bytes() const { return c4 * hp * wp * 4; }
+};
+
+bool quad_geometry(const Window& w, int64_t group, int64_t c, QuadGeometry& q) {
+  if (w.nd != 2 || group != 1 || im2col_is_pointwise(w)) return false;
+  for (int d = 0; d < 2; ++d)
+    if (w.stride[d] != 1 || w.dilation[d] != 1 || w.pad_begin[d] < 0 || w.pad_end[d] < 0) return false;
+  q.c4 = (c + 3) / 4;
+  q.pt = w.pad_begin[0], q.pl = w.pad_begin[1];
+  q.hp = w.in[0] + w.pad_begin[0] + w.pad_end[0], q.wp = w.in[1] + w.pad_begin[1] + w.pad_end[1];
+  return w.out[0] == q.hp - w.kernel[0] + 1 && w.out[1] == q.wp - w.kernel[1] + 1;
+}
+
+// Four channel rows of w bytes (rows past `count` zero) as w 4-byte pixels, each byte ^ flip.
+void quad_row(const uint8_t* x, int64_t ld, int count, int64_t w, uint8_t flip, uint8_t* out) {
+  int64_t i = 0;
+#if defined(__SSE2__)
+  if (count == 4) {
+    const __m128i fl = _mm_set1_epi8(static_cast<char>(flip));
+    for (; i + 16 <= w; i += 16) {
+      auto row = [&](int r) { return _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + r * ld + i)), fl); };
+      const __m128i r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3);
+      const __m128i t0 = _mm_unpacklo_epi8(r0, r1), t1 = _mm_unpackhi_epi8(r0, r1);
+      const __m128i t2 = _mm_unpacklo_epi8(r2, r3), t3 = _mm_unpackhi_epi8(r2, r3);
+      __m128i* o = reinterpret_cast<__m128i*>(out + 4 * i);
+      _mm_storeu_si128(o, _mm_unpacklo_epi16(t0, t2));
+      _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(t0, t2));
+      _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(t1, t3));
+      _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(t1, t3));
+    }
+    for (; i + 8 <= w; i += 8) {
+      auto row = [&](int r) { return _mm_xor_si128(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(x + r * ld + i)), fl); };
+      const __m128i t0 = _mm_unpacklo_epi8(row(0), row(1)), t2 = _mm_unpacklo_epi8(row(2), row(3));
+      __m128i* o = reinterpret_cast<__m128i*>(out + 4 * i);
+      _mm_storeu_si128(o, _mm_unpacklo_epi16(t0, t2));
+      _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(t0, t2));
+    }
+  }
+#endif
+  for (; i < w; ++i)
+    for (int r = 0; r < 4; ++r) out[4 * i + r] = r < count ? static_cast<uint8_t>(x[r * ld + i] ^ flip) : uint8_t{0};
+}
+
+// Image `x` ([C][H][W] bytes of x's type) into its QuadImage, channel quads [q0, q1).
+void quad_image(const uint8_t* x, int64_t c, int64_t h, int64_t w, const QuadGeometry& q, uint8_t pad, uint8_t flip,
+                int64_t q0, int64_t q1, uint8_t* out) {
+  const uint8_t pv = static_cast<uint8_t>(pad ^ flip);
+  for (int64_t qi = q0; qi < q1; ++qi) {
+    const int count = static_cast<int>(std::min<int64_t>(4, c - 4 * qi));
+    uint8_t pix[4] = {pv, pv, pv, pv};  // a padding pixel (channels past C: 0, as their weights)
+    for (int r = count; r < 4; ++r) pix[r] = 0;
+    uint8_t* plane = out + qi * q.hp * q.wp * 4;
+    for (int64_t r = 0; r < q.hp; ++r) {
+      uint8_t* o = plane + r * q.wp * 4;
+      const int64_t ih = r - q.pt;
+      const bool inside = ih >= 0 && ih < h;
+      for (int64_t t = 0; t < q.wp; ++t)
+        if (!inside || t < q.pl || t >= q.pl + w) std::memcpy(o + 4 * t, pix, 4);
+      if (inside) quad_row(x + (4 * qi) * h * w + ih * w, h * w, count, w, flip, o + 4 * q.pl);
+    }
+  }
 }
 
 }  // namespace
@@ -91,6 +168,14 @@ std::shared_ptr<const void> prepare(const KernelContext& ctx, const Graph& g, bo
   plan->kind = safe ? QOperands::kS8U8 : QOperands::kS16;
   const int kg = safe ? 4 : 2;
   plan->Kp = (K + kg - 1) / kg * kg;
+  Window win;
+  QuadGeometry quad;
+  const int64_t C = ctx.in(kX).shape[1], taps = C > 0 ? K / C : 0;
+  plan->quads = safe && window_of(ctx.attrs(), ctx.in(kX).shape, ws, win) &&
+                quad_geometry(win, ctx.attrs().get_int("group", 1), C, quad);
+  if (plan->quads) plan->Kp = taps * quad.c4 * 4;
+  // Where weight k (channel k / taps, tap k % taps) goes in a row of w8.
+  auto at_k = [&](int64_t k) { return plan->quads ? ((k % taps) * quad.c4 + (k / taps) / 4) * 4 + (k / taps) % 4 : k; };
   plan->x_signed = ctx.in(kX).dtype == DType::kI8;
   plan->zx = static_cast<int32_t>(at(n, g, kXz, 0));
   // The byte kernels see x as u8: an s8 x flipped by 128, its zero point with it.
@@ -105,7 +190,7 @@ std::shared_ptr<const void> prepare(const KernelContext& ctx, const Graph& g, bo
     for (int64_t k = 0; k < K; ++k) {
       const int8_t v = w[static_cast<size_t>(m * K + k)];
       sum += v;
-      if (safe) plan->w8[static_cast<size_t>(m * plan->Kp + k)] = v;
+      if (safe) plan->w8[static_cast<size_t>(m * plan->Kp + at_k(k))] = v;
       else plan->w16[static_cast<size_t>(m * plan->Kp + k)] = v;
     }
     const int64_t b = static_cast<int64_t>(at(n, g, kBias, m));
@@ -123,9 +208,86 @@ QOperands qlinear_conv_operands(const void* prepared) { return static_cast<const
 
 size_t qlinear_conv_scratch(const Node& n, const Graph& g) {
   const Shape& w = g.value(n.inputs[kW]).shape;
+  const Shape& x = g.value(n.inputs[kX]).shape;
   const int64_t K = w.numel() / std::max<int64_t>(w[0], 1), Kp = (K + 3) / 4 * 4;
-  return std::max(qgemm_scratch_bytes(QOperands::kS8U8, Kp), qgemm_scratch_bytes(QOperands::kS16, Kp));
+  const size_t gemm = std::max(qgemm_scratch_bytes(QOperands::kS8U8, Kp), qgemm_scratch_bytes(QOperands::kS16, Kp));
+  Window win;
+  QuadGeometry q;
+  if (!window_of(n.attrs, x, w, win) || !quad_geometry(win, n.attrs.get_int("group", 1), x[1], q)) return gemm;
+  // The quad images first (prepare decides whether they are used: byte kinds only).
+  const int64_t taps = w.numel() / std::max<int64_t>(w[0] * w[1], 1);
+  return std::max(gemm, qgemm_scratch_bytes(QOperands::kS8U8, taps * q.c4 * 4)) +
+         static_cast<size_t>((x[0] * q.image_bytes() + 63) / 64 * 64) + 64;
 }
+
+namespace {
+
+// QLinearConv on the quad images (ConvPlan::quads): the images written once, then the GEMM
+// packing each panel from them.
+void qlinear_conv_quads(const KernelContext& ctx, const ConvPlan& plan, const QGemmMicro& u, const Window& win,
+                        const QuadGeometry& q, const auto& a_block, const auto& epi) {
+  const TensorView& xv = ctx.in(kX);
+  const int64_t N = xv.shape[0], C = xv.shape[1], H = win.in[0], W = win.in[1], OW = win.out[1], KW = win.kernel[1];
+  const int64_t plane = q.hp * q.wp, ibytes = q.image_bytes();
+  uint8_t* images = scratch_aligned<uint8_t>(ctx.scratch);
+  const int64_t used = (N * ibytes + 63) / 64 * 64 + (images - static_cast<uint8_t*>(ctx.scratch));
+  const uint8_t* X = static_cast<const uint8_t*>(xv.data);
+  const uint8_t pad = static_cast<uint8_t>(plan.zx), flip = plan.x_signed ? 0x80 : 0;
+  ctx.pool->parallel_for(N * q.c4, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, plane * 4)), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      quad_image(X + (i / q.c4) * C * H * W, C, H, W, q, pad, flip, i % q.c4, i % q.c4 + 1, images + (i / q.c4) * ibytes);
+  });
+  auto pack = [&](int64_t b, int64_t k0, int64_t kc, int64_t j0, int64_t nc, void* dst, void*) -> const void* {
+    const uint8_t* img = images + b * ibytes;
+    for (int64_t j = 0; j < nc; j += 16) {
+      uint8_t* panel = static_cast<uint8_t*>(dst) + (j / 16) * kc * 16;
+      const int w = static_cast<int>(std::min<int64_t>(16, nc - j));
+      int64_t off[16];  // each column's pixel within a quad plane, at tap (0, 0)
+      for (int c = 0; c < w; ++c) {
+        const int64_t p = j0 + j + c;
+        off[c] = p / OW * q.wp + p % OW;
+      }
+      // Runs of L consecutive pixels (16 a row, or 2 rows of 8...): one fixed-size copy each.
+      int L = 0;
+      for (int len : {16, 8, 4}) {
+        bool ok = w == 16;
+        for (int c = 0; c < w && ok; ++c) ok = off[c] == off[c - c % len] + c % len;
+        if (ok) {
+          L = len;
+          break;
+        }
+      }
+      int64_t g = k0 / 4, qi = g % q.c4, tap = g / q.c4, kh = tap / KW, kw = tap % KW;
+      for (int64_t gi = 0; gi < kc / 4; ++gi) {
+        const uint8_t* src = img + 4 * (qi * plane + kh * q.wp + kw);
+        uint8_t* o = panel + gi * 64;
+        switch (L) {
+          case 16: std::memcpy(o, src + 4 * off[0], 64); break;
+          case 8:
+            std::memcpy(o, src + 4 * off[0], 32);
+            std::memcpy(o + 32, src + 4 * off[8], 32);
+            break;
+          case 4:
+            for (int c = 0; c < 16; c += 4) std::memcpy(o + 4 * c, src + 4 * off[c], 16);
+            break;
+          default:
+            for (int c = 0; c < 16; ++c)
+              if (c < w) std::memcpy(o + 4 * c, src + 4 * off[c], 4);
+              else std::memset(o + 4 * c, 0, 4);
+        }
+        if (++qi == q.c4) {
+          qi = 0;
+          if (++kw == KW) kw = 0, ++kh;
+        }
+      }
+    }
+    return dst;
+  };
+  qgemm_run(ctx.pool, static_cast<uint8_t*>(ctx.scratch) + used, ctx.scratch_bytes - static_cast<size_t>(used), u, N,
+            plan.M, win.out_size(), plan.Kp, a_block, pack, epi);
+}
+
+}  // namespace
 
 void qlinear_conv_with(const KernelContext& ctx, const QGemmKernels& kernels) {
   if (!ctx.prepared) throw Error(ErrorKind::kInternal, "QLinearConv: the integer kernel's weights were not prepared");
@@ -184,6 +346,13 @@ void qlinear_conv_with(const KernelContext& ctx, const QGemmKernels& kernels) {
       kernels.requantize_row(c + r * ldc, nc, q, Y + ((b / G) * M + ch) * OHW + j0);
     }
   };
+  QuadGeometry quad;
+  if (plan.quads) {
+    if (!quad_geometry(win, G, C, quad))
+      throw Error(ErrorKind::kInternal, Graph::where(*ctx.node) + ": quad-image QLinearConv on a geometry it cannot run");
+    qlinear_conv_quads(ctx, plan, u, win, quad, a_block, epi);
+    return;
+  }
   qgemm_run(ctx.pool, ctx.scratch, ctx.scratch_bytes, u, N * G, Mg, OHW, plan.Kp, a_block, pack, epi);
 }
 
