@@ -82,6 +82,8 @@ template <Isa I> bool dequantize_ok(const Node& n, const Graph& g) { return enab
 template <Isa I> bool qconv_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_conv_supports); }
 template <Isa I> bool qmatmul_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_matmul_supports); }
 template <Isa I> void softmax(const KernelContext& ctx) { softmax_f32(ctx, table<I>().rows); }
+template <Isa I> void qlinear_binary(const KernelContext& ctx) { qlinear_binary_with(ctx, *table<I>().qgemm); }
+template <Isa I> bool qbinary_ok(const Node& n, const Graph& g) { return enabled_and<I>(n, g, qlinear_binary_supports); }
 
 template <Isa I> void register_isa(OpRegistry& r) {
   const IsaTable& t = table<I>();
@@ -119,6 +121,8 @@ template <Isa I> void register_isa(OpRegistry& r) {
   r.add_kernel("QLinearConv", KernelDef{name + ".depthwise", qlinear_depthwise<I>, qdepthwise_ok<I>, p + 50,
                                         qlinear_depthwise_scratch, qlinear_depthwise_prepare});
   r.add_kernel("QuantizeLinear", KernelDef{name, quantize<I>, quantize_ok<I>, p, nullptr});
+  for (const char* op : {"QLinearAdd", "QLinearMul"})
+    r.add_kernel(op, KernelDef{name, qlinear_binary<I>, qbinary_ok<I>, p, nullptr}, "edgewm");
   r.add_kernel("DequantizeLinear", KernelDef{name, dequantize<I>, dequantize_ok<I>, p, nullptr});
   r.add_kernel("QLinearMatMul",
                KernelDef{name, qlinear_matmul<I>, qmatmul_ok<I>, p, qlinear_matmul_scratch,

@@ -28,6 +28,7 @@ void register_all_ops(OpRegistry& r) {
   register_pool2d(r);
   register_resize_nearest(r);
   register_quantize_linear(r);
+  register_qlinear_binary(r);
   register_portable_qlinear(r);
   register_isa_kernels(r);
 }

@@ -21,6 +21,9 @@ int fold_qdq_movement(Graph& g);
 // DequantizeLinear -> an elementwise op (scalar constants aside) -> QuantizeLinear, per tensor:
 // edgewm.Lookup, the op's 256 results on the input's values as a table (fold_qdq_lut.cc).
 int fold_qdq_lut(Graph& g);
+// DequantizeLinear(a), DequantizeLinear(b) -> Add / Mul -> QuantizeLinear, per tensor, operands of
+// the result's shape or single-valued: edgewm.QLinearAdd / QLinearMul (fuse_qdq_binary.cc).
+int fuse_qdq_binary(Graph& g);
 // DequantizeLinear(x), DequantizeLinear(constant int8 w) -> Conv / MatMul -> QuantizeLinear (the
 // QDQ form of an integer op) -> QLinearConv / QLinearMatMul (int32 bias); then the
 // DequantizeLinear nodes left with constant inputs are folded. Runs first: the float passes

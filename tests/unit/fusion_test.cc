@@ -662,6 +662,62 @@ TEST(Fusion, QdqElementwiseGroupsBecomeTables) {
   }
 }
 
+// Two quantised tensors added or multiplied and quantised again (a residual add): one integer op
+// on the 8-bit values, the same bytes as the unfused graph; not where a side broadcasts per
+// channel (only the reference would run it), nor where the float sum is read elsewhere.
+TEST(Fusion, QdqBinaryGroupsBecomeIntegerOps) {
+  struct Case {
+    const char* op;
+    bool s8;
+    const char* b_shape;  // "same", "one", "channels"
+    bool read_elsewhere;
+    bool folds;
+  };
+  for (const Case& c : {Case{"Add", false, "same", false, true}, Case{"Mul", true, "same", false, true},
+                        Case{"Add", true, "one", false, true}, Case{"Add", false, "channels", false, false},
+                        Case{"Add", false, "same", true, false}}) {
+    SCOPED_TRACE(std::string(c.op) + " " + c.b_shape + (c.s8 ? " s8" : " u8") + (c.read_elsewhere ? " read elsewhere" : ""));
+    const std::string bs = c.b_shape;
+    const std::vector<int64_t> b_dims = bs == "same" ? std::vector<int64_t>{1, 3, 9, 7}
+                                        : bs == "one" ? std::vector<int64_t>{1}
+                                                      : std::vector<int64_t>{1, 3, 1, 1};
+    OnnxBuilder b;
+    b.input("x", {1, 3, 9, 7}).input("r", b_dims).output("y");
+    if (c.read_elsewhere) b.output("f");
+    b.initializer("xs", filled(Shape{}, 0.04f)).initializer("rs", filled(Shape{}, 0.03f));
+    b.initializer("ys", filled(Shape{}, c.s8 ? 0.05f : 0.06f));
+    if (c.s8) {
+      b.initializer("xz", typed<int8_t>(DType::kI8, Shape{}, {5})).initializer("rz", typed<int8_t>(DType::kI8, Shape{}, {-2}));
+      b.initializer("yz", typed<int8_t>(DType::kI8, Shape{}, {-3}));
+    } else {
+      b.initializer("xz", typed<uint8_t>(DType::kU8, Shape{}, {128})).initializer("rz", typed<uint8_t>(DType::kU8, Shape{}, {120}));
+      b.initializer("yz", typed<uint8_t>(DType::kU8, Shape{}, {128}));
+    }
+    b.node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"});
+    b.node("DequantizeLinear", {"xq", "xs", "xz"}, {"xf"});
+    b.node("QuantizeLinear", {"r", "rs", "rz"}, {"rq"});
+    b.node("DequantizeLinear", {"rq", "rs", "rz"}, {"rf"});
+    b.node(c.op, {"xf", "rf"}, {"f"});
+    b.node("QuantizeLinear", {"f", "ys", "yz"}, {"fq"});
+    b.node("DequantizeLinear", {"fq", "ys", "yz"}, {"y"});
+    CompileOptions o;
+    const CompiledModel fused = compile_imported(import_onnx_bytes(b.bytes(), "."), o);
+    EXPECT_EQ(count_ops(fused.graph, std::string("QLinear") + c.op), c.folds ? 1 : 0);
+    EXPECT_EQ(count_ops(fused.graph, c.op), c.folds ? 0 : 1);
+    // Bit for bit the unfused graph (the pass left out), on inputs that saturate too.
+    CompileOptions off;
+    off.disabled_passes = {"fuse-qdq-binary"};
+    Session sf(Model::from_bytes(fused.serialize()));
+    Session sp(Model::from_bytes(compile_imported(import_onnx_bytes(b.bytes(), "."), off).serialize()));
+    const Tensor x = random_f32(Shape{1, 3, 9, 7}, 10, -6.f, 6.f);
+    const Tensor r = random_f32(Shape(b_dims), 11, -4.f, 4.f);
+    const Tensor yf = Tensor::copy_of(sf.run({x.view(), r.view()})[0]);
+    const Tensor yp = Tensor::copy_of(sp.run({x.view(), r.view()})[0]);
+    ASSERT_EQ(yf.numel(), yp.numel());
+    EXPECT_EQ(std::memcmp(yf.data(), yp.data(), yf.nbytes()), 0);
+  }
+}
+
 TEST(Fusion, QdqWeightsOfOpsLeftFloatAreStillFolded) {
   OnnxBuilder b = qdq_model("Conv", Shape{1, 4, 6, 6}, Shape{8, 4, 3, 3}, 0, true, /*output_q=*/false);
   CompiledModel m = compile_qdq_fused(b);
@@ -795,7 +851,7 @@ TEST(PassRegistry, EachPassCanBeLeftOutByName) {
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("unknown pass 'fuse-sillu' (passes: fold-qdq-movement, fold-qdq-lut, fuse-qdq, fold-conv-batchnorm"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("unknown pass 'fuse-sillu' (passes: fold-qdq-movement, fold-qdq-lut, fuse-qdq-binary, fuse-qdq, fold-conv-batchnorm"), std::string::npos);
   }
 }
 

@@ -328,6 +328,23 @@ std::vector<Case> quant_cases() {
                        {attr_int("transB", tb)}, 0.f, 1});
     }
   }
+  // edgewm.QLinearAdd / QLinearMul (fuse-qdq-binary): same shapes over several of the kernels'
+  // blocks and a tail, u8 and s8 mixed, a single-valued side, outputs that saturate (scale
+  // 0.004 on sums up to ~10), and a broadcast one that only the reference takes.
+  for (const char* op : {"edgewm.QLinearAdd", "edgewm.QLinearMul"}) {
+    const std::string o = op;
+    const Shape s{2, 5, 31, 9};
+    auto add = [&](const std::string& what, Tensor a, Tensor az, Tensor b, Tensor bz, float cs, Tensor cz, bool fast = true) {
+      cases.push_back({o.substr(7) + "_" + what, op,
+                       in(std::move(a), f32v(0.03f), std::move(az), std::move(b), f32v(0.045f), std::move(bz), f32v(cs), std::move(cz)),
+                       {}, 0.f, 1, fast});
+    };
+    add("u8_u8_u8", u8s(s, seed++), u8v(128), u8s(s, seed++), u8v(100), 0.05f, u8v(128));
+    add("s8_u8_s8", s8s(s, seed++), s8v(-3), u8s(s, seed++), u8v(7), 0.04f, s8v(5));
+    add("scalar_side", u8s(s, seed++), u8v(120), s8s(Shape{1}, seed++), s8v(0), 0.05f, u8v(128));
+    add("saturating", u8s(s, seed++), u8v(0), u8s(s, seed++), u8v(0), 0.004f, s8v(0));
+    add("broadcast_channels", u8s(s, seed++), u8v(128), u8s(Shape{1, 5, 1, 1}, seed++), u8v(128), 0.05f, u8v(128), false);
+  }
   // edgewm.GroupNorm with 8-bit input and/or output (fuse-qdq-norm): u8 in, s8 out, f32 in.
   {
     const std::vector<Attribute> gn = {attr_int("num_groups", 4), attr_float("epsilon", 1e-5f), attr_string("activation", "silu")};
@@ -509,7 +526,8 @@ TEST(KernelParityModels, IntegerDriversWithEveryX86TargetsTileShapes) {
     const std::vector<Tensor> want = run_op_kernel("ref", c.op, c.inputs, c.attrs, c.opset);
     for (const auto& [target, defs] : targets)
       for (const KernelDef& k : defs) {
-        if ((c.op == "QLinearMatMul" || c.op == "edgewm.QGemm") != (k.name == "matmul")) continue;
+        const bool matmul = c.op == "QLinearMatMul" || c.op == "edgewm.QGemm";
+        if (!(matmul || c.op == "QLinearConv") || matmul != (k.name == "matmul")) continue;
         if (!testing::kernel_def_supports(k, c.op, c.inputs, c.attrs, c.opset)) continue;
         const std::vector<Tensor> got = run_op_kernel_def(k, c.op, c.inputs, c.attrs, c.opset);
         ASSERT_EQ(got[0].nbytes(), want[0].nbytes()) << c.name;

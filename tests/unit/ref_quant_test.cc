@@ -196,6 +196,30 @@ TEST(RefQuant, LookupIndexesTheTable) {
   EXPECT_THROW(run_op("edgewm.Lookup", in(u8(Shape{1}, {0}), i8(Shape{255}, std::vector<int8_t>(255, 0)))), Error);
 }
 
+// edgewm.QLinearAdd / QLinearMul: each side dequantised, the float sum or product quantised to
+// C's scale, zero point and type (saturating), with numpy broadcasting.
+TEST(RefQuant, QLinearAddAndMulDequantiseOperateQuantise) {
+  const Tensor a = u8(Shape{3}, {130, 100, 128});  // (x - 128) * 0.5: 1, -14, 0
+  const Tensor b = i8(Shape{3}, {10, -4, 3});      // (x - 2) * 0.25: 2, -1.5, 0.25
+  auto run = [&](const char* op, const Tensor& bv) {
+    return values<uint8_t>(run_op(op, in(a, f32(0.5f), u8(Shape{}, {128}), bv, f32(0.25f), i8(Shape{}, {2}), f32(0.5f),
+                                         u8(Shape{}, {10})))[0]);
+  };
+  // Sums 3, -15.5, 0.25 -> 6, -31, 0.5 (half to even: 0) + 10 -> 16, 0 (saturated), 10.
+  EXPECT_EQ(run("edgewm.QLinearAdd", b), (std::vector<uint8_t>{16, 0, 10}));
+  // Products 2, 21, 0 -> 4, 42, 0 + 10 -> 14, 52, 10.
+  EXPECT_EQ(run("edgewm.QLinearMul", b), (std::vector<uint8_t>{14, 52, 10}));
+  // b broadcast from one value (2: the zero point's 0 after dequantising) -> a * 0.5 + 10.
+  EXPECT_EQ(run("edgewm.QLinearAdd", i8(Shape{1}, {2})), (std::vector<uint8_t>{12, 0, 10}));
+  // s8 out: C's zero point's type; a per-channel scale is refused.
+  auto s8 = run_op("edgewm.QLinearAdd", in(a, f32(0.5f), u8(Shape{}, {128}), b, f32(0.25f), i8(Shape{}, {2}), f32(0.1f),
+                                           i8(Shape{}, {0})));
+  EXPECT_EQ(values<int8_t>(s8[0]), (std::vector<int8_t>{30, -128, 2}));
+  EXPECT_THROW(run_op("edgewm.QLinearAdd", in(a, f32(Shape{3}, {1, 1, 1}), u8(Shape{}, {128}), b, f32(0.25f),
+                                             i8(Shape{}, {2}), f32(0.5f), u8(Shape{}, {10}))),
+               Error);
+}
+
 TEST(RefQuant, QLinearConvWithPerChannelWeightsBiasAndPadding) {
   // x 1x1x2x2 (zp 10), w 2x1x1x1 per channel (zp 0), bias (5, -5), y_scale 1, y_zp 0, i8 out.
   Tensor x = u8(Shape{1, 1, 2, 2}, {10, 11, 12, 20});

@@ -15,4 +15,10 @@ void dequantize_with(const KernelContext& c, const QGemmKernels& k);
 
 void register_quantize_linear(OpRegistry& r);
 
+// edgewm.QLinearAdd / QLinearMul on the same rows (qlinear_binary.cc): operands of the output's
+// shape or single-valued; "portable" by register_qlinear_binary, per ISA in isa_kernels.cc.
+bool qlinear_binary_supports(const Node& n, const Graph& g);
+void qlinear_binary_with(const KernelContext& c, const QGemmKernels& k);
+void register_qlinear_binary(OpRegistry& r);
+
 }  // namespace edgewm

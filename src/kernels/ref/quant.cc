@@ -253,6 +253,7 @@ void register_quant_ops(OpRegistry& r) {
   ref::mv::add_op(r, "DynamicQuantizeLinear", infer_dynamic_quantize, dynamic_quantize_kernel);
   r.add({"Lookup", "edgewm", infer_lookup, {KernelDef{"ref", lookup_kernel}}, false, false, std::vector<std::string>{}});
   register_quant_linear_ops(r);
+  register_quant_binary_ops(r);
 }
 
 }  // namespace edgewm

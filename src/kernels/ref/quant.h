@@ -46,4 +46,6 @@ ParamIndex param_layout(const Shape& x, const Shape& scale, int64_t axis, int64_
 namespace edgewm {
 // quant_linear.cc: ConvInteger, MatMulInteger, QLinearConv, QLinearMatMul (part of register_quant_ops).
 void register_quant_linear_ops(OpRegistry& r);
+// quant_binary.cc: edgewm.QLinearAdd, edgewm.QLinearMul (part of register_quant_ops).
+void register_quant_binary_ops(OpRegistry& r);
 }  // namespace edgewm
