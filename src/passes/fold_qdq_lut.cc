@@ -70,14 +70,11 @@ int fold_qdq_lut(Graph& g) {
     if (!is_int8(xt) || !params(g, dq, 1, xt) || dq.attrs.get_int("block_size", 0) != 0 ||
         g.value(n.inputs[static_cast<size_t>(dq_input)]).dtype != DType::kF32)
       continue;
-    const ValueId y = n.outputs[0];
-    const auto& r = readers[static_cast<size_t>(y)];
-    if (r.size() != 1 || g.is_graph_output(y) || drop.count(r[0])) continue;
-    const Node& q = g.nodes[r[0]];
+    size_t qi = 0;
+    const Node* qn = qdq::sole_per_tensor_q(g, readers, n.outputs[0], &qi);
+    if (!qn || drop.count(qi)) continue;
+    const Node& q = *qn;
     const DType yt = qdq::q_type(g, q);
-    if (!is_op(q, "QuantizeLinear") || q.inputs[0] != y || !is_int8(yt) || !params(g, q, 1, yt) ||
-        q.attrs.get_int("output_dtype", 0) != 0 || q.attrs.get_int("block_size", 0) != 0)
-      continue;
     // The op on the 256 dequantised values, in a graph of its own.
     Graph t;
     Tensor xs(DType::kF32, Shape{256});
@@ -92,7 +89,7 @@ int fold_qdq_lut(Graph& g) {
       } else if (static_cast<int>(i) == dq_input) {
         e.inputs.push_back(t.add_constant("x", std::move(xs)));
       } else {
-        e.inputs.push_back(t.add_constant("c" + std::to_string(i), Tensor::copy_of(g.value(n.inputs[i]).constant)));
+        e.inputs.push_back(t.add_constant(std::string("c").append(std::to_string(i)), Tensor::copy_of(g.value(n.inputs[i]).constant)));
       }
     }
     Value out;
@@ -123,9 +120,9 @@ int fold_qdq_lut(Graph& g) {
     lookup.inputs = {dq.inputs[0], g.add_constant(n.name + "/table", std::move(table))};
     lookup.outputs = {q.outputs[0]};
     drop.insert(k);
-    drop.insert(r[0]);
+    drop.insert(qi);
     if (rewrite::only_reader(g, readers, n.inputs[static_cast<size_t>(dq_input)], k)) drop.insert(di);
-    lookups.emplace_back(r[0], std::move(lookup));
+    lookups.emplace_back(qi, std::move(lookup));
   }
   const int count = static_cast<int>(lookups.size());
   if (!drop.empty()) rewrite::splice(g, drop, std::move(lookups));

@@ -53,13 +53,11 @@ int fuse_qdq_binary(Graph& g) {
     if (!yv.shape_known || !g.value(n.inputs[0]).shape_known || !g.value(n.inputs[1]).shape_known || !fits(n.inputs[0]) ||
         !fits(n.inputs[1]))
       continue;
-    const auto& r = readers[static_cast<size_t>(y)];
-    if (r.size() != 1 || g.is_graph_output(y) || drop.count(r[0])) continue;
-    const Node& q = g.nodes[r[0]];
+    size_t qi = 0;
+    const Node* qn = qdq::sole_per_tensor_q(g, readers, y, &qi);
+    if (!qn || drop.count(qi)) continue;
+    const Node& q = *qn;
     const DType yt = qdq::q_type(g, q);
-    if (!is_op(q, "QuantizeLinear") || q.inputs[0] != y || !is_int8(yt) || !params(g, q, 1, yt) ||
-        q.attrs.get_int("output_dtype", 0) != 0 || q.attrs.get_int("block_size", 0) != 0)
-      continue;
     Node b;
     b.name = n.name + "/qlinear";
     b.op_type = is_op(n, "Add") ? "QLinearAdd" : "QLinearMul";
@@ -71,11 +69,11 @@ int fuse_qdq_binary(Graph& g) {
                 q.inputs[1],   qdq::zero_point_or_zero(g, q, yt, n.name + "/y_zero_point")};
     b.outputs = {q.outputs[0]};
     drop.insert(k);
-    drop.insert(r[0]);
+    drop.insert(qi);
     // Each DQ goes where this group was its only reader (both sides may be one DQ: x + x).
     for (auto [i, v] : {std::pair{ia, n.inputs[0]}, std::pair{ib, n.inputs[1]}})
       if (rewrite::only_reader(g, readers, v, k)) drop.insert(i);
-    fused.emplace_back(r[0], std::move(b));
+    fused.emplace_back(qi, std::move(b));
   }
   const int count = static_cast<int>(fused.size());
   if (!drop.empty()) rewrite::splice(g, drop, std::move(fused));

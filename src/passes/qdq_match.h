@@ -41,6 +41,21 @@ inline DType q_type(const Graph& g, const Node& q) {
   return q.inputs.size() > 2 && q.inputs[2] != kNoValue ? g.value(q.inputs[2]).dtype : DType::kU8;
 }
 
+// The QuantizeLinear that alone reads float value y (not a graph output), per tensor to u8 or
+// s8, and its index; null otherwise. What a group DQ -> op -> Q ends in.
+inline const Node* sole_per_tensor_q(const Graph& g, const std::vector<std::vector<size_t>>& readers, ValueId y,
+                                     size_t* index) {
+  const auto& r = readers[static_cast<size_t>(y)];
+  if (r.size() != 1 || g.is_graph_output(y)) return nullptr;
+  const Node& q = g.nodes[r[0]];
+  const DType yt = q_type(g, q);
+  if (!is_op(q, "QuantizeLinear") || q.inputs[0] != y || !is_int8(yt) || !params(g, q, 1, yt) ||
+      q.attrs.get_int("output_dtype", 0) != 0 || q.attrs.get_int("block_size", 0) != 0)
+    return nullptr;
+  *index = r[0];
+  return &q;
+}
+
 // A per-tensor scale and zero point's values (zero point 0 when absent); params(g, n, 1, ...) first.
 inline float scale_of(const Graph& g, const Node& n) { return g.value(n.inputs[1]).constant.as<float>()[0]; }
 inline int32_t zero_point_of(const Graph& g, const Node& n) {
