@@ -14,6 +14,7 @@
 
 #include "kernels/conv/im2col.h"
 #include "kernels/gemm/qgemm_blocked.h"
+#include "kernels/quant/qconv_output.h"
 #include "kernels/quant/qlinear.h"
 #include "kernels/quant/qparams.h"
 #include "kernels/ref/grid_map.h"
@@ -37,11 +38,9 @@ struct ConvPlan {
   bool quads = false;        // B from the channel-quad image (QuadImage); w8's k order (tap, channel)
   std::vector<int8_t> w8;    // [M][Kp]: w - w_zp (byte kinds)
   std::vector<int16_t> w16;  // [M][Kp] (s16)
-  std::vector<int32_t> bias; // per channel: bias, less x's zero point times the row sum (byte kinds)
-  std::vector<float> mult;   // x_scale * w_scale[m] / y_scale, as the reference computes it
   int32_t zx = 0;            // x's zero point, in x's type
   bool x_signed = false;
-  RequantizeRow out;         // zero point, range, signedness of y
+  QConvOutput out;           // bias per channel: bias, less x's zero point times the row sum (byte kinds)
 };
 
 bool window_of(const Attributes& a, const Shape& x, const Shape& w, Window& win) {
@@ -180,9 +179,7 @@ std::shared_ptr<const void> prepare(const KernelContext& ctx, const Graph& g, bo
   plan->zx = static_cast<int32_t>(at(n, g, kXz, 0));
   // The byte kernels see x as u8: an s8 x flipped by 128, its zero point with it.
   const int64_t zx_u8 = plan->x_signed ? plan->zx + 128 : plan->zx;
-  const float xs = static_cast<float>(at(n, g, kXs, 0, 1)), ys = static_cast<float>(at(n, g, kYs, 0, 1));
-  plan->bias.resize(static_cast<size_t>(M));
-  plan->mult.resize(static_cast<size_t>(M));
+  plan->out = QConvOutput::of(n, g, ctx.out(0).dtype, M);
   if (safe) plan->w8.assign(static_cast<size_t>(M * plan->Kp), 0);
   else plan->w16.assign(static_cast<size_t>(M * plan->Kp), 0);
   for (int64_t m = 0; m < M; ++m) {
@@ -195,11 +192,9 @@ std::shared_ptr<const void> prepare(const KernelContext& ctx, const Graph& g, bo
     }
     const int64_t b = static_cast<int64_t>(at(n, g, kBias, m));
     // Modulo 2^32, as the int32 accumulator wraps.
-    plan->bias[static_cast<size_t>(m)] =
+    plan->out.bias[static_cast<size_t>(m)] =
         static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(b - (safe ? zx_u8 * sum : 0))));
-    plan->mult[static_cast<size_t>(m)] = xs * static_cast<float>(at(n, g, kWs, m, 1)) / ys;
   }
-  plan->out = output_of(n, g, ctx.out(0).dtype, kYz);
   return plan;
 }
 }  // namespace
@@ -337,13 +332,11 @@ void qlinear_conv_with(const KernelContext& ctx, const QGemmKernels& kernels) {
     }
     return dst;
   };
+  const void* R = ctx.has_in(9) ? ctx.in(9).data : nullptr;  // edgewm.QLinearConv's residual
   auto epi = [&](int64_t b, const int32_t* c, int64_t ldc, int64_t i0, int64_t rows, int64_t j0, int64_t nc) {
     for (int64_t r = 0; r < rows; ++r) {
       const int64_t ch = (b % G) * Mg + i0 + r;
-      RequantizeRow q = plan.out;
-      q.bias = plan.bias[static_cast<size_t>(ch)];
-      q.scale = plan.mult[static_cast<size_t>(ch)];
-      kernels.requantize_row(c + r * ldc, nc, q, Y + ((b / G) * M + ch) * OHW + j0);
+      plan.out.store(kernels, c + r * ldc, nc, ch, ((b / G) * M + ch) * OHW + j0, Y, R);
     }
   };
   QuadGeometry quad;

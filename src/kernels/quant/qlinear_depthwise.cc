@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "edgewm/thread_pool.h"
+#include "kernels/quant/qconv_output.h"
 #include "kernels/quant/qlinear.h"
 #include "kernels/quant/qparams.h"
 #include "kernels/ref/nn.h"
@@ -27,11 +28,9 @@ constexpr int kSlots = 8;  // workers at most, each with its padded plane
 
 struct DepthwisePlan {
   std::vector<int16_t> w;  // [C][kh * kw]: w - w_zp
-  std::vector<int32_t> bias;
-  std::vector<float> mult;  // x_scale * w_scale[c] / y_scale
   int32_t zx = 0;
   bool x_signed = false;
-  RequantizeRow out;
+  QConvOutput out;
 };
 
 bool geometry(const Node& n, const Shape& x, const Shape& w, Window& win) {
@@ -67,14 +66,8 @@ std::shared_ptr<const void> qlinear_depthwise_prepare(const KernelContext& ctx, 
     plan->w[static_cast<size_t>(i)] = static_cast<int16_t>(ref::mv::load_as_double(ctx.in(kW), i) - at(n, g, kWz, i / taps));
   plan->x_signed = ctx.in(kX).dtype == DType::kI8;
   plan->zx = static_cast<int32_t>(at(n, g, kXz, 0));
-  const float xs = static_cast<float>(at(n, g, kXs, 0, 1)), ys = static_cast<float>(at(n, g, kYs, 0, 1));
-  plan->bias.resize(static_cast<size_t>(C));
-  plan->mult.resize(static_cast<size_t>(C));
-  for (int64_t c = 0; c < C; ++c) {
-    plan->bias[static_cast<size_t>(c)] = static_cast<int32_t>(at(n, g, kBias, c));
-    plan->mult[static_cast<size_t>(c)] = xs * static_cast<float>(at(n, g, kWs, c, 1)) / ys;
-  }
-  plan->out = output_of(n, g, ctx.out(0).dtype, kYz);
+  plan->out = QConvOutput::of(n, g, ctx.out(0).dtype, C);
+  for (int64_t c = 0; c < C; ++c) plan->out.bias[static_cast<size_t>(c)] = static_cast<int32_t>(at(n, g, kBias, c));
   return plan;
 }
 
@@ -90,6 +83,7 @@ void qlinear_depthwise_with(const KernelContext& ctx, const QGemmKernels& kernel
   const int64_t slot_bytes = PR * PC * 2 + OW * 4 + 64;
   const uint8_t* X = static_cast<const uint8_t*>(ctx.in(kX).data);
   uint8_t* Y = static_cast<uint8_t*>(ctx.out(0).data);
+  const void* R = ctx.has_in(9) ? ctx.in(9).data : nullptr;  // edgewm.QLinearConv's residual
   char* base = scratch_aligned<char>(ctx.scratch);
   const int slots = static_cast<int>(std::min<int64_t>({kSlots, planes, ctx.pool->size()}));
   std::atomic<int64_t> next{0};
@@ -117,15 +111,12 @@ void qlinear_depthwise_with(const KernelContext& ctx, const QGemmKernels& kernel
             for (int64_t col = lo; col < hi; ++col) row[col] = static_cast<int16_t>(xr[col - lo] - plan.zx);
           std::fill(row + hi, row + PC, int16_t(0));
         }
-        RequantizeRow q = plan.out;
-        q.bias = plan.bias[static_cast<size_t>(c)];
-        q.scale = plan.mult[static_cast<size_t>(c)];
         const int16_t* w = plan.w.data() + c * kh * kw;
         for (int64_t oy = 0; oy < OH; ++oy) {
           kernels.depthwise_row(pad + oy * win.stride[0] * PC, PC, w, static_cast<int>(kh), static_cast<int>(kw),
                                 static_cast<int>(win.stride[1]), static_cast<int>(win.dilation[0]),
                                 static_cast<int>(win.dilation[1]), OW, acc);
-          kernels.requantize_row(acc, OW, q, Y + (p * OH + oy) * OW);
+          plan.out.store(kernels, acc, OW, c, (p * OH + oy) * OW, Y, R);
         }
       }
     }

@@ -26,6 +26,7 @@
 
 #include "kernels/conv/conv_winograd.h"
 #include "kernels/gemm/gemm_blocked.h"
+#include "kernels/quant/qconv_output.h"
 #include "kernels/quant/qlinear.h"
 #include "kernels/quant/qparams.h"
 #include "kernels/scratch.h"
@@ -96,11 +97,9 @@ bool sums_within_f43_bound(const Node& n, const Graph& g) {
 struct WinogradPlan {
   int64_t m = 0, cp = 0;
   std::vector<int16_t> u;     // [16][M][Cp]
-  std::vector<int32_t> bias;  // per channel
-  std::vector<float> mult;    // x_scale * w_scale[m] / y_scale
   int32_t zx = 0;
   bool x_signed = false;
-  RequantizeRow out;
+  QConvOutput out;
 };
 
 // Bytes of scratch: V for one block, and per slot P tiles of mr x ld int32 plus output rows.
@@ -150,9 +149,7 @@ template <int E> std::shared_ptr<const void> prepare(const KernelContext& ctx, c
   plan->m = M;
   plan->cp = Cp;
   plan->u.assign(static_cast<size_t>(P * M * Cp), 0);
-  plan->bias.resize(static_cast<size_t>(M));
-  plan->mult.resize(static_cast<size_t>(M));
-  const float xs = static_cast<float>(at(n, g, kXs, 0, 1)), ys = static_cast<float>(at(n, g, kYs, 0, 1));
+  plan->out = QConvOutput::of(n, g, ctx.out(0).dtype, M);
   for (int64_t m = 0; m < M; ++m) {
     const int32_t wz = static_cast<int32_t>(at(n, g, kWz, m));
     for (int64_t c = 0; c < C; ++c) {
@@ -166,12 +163,10 @@ template <int E> std::shared_ptr<const void> prepare(const KernelContext& ctx, c
           plan->u[static_cast<size_t>(((r * R + col) * M + m) * Cp + c)] =
               static_cast<int16_t>(t[r][0] * gm[col][0] + t[r][1] * gm[col][1] + t[r][2] * gm[col][2]);
     }
-    plan->bias[static_cast<size_t>(m)] = static_cast<int32_t>(at(n, g, kBias, m));
-    plan->mult[static_cast<size_t>(m)] = xs * static_cast<float>(at(n, g, kWs, m, 1)) / ys;
+    plan->out.bias[static_cast<size_t>(m)] = static_cast<int32_t>(at(n, g, kBias, m));
   }
   plan->x_signed = ctx.in(kX).dtype == DType::kI8;
   plan->zx = static_cast<int32_t>(at(n, g, kXz, 0));
-  plan->out = output_of(n, g, ctx.out(0).dtype, kYz);
   return plan;
 }
 
@@ -196,6 +191,7 @@ template <int E> void run(const KernelContext& ctx, const QGemmKernels& kernels)
   const int64_t mplane = mo_plane(g, u.mr_max);  // int32 elements per Mo plane of one channel tile
   const uint8_t* X = static_cast<const uint8_t*>(ctx.in(kX).data);
   uint8_t* Y = static_cast<uint8_t*>(ctx.out(0).data);
+  const void* R = ctx.has_in(9) ? ctx.in(9).data : nullptr;  // edgewm.QLinearConv's residual
   const int64_t per_image = (g.th + g.rows - 1) / g.rows;
   const int64_t tiles_m = (g.m + u.mr_max - 1) / u.mr_max;
   const int threads = ctx.pool->size();
@@ -232,15 +228,11 @@ template <int E> void run(const KernelContext& ctx, const QGemmKernels& kernels)
                    static_cast<int>(std::min<int64_t>(kNR, nt - j)), false);
           }
           for (int r = 0; r < mr; ++r) {
-            const int64_t ch = m0 + r;
-            RequantizeRow q = plan.out;
-            q.bias = plan.bias[static_cast<size_t>(ch)];
-            q.scale = plan.mult[static_cast<size_t>(ch)];
-            uint8_t* yc = Y + (img * g.m + ch) * g.oh * g.ow;
+            const int64_t ch = m0 + r, yc = (img * g.m + ch) * g.oh * g.ow;
             for (int64_t ty = ty0; ty < ty1; ++ty) {
               tf.output_tile_row(mo + r * g.ld + (ty - ty0) * g.tw, mplane, g.tw, rows);
               for (int dy = 0; dy < E && E * ty + dy < g.oh; ++dy)
-                kernels.requantize_row(rows + dy * E * g.tw, g.ow, q, yc + (E * ty + dy) * g.ow);
+                plan.out.store(kernels, rows + dy * E * g.tw, g.ow, ch, yc + (E * ty + dy) * g.ow, Y, R);
             }
           }
         }
