@@ -46,6 +46,11 @@ void InferContext::set_output(size_t i, DType t, const Shape& s) {
   v.shape_known = true;
 }
 
+const Shape& InferContext::output_shape(size_t i) const {
+  if (!has_output(i)) fail("output " + std::to_string(i) + " is missing");
+  return graph_.value(node_.outputs[i]).shape;
+}
+
 void InferContext::set_output_constant(size_t i, Tensor t) {
   if (!has_output(i)) return;
   graph_.set_constant(node_.outputs[i], std::move(t));

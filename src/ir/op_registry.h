@@ -41,6 +41,8 @@ class InferContext {
   std::vector<int64_t> constant_ints(size_t i) const;
 
   void set_output(size_t i, DType t, const Shape& s);
+  // What set_output gave output i (an op that extends another's inference checks against it).
+  const Shape& output_shape(size_t i) const;
   // Shape-like ops whose result is known from shapes alone (Shape, Size) set it directly.
   void set_output_constant(size_t i, Tensor t);
 

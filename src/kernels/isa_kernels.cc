@@ -112,14 +112,17 @@ template <Isa I> void register_isa(OpRegistry& r) {
   r.add_kernel("GroupNorm", KernelDef{name, group_norm<I>, group_norm_ok<I>, p, group_norm_scratch}, "edgewm");
   // Integer kernels (the tables' qgemm): the ops fuse-qdq makes of DQ -> Conv/MatMul -> Q.
   const bool exact = t.qgemm->c4_exact;  // any 8-bit weights on the byte kernels
-  r.add_kernel("QLinearConv", KernelDef{name, qlinear_conv<I>, qconv_ok<I>, p, qlinear_conv_scratch,
-                                        exact ? qlinear_conv_prepare_exact : qlinear_conv_prepare});
-  r.add_kernel("QLinearConv", KernelDef{name + ".winograd", qlinear_winograd<I>, qwinograd_ok<I>, p + 100,
-                                        qlinear_winograd_scratch, qlinear_winograd_prepare});
-  r.add_kernel("QLinearConv", KernelDef{name + ".winograd_f43", qlinear_winograd43<I>, qwinograd43_ok<I>, p + 110,
-                                        qlinear_winograd43_scratch, qlinear_winograd43_prepare});
-  r.add_kernel("QLinearConv", KernelDef{name + ".depthwise", qlinear_depthwise<I>, qdepthwise_ok<I>, p + 50,
-                                        qlinear_depthwise_scratch, qlinear_depthwise_prepare});
+  // QLinearConv, and edgewm.QLinearConv (its float epilogue: kernels/quant/qconv_output.h).
+  for (const std::string_view domain : {"", "edgewm"}) {
+    r.add_kernel("QLinearConv", KernelDef{name, qlinear_conv<I>, qconv_ok<I>, p, qlinear_conv_scratch,
+                                          exact ? qlinear_conv_prepare_exact : qlinear_conv_prepare}, domain);
+    r.add_kernel("QLinearConv", KernelDef{name + ".winograd", qlinear_winograd<I>, qwinograd_ok<I>, p + 100,
+                                          qlinear_winograd_scratch, qlinear_winograd_prepare}, domain);
+    r.add_kernel("QLinearConv", KernelDef{name + ".winograd_f43", qlinear_winograd43<I>, qwinograd43_ok<I>, p + 110,
+                                          qlinear_winograd43_scratch, qlinear_winograd43_prepare}, domain);
+    r.add_kernel("QLinearConv", KernelDef{name + ".depthwise", qlinear_depthwise<I>, qdepthwise_ok<I>, p + 50,
+                                          qlinear_depthwise_scratch, qlinear_depthwise_prepare}, domain);
+  }
   r.add_kernel("QuantizeLinear", KernelDef{name, quantize<I>, quantize_ok<I>, p, nullptr});
   for (const char* op : {"QLinearAdd", "QLinearMul"})
     r.add_kernel(op, KernelDef{name, qlinear_binary<I>, qbinary_ok<I>, p, nullptr}, "edgewm");

@@ -24,6 +24,10 @@ int fold_qdq_lut(Graph& g);
 // DequantizeLinear(a), DequantizeLinear(b) -> Add / Mul -> QuantizeLinear, per tensor, operands of
 // the result's shape or single-valued: edgewm.QLinearAdd / QLinearMul (fuse_qdq_binary.cc).
 int fuse_qdq_binary(Graph& g);
+// The edgewm.FusedConv / edgewm.QLinearConv activation attributes ("activation",
+// "activation_min"...) for activation node `a` (Relu, Clip, HardSwish, HardSigmoid, LeakyRelu,
+// Sigmoid, edgewm.Silu), or false when it is none of those (fuse_conv_activation.cc).
+bool conv_activation_attrs(const Graph& g, const Node& a, Attributes& attrs);
 // DequantizeLinear(x), DequantizeLinear(constant int8 w) -> Conv / MatMul -> QuantizeLinear (the
 // QDQ form of an integer op) -> QLinearConv / QLinearMatMul (int32 bias); then the
 // DequantizeLinear nodes left with constant inputs are folded. Runs first: the float passes

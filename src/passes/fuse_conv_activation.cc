@@ -36,8 +36,9 @@ bool scalar_input(const Graph& g, const Node& n, size_t i, float fallback, float
   return true;
 }
 
-// The FusedConv attributes for activation node `a`, or false when it is not one we fuse.
-bool activation_attrs(const Graph& g, const Node& a, Attributes& attrs) {
+}  // namespace
+
+bool conv_activation_attrs(const Graph& g, const Node& a, Attributes& attrs) {
   if (a.inputs.empty() || a.outputs.size() != 1) return false;
   const float inf = std::numeric_limits<float>::infinity();
   auto set = [&](const char* name, float lo = 0, float hi = 0, float alpha = 0, float beta = 0) {
@@ -64,8 +65,6 @@ bool activation_attrs(const Graph& g, const Node& a, Attributes& attrs) {
   return false;
 }
 
-}  // namespace
-
 int fuse_conv_activation(Graph& g) {
   const auto readers = rewrite::readers(g);
   rewrite::Splicer splicer;
@@ -82,7 +81,7 @@ int fuse_conv_activation(Graph& g) {
     const Node& act = g.nodes[r[0]];
     if (act.inputs[0] != y) continue;
     Node n = conv;
-    if (!activation_attrs(g, act, n.attrs)) continue;
+    if (!conv_activation_attrs(g, act, n.attrs)) continue;
     if (plain) {
       n.op_type = "FusedConv";
       n.domain = "edgewm";

@@ -89,6 +89,11 @@ struct Group {
   size_t dq_x = 0, dq_w = 0, q = 0;
   size_t act = SIZE_MAX;      // a Relu or Clip between the op and its Q (NNCF quantises after it)
   float act_lo = 0, act_hi = 0;
+  // Conv -> [Add(DQ(r))] -> [activation] -> Q where no integer clamp stands for them (PT2E's and
+  // NNCF's placement): edgewm.QLinearConv's float epilogue, the activation as its attributes.
+  bool float_epilogue = false;
+  size_t add = SIZE_MAX, dq_r = SIZE_MAX;
+  Attributes act_attrs;
   bool x_per_channel = false;  // x's scale per channel (NNCF's depthwise inputs)
   // Set when x's per-channel scale is folded into the weights' (each output channel reads one
   // input channel): x_scale 1, x's one zero point, w_scale[m] = x_scale[m's channel] * w_scale[m].
@@ -119,8 +124,10 @@ bool clamp_of(const Graph& g, const Node& n, float& lo, float& hi) {
 // activation, per tensor — output read only by a Q (per tensor).
 // x_channels > 0: x's scale may also be per channel along axis 1 (that many), with one zero
 // point value for all.
+// float_epilogue: a residual Add and any conv activation may stand before the Q (Conv).
 bool match(const Graph& g, const std::vector<size_t>& producer, const std::vector<std::vector<size_t>>& readers, size_t k,
-           int64_t channels, int w_axis, Group& m, std::string& why, bool dynamic_w = false, int64_t x_channels = 0) {
+           int64_t channels, int w_axis, Group& m, std::string& why, bool dynamic_w = false, int64_t x_channels = 0,
+           bool float_epilogue = false) {
   const Node& n = g.nodes[k];
   auto no = [&](const char* reason) {
     why = reason;
@@ -156,8 +163,35 @@ bool match(const Graph& g, const std::vector<size_t>& producer, const std::vecto
   ValueId y = n.outputs[0];
   const auto* r = &readers[static_cast<size_t>(y)];
   if (r->size() != 1 || g.is_graph_output(y)) return no("its output is read by more than a QuantizeLinear");
+  auto next = [&](size_t node, const char* read_elsewhere) {
+    y = g.nodes[node].outputs[0];
+    r = &readers[static_cast<size_t>(y)];
+    return r->size() == 1 && !g.is_graph_output(y) ? true : no(read_elsewhere);
+  };
+  if (float_epilogue) {
+    // op -> Add(DQ(r)) with r of the op's shape, per tensor: a residual.
+    if (const Node& a = g.nodes[(*r)[0]]; is_op(a, "Add") && a.inputs.size() == 2 && a.outputs.size() == 1) {
+      const ValueId other = a.inputs[0] == y ? a.inputs[1] : a.inputs[0];
+      size_t di = 0;
+      const Node* dr = other != y ? dq_of(g, producer, other, &di) : nullptr;
+      const Value& ov = g.value(other);
+      if (dr && dr->inputs.size() >= 2 && is_int8(g.value(dr->inputs[0]).dtype) &&
+          params(g, *dr, 1, g.value(dr->inputs[0]).dtype) && dr->attrs.get_int("block_size", 0) == 0 && ov.shape_known &&
+          g.value(y).shape_known && ov.shape == g.value(y).shape) {
+        m.add = (*r)[0], m.dq_r = di, m.float_epilogue = true;
+        if (!next(m.add, "its residual sum is read by more than a QuantizeLinear")) return false;
+      }
+    }
+    // -> an activation, where a clamp on the integers cannot stand for it.
+    const Node& a = g.nodes[(*r)[0]];
+    float lo, hi;
+    if (Attributes aa; a.inputs[0] == y && (m.float_epilogue || !clamp_of(g, a, lo, hi)) && conv_activation_attrs(g, a, aa)) {
+      m.act = (*r)[0], m.act_attrs = std::move(aa), m.float_epilogue = true;
+      if (!next(m.act, "its activation's output is read by more than a QuantizeLinear")) return false;
+    }
+  }
   // op -> Relu / Clip -> Q: Q(clamp(v, a, b)) = clamp(Q(v), Q(a), Q(b)) (Q is monotonic), exact.
-  if (float lo, hi; clamp_of(g, g.nodes[(*r)[0]], lo, hi) && g.nodes[(*r)[0]].inputs[0] == y) {
+  if (float lo, hi; !m.float_epilogue && clamp_of(g, g.nodes[(*r)[0]], lo, hi) && g.nodes[(*r)[0]].inputs[0] == y) {
     m.act = (*r)[0], m.act_lo = lo, m.act_hi = hi;
     y = g.nodes[m.act].outputs[0];
     r = &readers[static_cast<size_t>(y)];
@@ -174,6 +208,12 @@ bool match(const Graph& g, const std::vector<size_t>& producer, const std::vecto
   m.q = (*r)[0];
   m.chain = {k, m.q};
   if (m.act != SIZE_MAX) m.chain.push_back(m.act);
+  if (m.add != SIZE_MAX) {
+    m.chain.push_back(m.add);
+    const Node& a = g.nodes[m.add];
+    const ValueId other = a.inputs[0] == n.outputs[0] ? a.inputs[1] : a.inputs[0];
+    if (readers[static_cast<size_t>(other)].size() == 1 && !g.is_graph_output(other)) m.chain.push_back(m.dq_r);
+  }
   // The DQs go with the group when it is their only reader (an activation DQ often feeds more).
   if (readers[static_cast<size_t>(n.inputs[0])].size() == 1 && !g.is_graph_output(n.inputs[0])) m.chain.push_back(m.dq_x);
   if (readers[static_cast<size_t>(n.inputs[1])].size() == 1 && !g.is_graph_output(n.inputs[1])) m.chain.push_back(m.dq_w);
@@ -271,7 +311,7 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
   // output clamped on the integers: Clip(y, Q(lo), Q(hi)) (ONNX's Clip takes 8-bit tensors),
   // left out where that is the type's whole range (a Relu before a u8 Q with zero point 0).
   auto emit = [&](const Group& m, Node f) {
-    if (m.act == SIZE_MAX) return splicer.replace(m.chain, m.q, std::move(f));
+    if (m.act == SIZE_MAX || m.float_epilogue) return splicer.replace(m.chain, m.q, std::move(f));
     const Node& q = g.nodes[m.q];
     const Value& out = g.value(q.outputs[0]);
     const DType yt = qdq::q_type(g, q);
@@ -302,6 +342,18 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
     splicer.replace(m.chain, m.q, std::move(f));
     splicer.replace(std::vector<size_t>{}, m.q, std::move(clip));  // after it: splice keeps their order
   };
+  // QLinearConv -> edgewm.QLinearConv: the activation's attributes, the residual as inputs 9-11.
+  auto float_epilogue_node = [&](const Group& m, Node& f) {
+    f.domain = "edgewm";
+    f.opset = 1;
+    for (const Attribute& a : m.act_attrs.all()) f.attrs.set(a);
+    if (m.add == SIZE_MAX) return;
+    f.inputs.resize(9, kNoValue);  // no bias: input 8 stays empty
+    const Node& dr = g.nodes[m.dq_r];
+    f.inputs.push_back(dr.inputs[0]);
+    f.inputs.push_back(dr.inputs[1]);
+    f.inputs.push_back(qdq::zero_point_or_zero(g, dr, g.value(dr.inputs[0]).dtype, f.name + "/r_zero_point"));
+  };
   // Why each op the quantiser meant to be integer (its input dequantised) stays float.
   std::vector<std::pair<std::string, std::string>> left_float;
   for (size_t k = 0; k < g.nodes.size(); ++k) {
@@ -320,7 +372,8 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
                        g.value(n.inputs[0]).shape_known && g.value(n.inputs[0]).shape.rank() >= 2 &&
                                g.value(n.inputs[0]).shape[1] == group && w.shape[1] == 1
                            ? group
-                           : 0) &&
+                           : 0,
+                       /*float_epilogue=*/true) &&
                  !taken(splicer, m.chain)) {
         if (m.x_per_channel) fold_x_scale(g, m, channels, group);
         ValueId bias = kNoValue;
@@ -333,6 +386,7 @@ int fuse_qdq_with(Graph& g, bool require_fast_kernel) {
           for (size_t b : bias_chain) m.chain.push_back(b);
           if (!taken(splicer, m.chain)) {
             Node f = integer_node(n, m, "QLinearConv", "x_zero_point", "w_zero_point", bias);
+            if (m.float_epilogue) float_epilogue_node(m, f);
             if (worth_it(f)) {
               emit(m, std::move(f));
               continue;

@@ -40,8 +40,8 @@ int64_t node_macs(const Node& n, const Graph& g) {
   const std::string& op = n.op_type;
   // edgewm.FusedConv (formerly ConvAdd) is a Conv (plus an epilogue the cost model does not count).
   // The integer ops count their multiply-adds like the float ones (the weights are input 3 of
-  // QLinearConv; input 1 of ConvInteger).
-  const bool qconv = op == "QLinearConv" && n.domain.empty() && n.inputs.size() > 3;
+  // QLinearConv and edgewm.QLinearConv; input 1 of ConvInteger).
+  const bool qconv = op == "QLinearConv" && (n.domain.empty() || n.domain == "edgewm") && n.inputs.size() > 3;
   if (((op == "Conv" || op == "ConvInteger") && n.domain.empty() && n.inputs.size() > 1) || qconv ||
       ((op == "FusedConv" || op == "ConvAdd") && n.domain == "edgewm" && n.inputs.size() > 1)) {
     const Shape& w = shape_of(g, n.inputs[qconv ? 3 : 1]);  // [M, C/group, k...]

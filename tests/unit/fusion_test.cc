@@ -587,6 +587,65 @@ TEST(Fusion, QdqConvWithAnActivationBeforeItsQuantizeFuses) {
 // NNCF quantises a depthwise conv's input per channel: each output channel reads one input
 // channel, so x's scale folds into the weights' (the integer sums unchanged), where x's zero
 // points are one value; with several, the group stays float and says why.
+// PT2E's and NNCF's placement: the Q after an activation other than a clamp, or after a residual
+// Add (with or without an activation): one edgewm.QLinearConv whose float epilogue runs them,
+// within a step of the unfused graph. A residual that broadcasts stays a float Add.
+TEST(Fusion, QdqConvWithResidualOrActivationBeforeItsQuantizeFuses) {
+  struct Case {
+    const char* act;  // "" none
+    bool residual;
+    bool broadcast;
+    bool fuses;
+  };
+  for (const Case& c : {Case{"HardSwish", false, false, true}, Case{"Sigmoid", false, false, true}, Case{"", true, false, true},
+                        Case{"Relu", true, false, true}, Case{"", true, true, false}}) {
+    SCOPED_TRACE(std::string(c.act) + (c.residual ? " residual" : "") + (c.broadcast ? " broadcast" : ""));
+    OnnxBuilder b;
+    b.input("x", {1, 4, 6, 6}).output("y");
+    std::mt19937 gen(9);
+    std::uniform_int_distribution<int> wq(-100, 100);
+    std::vector<int8_t> w(4 * 4 * 9);
+    for (auto& v : w) v = static_cast<int8_t>(wq(gen));
+    b.initializer("x_s", filled(Shape{}, 6.f / 255)).initializer("x_z", typed<uint8_t>(DType::kU8, Shape{}, {128}));
+    b.initializer("r_s", filled(Shape{}, 0.03f)).initializer("r_z", typed<int8_t>(DType::kI8, Shape{}, {2}));
+    b.initializer("w", typed(DType::kI8, Shape{4, 4, 3, 3}, w)).initializer("w_s", make_f32(Shape{4}, {0.01f, 0.012f, 0.008f, 0.011f}));
+    b.initializer("w_z", typed(DType::kI8, Shape{4}, std::vector<int8_t>(4, 0)));
+    b.initializer("bias", random_f32(Shape{4}, 3, -0.5f, 0.5f));
+    b.initializer("y_s", filled(Shape{}, 0.04f)).initializer("y_z", typed<uint8_t>(DType::kU8, Shape{}, {110}));
+    b.node("QuantizeLinear", {"x", "x_s", "x_z"}, {"xq"});
+    b.node("DequantizeLinear", {"xq", "x_s", "x_z"}, {"xf"});
+    OnnxBuilder::int_attr(b.node("DequantizeLinear", {"w", "w_s", "w_z"}, {"wf"}), "axis", 0);
+    auto& conv = b.node("Conv", {"xf", "wf", "bias"}, {"c"});
+    OnnxBuilder::ints_attr(conv, "pads", {1, 1, 1, 1});
+    std::string v = "c";
+    if (c.residual) {
+      std::string r = "x";
+      if (c.broadcast) {
+        OnnxBuilder::ints_attr(b.node("ReduceMean", {"x"}, {"xm"}), "axes", {2, 3});  // [1, 4, 1, 1]
+        r = "xm";
+      }
+      b.node("QuantizeLinear", {r, "r_s", "r_z"}, {"rq"});
+      b.node("DequantizeLinear", {"rq", "r_s", "r_z"}, {"rf"});
+      b.node("Add", {"rf", v}, {"s"});  // the residual first: either side may be the conv
+      v = "s";
+    }
+    if (*c.act) {
+      b.node(c.act, {v}, {"a"});
+      v = "a";
+    }
+    b.node("QuantizeLinear", {v, "y_s", "y_z"}, {"yq"});
+    b.node("DequantizeLinear", {"yq", "y_s", "y_z"}, {"y"});
+    CompileOptions o;
+    const CompiledModel fused = compile_imported(import_onnx_bytes(b.bytes(), "."), o);
+    int edgewm_qconv = 0;
+    for (const Node& n : fused.graph.nodes) edgewm_qconv += n.op_type == "QLinearConv" && n.domain == "edgewm";
+    EXPECT_EQ(edgewm_qconv, c.fuses ? 1 : 0);
+    EXPECT_EQ(count_ops(fused.graph, "Conv") + count_ops(fused.graph, "FusedConv") + count_ops(fused.graph, "Add"),
+              c.fuses ? 0 : 1);  // left float: the Conv (the float passes take its Add)
+    expect_within_a_step(fused, b, random_f32(Shape{1, 4, 6, 6}, 10, -3.f, 3.f), 0.04f);
+  }
+}
+
 TEST(Fusion, DepthwiseConvWithPerChannelInputScalesFuses) {
   for (bool one_zp : {true, false}) {
     SCOPED_TRACE(one_zp ? "one zero point" : "zero points differ");

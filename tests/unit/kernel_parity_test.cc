@@ -250,6 +250,33 @@ std::vector<Case> quant_cases() {
     add("s8x", s8s(xs, seed++), s8v(-20), s8s(ws, seed++, -60, 60), s8v(0), u8v(90));
     add("u8w", u8s(xs, seed++), u8v(0), u8s(ws, seed++), u8v(128), u8v(128));
   }
+  // edgewm.QLinearConv (a float epilogue: residual and/or activation, fuse-qdq's for PT2E and
+  // NNCF): 1x1 (im2col), 3x3 on 8x8 and 16x16 (quads, Winograd), depthwise; bit for bit (the
+  // fast kernels run the reference's float steps on the ISA's Q/DQ rows).
+  {
+    struct Fused {
+      int64_t c, hw, m, k, group;
+      const char* act;
+      bool residual;
+    };
+    for (const Fused& f : {Fused{24, 8, 40, 1, 1, "hardswish", true}, Fused{16, 8, 24, 3, 1, "sigmoid", false},
+                           Fused{16, 16, 16, 3, 1, "relu", true}, Fused{16, 18, 16, 3, 1, "none", true},
+                           Fused{12, 9, 12, 3, 12, "hardswish", false}, Fused{8, 7, 8, 3, 8, "leaky_relu", true}}) {
+      const Shape xs{1, f.c, f.hw, f.hw}, ws{f.m, f.c / f.group, f.k, f.k}, ys{1, f.m, f.hw, f.hw};
+      std::vector<Attribute> attrs = {attr_ints("pads", {f.k / 2, f.k / 2, f.k / 2, f.k / 2}), attr_int("group", f.group),
+                                      attr_string("activation", f.act), attr_float("activation_alpha", 0.1f)};
+      std::vector<Tensor> ins = in(u8s(xs, seed++), f32v(0.02f), u8v(120), s8s(ws, seed++), f32s(Shape{f.m}, seed++, 0.005f, 0.015f),
+                                   s8v(0), f32v(0.03f), u8v(100), ints<int32_t>(DType::kI32, Shape{f.m}, seed++, -3000, 3000));
+      if (f.residual) {
+        ins.push_back(s8s(ys, seed++));
+        ins.push_back(f32v(0.04f));
+        ins.push_back(s8v(3));
+      }
+      cases.push_back({std::string("QLinearConvFused_") + f.act + (f.residual ? "_residual_" : "_") + std::to_string(f.k) + "x" +
+                           std::to_string(f.k) + "_g" + std::to_string(f.group) + "_" + std::to_string(f.hw),
+                       "edgewm.QLinearConv", std::move(ins), attrs, 0.f, 1});
+    }
+  }
   // Asymmetric padding and an even kernel (the quad images' padded rows and columns differ per
   // side), 6 channels (a partial channel quad), 7-wide rows (no fixed-size run).
   {
@@ -527,7 +554,7 @@ TEST(KernelParityModels, IntegerDriversWithEveryX86TargetsTileShapes) {
     for (const auto& [target, defs] : targets)
       for (const KernelDef& k : defs) {
         const bool matmul = c.op == "QLinearMatMul" || c.op == "edgewm.QGemm";
-        if (!(matmul || c.op == "QLinearConv") || matmul != (k.name == "matmul")) continue;
+        if (!(matmul || c.op == "QLinearConv" || c.op == "edgewm.QLinearConv") || matmul != (k.name == "matmul")) continue;
         if (!testing::kernel_def_supports(k, c.op, c.inputs, c.attrs, c.opset)) continue;
         const std::vector<Tensor> got = run_op_kernel_def(k, c.op, c.inputs, c.attrs, c.opset);
         ASSERT_EQ(got[0].nbytes(), want[0].nbytes()) << c.name;

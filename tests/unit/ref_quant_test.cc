@@ -220,6 +220,28 @@ TEST(RefQuant, QLinearAddAndMulDequantiseOperateQuantise) {
                Error);
 }
 
+// edgewm.QLinearConv: the sum plus bias in float times x_scale * w_scale, plus the dequantised
+// residual, the activation, then QuantizeLinear to y.
+TEST(RefQuant, FusedQLinearConvRunsItsFloatEpilogue) {
+  const Tensor x = u8(Shape{1, 1, 1, 2}, {12, 10});  // less zp 10: 2, 0
+  const Tensor w = i8(Shape{1, 1, 1, 1}, {3});
+  const Tensor bias = make<int32_t>(DType::kI32, Shape{1}, {4});  // sums 10, 4; times 0.5 * 0.25: 1.25, 0.5
+  auto run = [&](const char* act, bool residual) {
+    std::vector<Tensor> ins = in(x, f32(0.5f), u8(Shape{}, {10}), w, f32(0.25f), i8(Shape{}, {0}), f32(0.5f), u8(Shape{}, {1}), bias);
+    if (residual) {  // (20 - 4) * 0.5, (0 - 4) * 0.5: 8, -2
+      ins.push_back(u8(Shape{1, 1, 1, 2}, {20, 0}));
+      ins.push_back(f32(0.5f));
+      ins.push_back(u8(Shape{}, {4}));
+    }
+    return values<uint8_t>(run_op("edgewm.QLinearConv", std::move(ins), {attr_string("activation", act)})[0]);
+  };
+  // 9.25, -1.5 -> relu 9.25, 0 -> / 0.5: 18.5 (half to even: 18), 0 -> + 1.
+  EXPECT_EQ(run("relu", true), (std::vector<uint8_t>{19, 1}));
+  // hardswish(1.25) = 0.8854, hardswish(0.5) = 0.2917 -> / 0.5: 1.77, 0.58 -> 2, 1 -> + 1.
+  EXPECT_EQ(run("hardswish", false), (std::vector<uint8_t>{3, 2}));
+  EXPECT_THROW(run("gelu", false), Error);  // not an activation the epilogue knows
+}
+
 TEST(RefQuant, QLinearConvWithPerChannelWeightsBiasAndPadding) {
   // x 1x1x2x2 (zp 10), w 2x1x1x1 per channel (zp 0), bias (5, -5), y_scale 1, y_zp 0, i8 out.
   Tensor x = u8(Shape{1, 1, 2, 2}, {10, 11, 12, 20});

@@ -237,15 +237,17 @@ void depthwise_portable(const KernelContext& ctx) { qlinear_depthwise_with(ctx, 
 }  // namespace
 
 void register_portable_qlinear(OpRegistry& r) {
-  r.add_kernel("QLinearConv", KernelDef{"portable", conv_portable, qlinear_conv_supports, 1, qlinear_conv_scratch,
-                                        qlinear_conv_prepare});
-  // Above the portable im2col kernel where it applies (and below every ISA's).
-  r.add_kernel("QLinearConv", KernelDef{"portable.winograd", winograd_portable, qlinear_winograd_supports, 5,
-                                        qlinear_winograd_scratch, qlinear_winograd_prepare});
-  r.add_kernel("QLinearConv", KernelDef{"portable.winograd_f43", winograd43_portable, qlinear_winograd43_supports, 6,
-                                        qlinear_winograd43_scratch, qlinear_winograd43_prepare});
-  r.add_kernel("QLinearConv", KernelDef{"portable.depthwise", depthwise_portable, qlinear_depthwise_supports, 5,
-                                        qlinear_depthwise_scratch, qlinear_depthwise_prepare});
+  for (const std::string_view domain : {"", "edgewm"}) {  // QLinearConv and edgewm.QLinearConv
+    r.add_kernel("QLinearConv", KernelDef{"portable", conv_portable, qlinear_conv_supports, 1, qlinear_conv_scratch,
+                                          qlinear_conv_prepare}, domain);
+    // Above the portable im2col kernel where it applies (and below every ISA's).
+    r.add_kernel("QLinearConv", KernelDef{"portable.winograd", winograd_portable, qlinear_winograd_supports, 5,
+                                          qlinear_winograd_scratch, qlinear_winograd_prepare}, domain);
+    r.add_kernel("QLinearConv", KernelDef{"portable.winograd_f43", winograd43_portable, qlinear_winograd43_supports, 6,
+                                          qlinear_winograd43_scratch, qlinear_winograd43_prepare}, domain);
+    r.add_kernel("QLinearConv", KernelDef{"portable.depthwise", depthwise_portable, qlinear_depthwise_supports, 5,
+                                          qlinear_depthwise_scratch, qlinear_depthwise_prepare}, domain);
+  }
   for (const char* op : {"QLinearMatMul", "QGemm"})
     r.add_kernel(op, KernelDef{"portable", matmul_portable, qlinear_matmul_supports, 1, qlinear_matmul_scratch,
                                qlinear_matmul_prepare},

@@ -165,6 +165,47 @@ void qlinear_conv_kernel(const KernelContext& c) {
   }
 }
 
+// edgewm.QLinearConv: QLinearConv's inputs, then optionally a residual (9: r, 10: r_scale, 11:
+// r_zero_point; 8-bit of y's shape) and FusedConv's activation attributes. What fuse-qdq makes of
+// DQ -> Conv -> [Add(DQ(r))] -> [activation] -> Q where no integer clamp can stand for the
+// activation: f = float(acc + bias) * (x_scale * w_scale[m]), + DQ(r), activation, QuantizeLinear.
+void infer_qlinear_conv_fused(InferContext& ctx) {
+  infer_qlinear_conv(ctx);
+  if (!ConvActivation::known(ctx.attrs().get_string("activation", "none")))
+    ctx.fail("unknown activation '" + std::string(ctx.attrs().get_string("activation", "none")) + "'");
+  if (!ctx.has_input(9)) return;
+  if (!is_int8(ctx.dtype(9)) || ctx.shape(9) != ctx.output_shape(0))
+    ctx.fail("residual " + std::string(dtype_name(ctx.dtype(9))) + ctx.shape(9).str() + " must be u8 or i8 of the output's shape " +
+             ctx.output_shape(0).str());
+  if (!ctx.has_input(10) || ctx.dtype(10) != DType::kF32) ctx.fail("the residual's scale must be f32");
+  check_per(ctx, 10, 1, "r_scale", "tensor");
+  if (ctx.has_input(11)) {
+    if (ctx.dtype(11) != ctx.dtype(9)) ctx.fail("r_zero_point's type differs from the residual's");
+    check_per(ctx, 11, 1, "r_zero_point", "tensor");
+  }
+}
+void qlinear_conv_fused_kernel(const KernelContext& c) {
+  const std::vector<int32_t> acc = int_conv(c, kQLinearConv);
+  const TensorView& y = c.out(0);
+  const int64_t M = y.shape[1], plane = y.numel() / std::max<int64_t>(1, y.shape[0] * M);
+  const float xs = float_at(c, 1, 0), ys = float_at(c, 6, 0);
+  const int64_t yz = int_at(c, 7, 0);
+  const bool residual = c.has_in(9);
+  const float rs = residual ? float_at(c, 10, 0) : 0.f, rz = static_cast<float>(int_at(c, 11, 0));
+  const ConvActivation act = ConvActivation::of(c.attrs());
+  int64_t lo, hi;
+  int_range(y.dtype, lo, hi);
+  char* out = static_cast<char*>(y.data);
+  const size_t es = dtype_size(y.dtype);
+  for (int64_t i = 0, n = y.numel(); i < n; ++i) {
+    const int64_t m = (i / plane) % M;
+    float f = dequantize_value(acc[static_cast<size_t>(i)], 0.f, xs * float_at(c, 4, m));
+    if (residual) f += dequantize_value(load_as_double(c.in(9), i), rz, rs);
+    act.apply(&f, 1);
+    store_from_double(y.dtype, out + static_cast<size_t>(i) * es, quantize_value(f, ys, yz, lo, hi));
+  }
+}
+
 // ---- matrix products -------------------------------------------------------------------------
 
 // MatMul's geometry for integer operands; zero points (and scales) per tensor, per row of A
@@ -316,6 +357,9 @@ void register_quant_linear_ops(OpRegistry& r) {
          std::vector<std::string>{"transA", "transB"}});
   ref::mv::add_op(r, "ConvInteger", infer_conv_integer, conv_integer_kernel);
   ref::mv::add_op(r, "QLinearConv", infer_qlinear_conv, qlinear_conv_kernel);
+  r.add({"QLinearConv", "edgewm", infer_qlinear_conv_fused, {KernelDef{"ref", qlinear_conv_fused_kernel}}, false, false,
+         std::vector<std::string>{"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", "activation",
+                                  "activation_min", "activation_max", "activation_alpha", "activation_beta"}});
   ref::mv::add_op(r, "MatMulInteger", infer_matmul_integer, matmul_integer_kernel);
   ref::mv::add_op(r, "QLinearMatMul", infer_qlinear_matmul, qlinear_matmul_kernel);
 }
