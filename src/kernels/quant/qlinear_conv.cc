@@ -129,7 +129,7 @@ bool qlinear_conv_supports(const Node& n, const Graph& g) {
   if (!x.shape_known || !w.shape_known || !is_int8(x.dtype) || !is_int8(w.dtype) || !w.is_constant()) return false;
   if (x.shape.rank() < 3 || w.shape.rank() != x.shape.rank()) return false;
   // edgewm.QLinearConv's residual scale and zero point (inputs 10, 11) are read at prepare too.
-  for (size_t i : {kXs, kXz, kWs, kWz, kYs, kYz, kBias, size_t{10}, size_t{11}})
+  for (size_t i : std::initializer_list<size_t>{kXs, kXz, kWs, kWz, kYs, kYz, kBias, 10, 11})
     if (!absent_or_constant(n, g, i)) return false;
   if (!scalar_or_absent(n, g, kXs) || !scalar_or_absent(n, g, kXz) || !scalar_or_absent(n, g, kYs) ||
       !scalar_or_absent(n, g, kYz))
