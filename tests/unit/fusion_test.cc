@@ -118,13 +118,14 @@ TEST(Fusion, GroupNormWithSiluBecomesOneOp) {
 // which then reads and writes 8 bits, and the result is the unfused one bit for bit (the same
 // Q/DQ and float rows, in the same order).
 TEST(Fusion, QdqAroundAGroupNormFoldsIntoIt) {
-  for (bool input_dq : {true, false}) {
-    SCOPED_TRACE(input_dq ? "DQ in, Q out" : "Q out only");
+  for (int form : {0, 1, 2}) {
+    const bool input_dq = form != 1, add = form == 2;  // add: DQ -> + per-channel value -> GroupNorm
+    SCOPED_TRACE(form == 0 ? "DQ in, Q out" : form == 1 ? "Q out only" : "DQ, per-channel Add in, Q out");
     OnnxBuilder b = group_norm_chain(1, 16, 6, 5, 4, true);
     auto* graph = b.proto().mutable_graph();
     for (auto& n : *graph->mutable_node()) {
       for (auto& i : *n.mutable_input())
-        if (i == "x" && input_dq) i = "xd";
+        if (i == "x" && input_dq) i = add ? "xa" : "xd";
       for (auto& o : *n.mutable_output())
         if (o == "y") o = "yf";
     }
@@ -133,6 +134,10 @@ TEST(Fusion, QdqAroundAGroupNormFoldsIntoIt) {
     if (input_dq) {
       b.node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"});
       b.node("DequantizeLinear", {"xq", "xs", "xz"}, {"xd"});
+    }
+    if (add) {  // a value per channel computed at run time (a time embedding): ReduceMean of x
+      OnnxBuilder::ints_attr(b.node("ReduceMean", {"x"}, {"t"}), "axes", {2, 3});
+      b.node("Add", {"t", "xd"}, {"xa"});
     }
     b.node("QuantizeLinear", {"yf", "ys", "yz"}, {"yq"});
     b.node("DequantizeLinear", {"yq", "ys", "yz"}, {"y"});
@@ -143,6 +148,8 @@ TEST(Fusion, QdqAroundAGroupNormFoldsIntoIt) {
     };
     const CompiledModel fused = build({}), plain = build({"fuse-qdq-norm"});
     EXPECT_EQ(count_ops(fused.graph, "GroupNorm"), 1);
+    EXPECT_EQ(count_ops(fused.graph, "Add"), 0);
+    EXPECT_EQ(count_ops(plain.graph, "Add"), add ? 1 : 0);
     EXPECT_EQ(count_ops(fused.graph, "QuantizeLinear"), input_dq ? 1 : 0);
     EXPECT_EQ(count_ops(fused.graph, "DequantizeLinear"), 1);
     EXPECT_EQ(count_ops(plain.graph, "QuantizeLinear"), input_dq ? 2 : 1);

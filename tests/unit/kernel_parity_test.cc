@@ -385,6 +385,18 @@ std::vector<Case> quant_cases() {
     gn_case("u8_in_s8_out", u8s(Shape{2, 16, 9, 7}, seed++), f32v(0.05f), u8v(120), f32v(0.02f), s8v(-20));
     gn_case("s8_in_f32_out", s8s(Shape{1, 16, 5, 5}, seed++), f32v(0.03f), s8v(3), Tensor(), Tensor());
     gn_case("f32_in_u8_out", f32s(Shape{1, 16, 33, 3}, seed++, -4.f, 4.f), Tensor(), Tensor(), f32v(0.015f), u8v(40));
+    // x_add (input 7): a per-(n, c) value added first (fuse-qdq-norm's time embedding), with an
+    // 8-bit input over 2 images, and with a float one and a float output.
+    auto gn_add = [&](const std::string& what, Tensor x, Tensor xs, Tensor xz, Tensor ys, Tensor yz, Tensor t) {
+      cases.push_back({"GroupNorm_x_add_" + what, "edgewm.GroupNorm",
+                       in(std::move(x), Tensor::copy_of(scale.view()), Tensor::copy_of(bias.view()), std::move(xs), std::move(xz),
+                          std::move(ys), std::move(yz), std::move(t)),
+                       gn, 1e-4f, 1, true, 1});
+    };
+    gn_add("u8_in_u8_out", u8s(Shape{2, 16, 9, 7}, seed++), f32v(0.05f), u8v(120), f32v(0.02f), u8v(128),
+           f32s(Shape{2, 16, 1, 1}, seed++, -2.f, 2.f));
+    gn_add("f32_in_f32_out", f32s(Shape{1, 16, 5, 6}, seed++, -3.f, 3.f), Tensor(), Tensor(), Tensor(), Tensor(),
+           f32s(Shape{1, 16, 1, 1}, seed++, -2.f, 2.f));
   }
   // MaxPool on the 8-bit values (what fold-qdq-movement leaves): pads (the type's lowest
   // value), strides, dilations, ceil_mode, u8 and s8.

@@ -301,8 +301,10 @@ void group_norm_kernel(const KernelContext& ctx) {
 // With the optional inputs 3-6 (x_scale, x_zero_point, y_scale, y_zero_point: what the
 // fuse-qdq-norm pass folds in), x is u8/s8, dequantised as DequantizeLinear does, and/or y is
 // quantised as QuantizeLinear does (to y_zero_point's type, u8 without one), per tensor; the
-// float32 math between them is the same.
-enum : size_t { kGnXScale = 3, kGnXZero = 4, kGnYScale = 5, kGnYZero = 6 };
+// float32 math between them is the same. Optional input 7 (x_add, f32 [1 or N, C, 1...]: a
+// per-channel value added to the (dequantised) input first, as a float Add before the
+// GroupNorm would: a UNet's time embedding, what fuse-qdq-norm folds in with the DQ before it).
+enum : size_t { kGnXScale = 3, kGnXZero = 4, kGnYScale = 5, kGnYZero = 6, kGnXAdd = 7 };
 
 void infer_fused_group_norm(InferContext& ctx) {
   const bool qx = ctx.has_input(kGnXScale), qy = ctx.has_input(kGnYScale);
@@ -332,14 +334,21 @@ void infer_fused_group_norm(InferContext& ctx) {
   expect_vector(ctx, 1, x[1], "scale (one per channel)");
   expect_vector(ctx, 2, x[1], "bias (one per channel)");
   if (qy && (qx ? ctx.dtype(1) : ctx.dtype(0)) != DType::kF32) ctx.fail("a quantised output needs f32 math");
+  if (ctx.has_input(kGnXAdd)) {
+    const Shape& t = ctx.shape(kGnXAdd);
+    bool per_channel = ctx.dtype(kGnXAdd) == DType::kF32 && ctx.dtype(1) == DType::kF32 && t.rank() == x.rank() &&
+                       (t[0] == 1 || t[0] == x[0]) && t[1] == x[1];
+    for (int d = 2; d < t.rank() && per_channel; ++d) per_channel = t[d] == 1;
+    if (!per_channel) ctx.fail("x_add " + t.str() + " must be f32 [1 or N, C, 1...] for input " + x.str());
+  }
   const DType out = qy ? (ctx.has_input(kGnYZero) ? ctx.dtype(kGnYZero) : DType::kU8) : (qx ? ctx.dtype(1) : ctx.dtype(0));
   ctx.set_output(0, out, x);
 }
 
 void fused_group_norm_kernel(const KernelContext& ctx) {
   const bool silu = ctx.attrs().get_string("activation", "none") == "silu";
-  const bool qx = ctx.has_in(kGnXScale), qy = ctx.has_in(kGnYScale);
-  if (!qx && !qy) {
+  const bool qx = ctx.has_in(kGnXScale), qy = ctx.has_in(kGnYScale), add = ctx.has_in(kGnXAdd);
+  if (!qx && !qy && !add) {
     ref::dispatch_float(ctx.in(0).dtype, [&](auto t) { group_norm_t<decltype(t)>(ctx, true, silu); });
     return;
   }
@@ -350,6 +359,14 @@ void fused_group_norm_kernel(const KernelContext& ctx) {
     x[static_cast<size_t>(i)] = qx ? ref::quant::dequantize_value(ref::mv::load_as_double(ctx.in(0), i), static_cast<float>(param(kGnXZero)),
                                                                   static_cast<float>(param(kGnXScale)))
                                    : ctx.in(0).as<float>()[i];
+  if (add) {  // x + x_add[n or 0, c]
+    const TensorView& t = ctx.in(kGnXAdd);
+    const int64_t C = ctx.in(0).shape[1], plane = n / std::max<int64_t>(1, ctx.in(0).shape[0] * C);
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t nc = i / std::max<int64_t>(1, plane);
+      x[static_cast<size_t>(i)] += t.as<float>()[t.shape[0] == 1 ? nc % C : nc];
+    }
+  }
   group_norm_rows(ctx, x.data(), ctx.in(1).as<float>(), ctx.in(2).as<float>(), qy ? y.data() : ctx.out(0).as<float>(), true, silu);
   if (!qy) return;
   const DType yt = ctx.out(0).dtype;

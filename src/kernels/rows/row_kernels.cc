@@ -37,21 +37,28 @@ void group_norm_f32(const KernelContext& ctx, const RowKernelsF32& k, const Quan
   const bool act = ctx.attrs().get_string("activation", "none") == "silu";
   const float eps = ctx.attrs().get_float("epsilon", 1e-5f);
   const float *scale = ctx.in(1).as<float>(), *bias = ctx.in(2).as<float>();
-  const bool qx = ctx.has_in(3), qy = ctx.has_in(5);
+  const bool qx = ctx.has_in(3), qy = ctx.has_in(5), add = ctx.has_in(7);  // 7: x_add, per (n, c)
   auto param = [&](size_t i) { return ctx.has_in(i) ? static_cast<float>(ref::mv::load_as_double(ctx.in(i), 0)) : 0.f; };
   const float xs = param(3), xz = param(4), ys = param(5), yz = param(6);
   const QElement xk = xv.dtype == DType::kI8 ? QElement::kS8 : QElement::kU8;
   const bool y_signed = ctx.out(0).dtype == DType::kI8;
   auto row = [&](int64_t r, float* xbuf, float* ybuf) {
     const int64_t c0 = (r % G) * cg;
-    const float* xr = qx ? xbuf : xv.as<float>() + r * inner;
+    const float* xr = qx || add ? xbuf : xv.as<float>() + r * inner;
     if (qx) q.dequantize(static_cast<const uint8_t*>(xv.data) + r * inner, xk, inner, xs, xz, xbuf);
+    if (add) {  // + x_add[n or 0, c] per channel, as the float Add it replaces
+      const TensorView& t = ctx.in(7);
+      const float* tn = t.as<float>() + (t.shape[0] == 1 ? 0 : (r / G) * C) + c0;
+      const float* src = qx ? xbuf : xv.as<float>() + r * inner;
+      for (int64_t c = 0; c < cg; ++c)
+        for (int64_t i = c * spatial; i < (c + 1) * spatial; ++i) xbuf[i] = src[i] + tn[c];
+    }
     float* yr = qy ? ybuf : ctx.out(0).as<float>() + r * inner;
     k.normalize_row(xr, yr, inner, 1.f, 0.f, eps);
     for (int64_t c = 0; c < cg; ++c) k.affine_act(yr + c * spatial, yr + c * spatial, spatial, scale[c0 + c], bias[c0 + c], act);
     if (qy) q.quantize(yr, inner, ys, yz, y_signed, static_cast<uint8_t*>(ctx.out(0).data) + r * inner);
   };
-  if (!qx && !qy) {
+  if (!qx && !qy && !add) {
     ctx.pool->parallel_for(N * G, std::max<int64_t>(1, 16384 / inner), [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) row(r, nullptr, nullptr);
     });
@@ -70,7 +77,8 @@ void group_norm_f32(const KernelContext& ctx, const RowKernelsF32& k, const Quan
 }
 
 size_t group_norm_scratch(const Node& n, const Graph& g) {
-  const bool quantised = (n.inputs.size() > 3 && n.inputs[3] != kNoValue) || (n.inputs.size() > 5 && n.inputs[5] != kNoValue);
+  auto has = [&](size_t i) { return n.inputs.size() > i && n.inputs[i] != kNoValue; };
+  const bool quantised = has(3) || has(5) || has(7);  // a float row of its own (7: x_add)
   const Value& x = g.value(n.inputs[0]);
   if (!quantised || x.shape.rank() < 2 || x.shape[0] * x.shape[1] == 0) return 0;
   const int64_t groups = std::max<int64_t>(1, n.attrs.get_int("num_groups", 1));
