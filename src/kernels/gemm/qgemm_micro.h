@@ -21,8 +21,10 @@
 // otherwise, so no kernel ever saturates. The zero points are the driver's: subtracted while
 // packing an s16 operand, or folded into a per-row or per-column constant for the c4 kinds
 // (the s8 side's sums times the u8 side's zero point).
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 namespace edgewm {
 
@@ -134,9 +136,12 @@ extern const QGemmKernels kQGemmAvx2;
 extern const QGemmMicro kQGemmMicroAvx512Bw[3];
 extern const QGemmMicro kQGemmMicroAvx512Vnni[3];
 extern const QGemmMicro kQGemmMicroAvxVnni[3];
-// ARM64 (kernels/arm/qgemm_neon.cc): the NEON s16 kernel, sdot byte kernels where the CPU has
-// the dot-product extension, the rest portable; chosen on first use.
+// ARM64 (kernels/arm/qgemm_neon.cc): the NEON s16 kernel, i8mm or sdot byte kernels where the CPU has
+// the extension, the rest portable; chosen on first use.
 const QGemmKernels& neon_qgemm_kernels();
+// Every pair of NEON byte micro-kernels (u8s8, s8u8) this CPU runs, the table's last: sdot, then
+// i8mm (tests run each one).
+std::vector<std::array<QGemmMicro, 2>> neon_qgemm_byte_kernels();
 void qwinograd_input_pair__avx2(const void* x, bool x_signed, int32_t zx, const QWinogradShape& s, int64_t ty0,
                                 int64_t ty1, int64_t c0, int16_t* v, int64_t plane);
 void qwinograd_output_tile_row__avx2(const int32_t* m, int64_t mplane, int64_t tw, int32_t* rows);
