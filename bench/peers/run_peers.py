@@ -279,6 +279,14 @@ def machine() -> dict:
     return info
 
 
+def simd_flags(m: dict) -> str:
+    """The lscpu flags that decide which kernels run (the model name alone does not say: an
+    "AMD EPYC" may be Zen 3 with AVX2 only or Zen 4 with AVX-512 VNNI)."""
+    wanted = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8", "asimddp", "i8mm")
+    have = set(m.get("Flags", "").split())
+    return "flags " + (" ".join(f for f in wanted if f in have) or "none of " + "/".join(wanted))
+
+
 def peaks(edgewm: str, max_threads: int, tries: int = 3) -> dict[str, dict[int, float]]:
     """{kind: {threads: best G(FL)OP/s}} for "fp32-fma" and "int8-dot" as `edgewm bench --peak`
     measures them on this machine (the INT8 one: its fastest ISA's dot-product chain): the best of a
@@ -465,7 +473,8 @@ def run(args, busy, loads):
              f"Model: `{report['case']}`" + "".join(f"; `{label}`: {kind} on `{os.path.relpath(c, ROOT)}`"
                                                   for kind, label, c in extra) + ".",
              "",
-             f"Machine: {m.get('Model name', '?')}, {m.get('CPU(s)', '?')} CPUs; {m.get('date')}; commit {m.get('commit')}.",
+             f"Machine: {m.get('Model name', '?')}, {m.get('CPU(s)', '?')} CPUs, {simd_flags(m)}; {m.get('date')}; "
+             f"commit {m.get('commit')}.",
              f"Median over {args.rounds} alternating rounds of {args.runs} runs. Ratio = peer / edgewm "
              "(above 1: edgewm is faster).",
              "",
