@@ -61,21 +61,15 @@ int fuse_qdq_norm(Graph& g) {
     }
     n.inputs.resize(5, kNoValue);
     // The output's Q, when it is the only reader.
-    const ValueId y = n.outputs[0];
-    const auto& r = readers[static_cast<size_t>(y)];
-    if (r.size() == 1 && !g.is_graph_output(y) && !drop.count(r[0])) {
-      const Node& q = g.nodes[r[0]];
-      const DType qt = qdq::q_type(g, q);
-      if (is_op(q, "QuantizeLinear") && q.inputs[0] == y && is_int8(qt) && params(g, q, 1, qt) &&
-          q.attrs.get_int("output_dtype", 0) == 0 && q.attrs.get_int("block_size", 0) == 0) {
-        // Explicit: the output type is the zero point's.
-        const ValueId zp = qdq::zero_point_or_zero(g, q, DType::kU8, n.name + "/y_zero_point");
-        n.inputs.push_back(q.inputs[1]);
-        n.inputs.push_back(zp);
-        n.outputs = {q.outputs[0]};
-        drop.insert(r[0]);
-        changed = true;
-      }
+    size_t qi = 0;
+    if (const Node* q = qdq::sole_per_tensor_q(g, readers, n.outputs[0], &qi); q && !drop.count(qi)) {
+      // Explicit: the output type is the zero point's.
+      const ValueId zp = qdq::zero_point_or_zero(g, *q, DType::kU8, n.name + "/y_zero_point");
+      n.inputs.push_back(q->inputs[1]);
+      n.inputs.push_back(zp);
+      n.outputs = {q->outputs[0]};
+      drop.insert(qi);
+      changed = true;
     }
     if (!changed) {
       n.inputs.resize(3);
